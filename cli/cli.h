@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The initlab program: shared declarations of the command-line front end.
+ *
+ * Adding a command: write cmd_NAME.c with
+ *     int cmd_NAME(int argc, char **argv);
+ * declare it below, and add a row to the commands[] table in main.c. Its
+ * options live in a cli_option table beside it, so --help and parsing cannot
+ * drift apart.
+ */
+#ifndef INITLAB_CLI_H
+#define INITLAB_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "initlab/initlab.h"
+
+/* Exit codes (documented in the README; keep them stable). */
+enum {
+    EXIT_OK = 0,       /* success */
+    EXIT_RUNTIME = 1,  /* the run failed: I/O error, unwritable output, ... */
+    EXIT_USAGE = 2,    /* bad command line: unknown option or command, bad value */
+    EXIT_DATA = 3,     /* a bad input file */
+    EXIT_NOMEM = 4     /* out of memory, or a size over a limit */
+};
+
+typedef enum cli_opt_kind {
+    CLI_FLAG,   /* int, set to 1 */
+    CLI_SIZE,   /* size_t, a non-negative decimal integer */
+    CLI_SEED,   /* uint64_t, 0 .. 2^32 - 1 (numpy's legacy seed range) */
+    CLI_STRING, /* const char *, the argument itself */
+    CLI_RANGE   /* double[2], "LO,HI", finite, LO < HI */
+} cli_opt_kind;
+
+typedef struct cli_option {
+    const char *name;    /* long name without "--" */
+    cli_opt_kind kind;
+    void *dest;
+    const char *metavar; /* shown in --help; NULL for flags */
+    const char *help;
+} cli_option;
+
+typedef struct cli_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+/* Parse argv[1..] against 'opts' (terminated by a row with name NULL).
+ * Non-option arguments are moved to the front of argv[1..] and counted in
+ * *npos. "--help" sets *help. Returns 0, or EXIT_USAGE after printing one
+ * line on stderr. */
+int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, int *npos,
+              int *help);
+
+/* Print the option table, aligned, to 'f'. */
+void cli_print_options(FILE *f, const cli_option *opts);
+
+/* Print "initlab: " + message to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The exit code for a library status. */
+int cli_exit_for(il_status st);
+
+/* Create 'path' and its parents (mkdir -p). Returns 0 or errno. */
+int cli_mkdirs(const char *path);
+
+/* Terminal output (term.c). */
+int term_is_tty(FILE *f);
+/* A one-line histogram with Unicode blocks, 'width' cells (bins are merged
+ * or repeated to fit). */
+void term_sparkline(FILE *f, const size_t *counts, size_t bins, size_t width);
+
+/* Commands. */
+int cmd_lecture(int argc, char **argv);
+void cmd_lecture_help(FILE *f);
+
+#endif

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * initlab lecture: the lecture's three exercises, exactly.
+ *
+ * Each exercise starts from np.random.seed(seed) and draws as the lecture's
+ * code does: the inputs of every network first (x_1, then x_2), then per
+ * layer each network's weights in listing order (w_1, then w_2). Outputs go
+ * to DIR (default initlab-out/lecture): report.json, stats.csv, figures
+ * ex<K>/net<N>.<fmt> and ex<K>/compare.<fmt>, and with --save-activations
+ * ex<K>/net<N>_layer<L>.npy.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#define LECTURE_BATCH  1000
+#define LECTURE_WIDTH  100
+#define LECTURE_LAYERS 5
+#define MAX_NETS       2
+
+typedef struct lecture_net {
+    const char *init; /* spec string */
+    const char *act;
+    const char *label;
+} lecture_net;
+
+typedef struct lecture_exercise {
+    const char *title;
+    lecture_net nets[MAX_NETS];
+    size_t n_nets;
+} lecture_exercise;
+
+/* The lecture's listings, in order. */
+static const lecture_exercise exercises[] = {
+    {"Exercise 1: naive initialization, N(0,1) and N(0,0.01^2), sigmoid",
+     {{"normal:mean=0,std=1", "sigmoid", "N(0,1) + sigmoid"},
+      {"normal:mean=0,std=0.01", "sigmoid", "N(0,0.01²) + sigmoid"}},
+     2},
+    {"Exercise 2: Xavier (std 1/sqrt(n)) with sigmoid and with ReLU",
+     {{"lecture_xavier", "sigmoid", "Xavier + sigmoid"}, {"lecture_xavier", "relu", "Xavier + ReLU"}},
+     2},
+    {"Exercise 3: He (std sqrt(2/n)) with ReLU", {{"lecture_he", "relu", "He + ReLU"}}, 1},
+};
+
+#define N_EXERCISES (sizeof exercises / sizeof exercises[0])
+
+static const char *out_dir = "initlab-out/lecture";
+static const char *format_name = "png";
+static uint64_t seed = 100;
+static size_t bins = 30;
+static double range[2] = {0.0, 1.0};
+static int save_activations, json;
+
+static const cli_option lecture_options[] = {
+    {"seed", CLI_SEED, &seed, "N", "np.random.seed for every exercise (default 100)"},
+    {"out", CLI_STRING, &out_dir, "DIR", "output folder (default initlab-out/lecture)"},
+    {"format", CLI_STRING, &format_name, "FMT", "figure format: png, svg or pdf (default png)"},
+    {"bins", CLI_SIZE, &bins, "N", "histogram bins (default 30, as Visual)"},
+    {"range", CLI_RANGE, range, "LO,HI", "histogram range (default 0,1, as Visual)"},
+    {"save-activations", CLI_FLAG, &save_activations, NULL,
+     "write every layer's activations as ex<K>/net<N>_layer<L>.npy"},
+    {"json", CLI_FLAG, &json, NULL, "print report.json to stdout instead of the tables"},
+    {NULL, CLI_FLAG, NULL, NULL, NULL},
+};
+
+void cmd_lecture_help(FILE *f)
+{
+    fprintf(f, "usage: initlab lecture [1|2|3|all] [options]\n\n"
+               "Reproduce the lecture on weight initialization: 1000 standard-normal inputs,\n"
+               "5 layers of 100 units, no bias, y = act(x W); per-layer histograms of the\n"
+               "activations, 30 bins over [0, 1] like the lecture's Visual.\n"
+               "  1  N(0,1) and N(0,0.01^2) weights with sigmoid\n"
+               "  2  Xavier (std 1/sqrt(n)) with sigmoid and with ReLU\n"
+               "  3  He (std sqrt(2/n)) with ReLU\n"
+               "The random numbers are numpy's (legacy MT19937, np.random.seed), drawn in the\n"
+               "lecture's order, so every weight equals the lecture's Python.\n\n"
+               "Options:\n");
+    cli_print_options(f, lecture_options);
+    fprintf(f, "\nOutputs in DIR: report.json, stats.csv, ex<K>/net<N>.<fmt> (one panel per\n"
+               "layer), ex<K>/compare.<fmt> (networks x layers on shared axes).\n");
+}
+
+/* ---- running ---- */
+
+typedef struct run_ctx {
+    char ex_dir[4096];
+    il_error err;
+} run_ctx;
+
+typedef struct npy_job {
+    const double *data;
+    size_t shape[2];
+} npy_job;
+
+static il_status produce_npy(void *pctx, il_write_fn w, void *wctx)
+{
+    const npy_job *j = pctx;
+    return il_npy_write_f64(j->data, j->shape, 2, w, wctx);
+}
+
+static il_status save_layer(void *vctx, size_t arm, size_t layer, const double *act, size_t rows,
+                            size_t cols)
+{
+    run_ctx *ctx = vctx;
+    char path[4200];
+    npy_job job = {act, {rows, cols}};
+
+    snprintf(path, sizeof path, "%s/net%zu_layer%zu.npy", ctx->ex_dir, arm + 1, layer + 1);
+    return il_write_file(path, produce_npy, &job, &ctx->err);
+}
+
+static int parse_arms(const lecture_exercise *ex, il_arm *arms)
+{
+    for (size_t k = 0; k < ex->n_nets; k++) {
+        il_error err;
+        if (il_init_parse(ex->nets[k].init, &arms[k].init, &err) != IL_OK ||
+            il_act_parse(ex->nets[k].act, &arms[k].act, &err) != IL_OK) {
+            cli_error("lecture: internal error: %s", err.message);
+            return EXIT_RUNTIME;
+        }
+    }
+    return 0;
+}
+
+/* ---- the terminal ---- */
+
+static double pct(double f)
+{
+    return isfinite(f) ? 100.0 * f : (double)NAN;
+}
+
+/* The lecture's lesson for network k of exercise e, with a measured figure. */
+static void print_lesson(FILE *f, size_t e, size_t k, const il_exp_result *r)
+{
+    const il_layer_stats *first = il_exp_stats(r, k, 0);
+    const il_layer_stats *last = il_exp_stats(r, k, LECTURE_LAYERS - 1);
+
+    fputs("  → ", f);
+    if (e == 0 && k == 0)
+        fprintf(f, "activations pile up at 0 and 1 (layer 5: %.0f%% below 0.01 or above 0.99): "
+                   "saturation, so gradients vanish\n",
+                pct(last->frac_low + last->frac_high));
+    else if (e == 0)
+        fprintf(f, "activations collapse around 0.5 (layer 5 std %.4f): every unit alike, "
+                   "no expressiveness\n",
+                last->std);
+    else if (e == 1 && k == 0)
+        fprintf(f, "a broad, healthy spread in every layer (std %.3f at layer 1, %.3f at "
+                   "layer 5)\n",
+                first->std, last->std);
+    else if (e == 1)
+        fprintf(f, "activations shrink toward 0 with depth (std %.3f at layer 1, %.3f at "
+                   "layer 5): Xavier is a poor fit for ReLU\n",
+                first->std, last->std);
+    else
+        fprintf(f, "the spread stays the same in every layer (std %.3f at layer 1, %.3f at "
+                   "layer 5): He suits ReLU\n",
+                first->std, last->std);
+}
+
+static void print_network(FILE *f, size_t e, size_t k, const il_exp_result *r, const char *spec,
+                          int tty)
+{
+    const lecture_net *n = &exercises[e].nets[k];
+
+    fprintf(f, "\n  network %zu: %s   (init %s, act %s)\n", k + 1, n->label, spec, n->act);
+    fprintf(f, "    layer      mean       std       max   <0.01   >0.99   zeros  outside%s\n",
+            tty ? "  histogram" : "");
+    for (size_t l = 0; l < LECTURE_LAYERS; l++) {
+        const il_layer_stats *s = il_exp_stats(r, k, l);
+        double finite = (double)(s->count - s->nonfinite);
+        double outside = finite > 0 ? 100.0 * (double)(s->below + s->above) / finite : (double)NAN;
+        fprintf(f, "    %5zu  %8.4f  %8.4f  %8.4f  %5.1f%%  %5.1f%%  %5.1f%%  %6.1f%%", l + 1,
+                s->mean, s->std, s->max, pct(s->frac_low), pct(s->frac_high), pct(s->frac_zero),
+                outside);
+        if (s->nonfinite)
+            fprintf(f, "  non-finite %zu", s->nonfinite);
+        if (tty) {
+            fputs("  ", f);
+            term_sparkline(f, s->counts, s->bins, 30);
+        }
+        fputc('\n', f);
+    }
+    print_lesson(f, e, k, r);
+}
+
+/* ---- files ---- */
+
+typedef struct plot_job {
+    const il_hist_grid *grid;
+    il_plot_format fmt;
+} plot_job;
+
+static il_status produce_plot(void *pctx, il_write_fn w, void *wctx)
+{
+    const plot_job *j = pctx;
+    return il_plot_hist_grid(j->grid, j->fmt, w, wctx);
+}
+
+static il_status produce_json(void *pctx, il_write_fn w, void *wctx)
+{
+    return il_report_write_json(pctx, w, wctx);
+}
+
+static il_status produce_csv(void *pctx, il_write_fn w, void *wctx)
+{
+    return il_report_write_csv(pctx, w, wctx);
+}
+
+static il_status write_figures(const char *ex_dir, size_t e, const il_exp_result *r,
+                               il_plot_format fmt, il_error *err)
+{
+    const lecture_exercise *ex = &exercises[e];
+    const il_layer_stats *panels[MAX_NETS * LECTURE_LAYERS];
+    const char *labels[MAX_NETS];
+    char path[4200], title[256];
+    il_status st;
+
+    for (size_t k = 0; k < ex->n_nets; k++) {
+        il_hist_grid g = {title, 1, LECTURE_LAYERS, NULL, panels, 0};
+        plot_job job = {&g, fmt};
+        for (size_t l = 0; l < LECTURE_LAYERS; l++)
+            panels[l] = il_exp_stats(r, k, l);
+        snprintf(title, sizeof title, "Exercise %zu, network %zu: %s", e + 1, k + 1,
+                 ex->nets[k].label);
+        snprintf(path, sizeof path, "%s/net%zu.%s", ex_dir, k + 1, il_plot_format_ext(fmt));
+        st = il_write_file(path, produce_plot, &job, err);
+        if (st != IL_OK)
+            return st;
+    }
+    for (size_t k = 0; k < ex->n_nets; k++) {
+        labels[k] = ex->nets[k].label;
+        for (size_t l = 0; l < LECTURE_LAYERS; l++)
+            panels[k * LECTURE_LAYERS + l] = il_exp_stats(r, k, l);
+    }
+    {
+        il_hist_grid g = {title, ex->n_nets, LECTURE_LAYERS, labels, panels, 1};
+        plot_job job = {&g, fmt};
+        snprintf(title, sizeof title, "Exercise %zu (shared axes)", e + 1);
+        snprintf(path, sizeof path, "%s/compare.%s", ex_dir, il_plot_format_ext(fmt));
+        return il_write_file(path, produce_plot, &job, err);
+    }
+}
+
+/* Which exercises: "1", "2", "3" or "all" (the default). */
+static int pick_exercises(int npos, char **pos, int *chosen)
+{
+    if (npos == 0) {
+        for (size_t e = 0; e < N_EXERCISES; e++)
+            chosen[e] = 1;
+        return 0;
+    }
+    for (int i = 0; i < npos; i++) {
+        if (strcmp(pos[i], "all") == 0) {
+            for (size_t e = 0; e < N_EXERCISES; e++)
+                chosen[e] = 1;
+        } else if (strlen(pos[i]) == 1 && pos[i][0] >= '1' && pos[i][0] <= '3') {
+            chosen[pos[i][0] - '1'] = 1;
+        } else {
+            cli_error("lecture: unknown exercise '%s' (valid: 1, 2, 3, all)", pos[i]);
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
+}
+
+int cmd_lecture(int argc, char **argv)
+{
+    int help, npos, rc, fmt, chosen[N_EXERCISES] = {0};
+    il_exp_result *results[N_EXERCISES] = {NULL};
+    il_arm arms[N_EXERCISES][MAX_NETS];
+    char specs[N_EXERCISES][MAX_NETS][128];
+    il_report_net rnets[N_EXERCISES][MAX_NETS];
+    il_report_group groups[N_EXERCISES];
+    il_rng *rng = NULL;
+    size_t n_groups = 0, n_figures = 0;
+    il_stats_config stats_cfg;
+    struct timespec t0;
+    run_ctx ctx;
+    il_status st = IL_OK;
+    FILE *out = stdout;
+    int tty;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = cli_parse("lecture", lecture_options, argc, argv, &npos, &help);
+    if (rc)
+        return rc;
+    if (help) {
+        cmd_lecture_help(stdout);
+        return EXIT_OK;
+    }
+    rc = pick_exercises(npos, argv + 1, chosen);
+    if (rc)
+        return rc;
+    fmt = il_plot_format_from_name(format_name);
+    if (fmt < 0) {
+        cli_error("lecture: unknown format '%s' (valid: png, svg, pdf)", format_name);
+        return EXIT_USAGE;
+    }
+    stats_cfg = (il_stats_config){bins, range[0], range[1], 0.01, 0.99};
+    if (bins == 0 || bins > IL_HIST_MAX_BINS) {
+        cli_error("lecture: invalid value '%zu' for --bins: expected 1..%d", bins,
+                  IL_HIST_MAX_BINS);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_mkdirs(out_dir)) != 0) {
+        cli_error("lecture: cannot create output folder '%s': %s", out_dir, strerror(rc));
+        return EXIT_RUNTIME;
+    }
+    if (il_rng_new(il_rng_find("mt19937"), seed, &rng) != IL_OK) {
+        cli_error("lecture: out of memory");
+        return EXIT_NOMEM;
+    }
+    tty = term_is_tty(out);
+    memset(&ctx, 0, sizeof ctx);
+
+    for (size_t e = 0; e < N_EXERCISES && st == IL_OK; e++) {
+        const lecture_exercise *ex = &exercises[e];
+        size_t widths[LECTURE_LAYERS];
+        il_exp_config cfg;
+
+        if (!chosen[e])
+            continue;
+        if ((rc = parse_arms(ex, arms[e])) != 0)
+            goto done;
+        for (size_t l = 0; l < LECTURE_LAYERS; l++)
+            widths[l] = LECTURE_WIDTH;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.batch = LECTURE_BATCH;
+        cfg.n_in = LECTURE_WIDTH;
+        cfg.widths = widths;
+        cfg.n_layers = LECTURE_LAYERS;
+        cfg.arms = arms[e];
+        cfg.n_arms = ex->n_nets;
+        cfg.stats = stats_cfg;
+        if (il_init_parse("normal:mean=0,std=1", &cfg.input, &ctx.err) != IL_OK) {
+            cli_error("lecture: internal error: %s", ctx.err.message);
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+        snprintf(ctx.ex_dir, sizeof ctx.ex_dir, "%s/ex%zu", out_dir, e + 1);
+        if ((rc = cli_mkdirs(ctx.ex_dir)) != 0) {
+            cli_error("lecture: cannot create output folder '%s': %s", ctx.ex_dir, strerror(rc));
+            rc = EXIT_RUNTIME;
+            goto done;
+        }
+        il_rng_seed(rng, seed); /* np.random.seed(seed) at the top of each listing */
+        ctx.err.message[0] = '\0';
+        st = il_exp_run(&cfg, rng, save_activations ? save_layer : NULL, &ctx, &results[e],
+                        &ctx.err);
+        if (st != IL_OK)
+            break;
+        for (size_t k = 0; k < ex->n_nets; k++) {
+            il_init_format(&arms[e][k].init, specs[e][k], sizeof specs[e][k]);
+            rnets[e][k] = (il_report_net){specs[e][k], ex->nets[k].act, ex->nets[k].label,
+                                          results[e], k};
+        }
+        groups[n_groups++] = (il_report_group){e + 1, rnets[e], ex->n_nets};
+        st = write_figures(ctx.ex_dir, e, results[e], (il_plot_format)fmt, &ctx.err);
+        if (st != IL_OK)
+            break;
+        n_figures += ex->n_nets + 1;
+        if (!json) {
+            fprintf(out, "\n%s\n", ex->title);
+            for (size_t k = 0; k < ex->n_nets; k++)
+                print_network(out, e, k, results[e], specs[e][k], tty);
+        }
+    }
+    if (st == IL_OK) {
+        il_report report = {"lecture", seed, "mt19937", groups, n_groups};
+        char path[4200];
+        snprintf(path, sizeof path, "%s/report.json", out_dir);
+        st = il_write_file(path, produce_json, &report, &ctx.err);
+        if (st == IL_OK) {
+            snprintf(path, sizeof path, "%s/stats.csv", out_dir);
+            st = il_write_file(path, produce_csv, &report, &ctx.err);
+        }
+        if (st == IL_OK && json) {
+            il_membuf mb = {0};
+            st = il_report_write_json(&report, il_membuf_write, &mb);
+            if (st == IL_OK)
+                fwrite(mb.data, 1, mb.len, out);
+            il_membuf_release(&mb);
+        }
+    }
+    if (st != IL_OK) {
+        if (ctx.err.message[0])
+            cli_error("lecture: %s", ctx.err.message);
+        else
+            cli_error("lecture: %s", il_status_str(st));
+        rc = cli_exit_for(st);
+        goto done;
+    }
+    if (!json)
+        fprintf(out,
+                "\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
+                n_figures, format_name, save_activations ? ", activations (.npy)" : "",
+                seconds_since(&t0));
+    rc = EXIT_OK;
+done:
+    for (size_t e = 0; e < N_EXERCISES; e++)
+        il_exp_result_free(results[e]);
+    il_rng_free(rng);
+    return rc;
+}

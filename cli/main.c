@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* initlab: the command table and dispatch (git's builtin pattern). */
+#include <string.h>
+
+#include "cli.h"
+
+static int cmd_help(int argc, char **argv);
+
+static const cli_command commands[] = {
+    {"lecture", cmd_lecture, "reproduce the lecture's three exercises, numbers and figures"},
+    {"help", cmd_help, "show help for initlab or for one command"},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: initlab [--help] [--version] COMMAND [ARGS]\n\n"
+               "See, measure and choose how a neural network's weights are initialized.\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'initlab help COMMAND' or 'initlab COMMAND --help' for a command's options.\n"
+               "Exit codes: 0 success, 1 runtime error (I/O), 2 usage error, 3 bad input file,\n"
+               "4 out of memory or over a size limit.\n");
+}
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    const cli_command *c;
+
+    if (argc < 2) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    c = find_command(argv[1]);
+    if (!c) {
+        cli_error("unknown command '%s' (see 'initlab --help')", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (c->fn == cmd_help) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    /* Every command answers --help itself; ask it. */
+    {
+        char *args[] = {argv[1], (char *)"--help", NULL};
+        return c->fn(2, args);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const cli_command *c;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("initlab %s\n", il_version());
+        return EXIT_OK;
+    }
+    c = find_command(argv[1]);
+    if (!c) {
+        if (argv[1][0] == '-')
+            cli_error("unknown option '%s' (see 'initlab --help')", argv[1]);
+        else
+            cli_error("unknown command '%s' (see 'initlab --help')", argv[1]);
+        return EXIT_USAGE;
+    }
+    return c->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* Table-driven option parsing and the shared helpers of the front end. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("initlab: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_exit_for(il_status st)
+{
+    switch (st) {
+    case IL_OK:
+        return EXIT_OK;
+    case IL_ENOMEM:
+    case IL_ELIMIT:
+        return EXIT_NOMEM;
+    case IL_EFORMAT:
+        return EXIT_DATA;
+    case IL_EINVAL:
+    case IL_ENOTFOUND:
+    case IL_ERANGE:
+    case IL_ESHAPE:
+        return EXIT_USAGE;
+    default:
+        return EXIT_RUNTIME;
+    }
+}
+
+int cli_mkdirs(const char *path)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+
+    if (len == 0 || len >= sizeof buf)
+        return ENAMETOOLONG;
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            struct stat st;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return errno;
+            if (stat(buf, &st) != 0)
+                return errno;
+            if (!S_ISDIR(st.st_mode))
+                return ENOTDIR;
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return 0;
+}
+
+/* A decimal integer, nothing else: no sign, no spaces, no 0x, no exponent. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0')
+        return 0;
+    for (const char *p = s; *p; p++) {
+        if (!isdigit((unsigned char)*p))
+            return 0;
+        if (v > (max - (uint64_t)(*p - '0')) / 10)
+            return 0;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+static int parse_finite(const char *s, double *out)
+{
+    char *end;
+    double v;
+    if (*s == '\0' || isspace((unsigned char)*s))
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!(isdigit((unsigned char)*p) || strchr("+-.eE", *p)))
+            return 0;
+    errno = 0;
+    v = strtod(s, &end);
+    if (*end != '\0' || errno == ERANGE || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int set_value(const char *cmd, const cli_option *o, const char *arg)
+{
+    uint64_t u;
+
+    switch (o->kind) {
+    case CLI_FLAG:
+        *(int *)o->dest = 1;
+        return 0;
+    case CLI_STRING:
+        *(const char **)o->dest = arg;
+        return 0;
+    case CLI_SIZE:
+        if (!parse_u64(arg, SIZE_MAX, &u)) {
+            cli_error("%s: invalid value '%s' for --%s: expected a non-negative integer", cmd,
+                      arg, o->name);
+            return EXIT_USAGE;
+        }
+        *(size_t *)o->dest = (size_t)u;
+        return 0;
+    case CLI_SEED:
+        if (!parse_u64(arg, UINT32_MAX, &u)) {
+            cli_error("%s: invalid seed '%s': Seed must be between 0 and 2**32 - 1 "
+                      "(an integer 0..4294967295)",
+                      cmd, arg);
+            return EXIT_USAGE;
+        }
+        *(uint64_t *)o->dest = u;
+        return 0;
+    case CLI_RANGE: {
+        const char *comma = strchr(arg, ',');
+        double *r = o->dest, lo, hi;
+        char left[64];
+        size_t n = comma ? (size_t)(comma - arg) : 0;
+        if (!comma || n >= sizeof left) {
+            cli_error("%s: invalid range '%s' for --%s: expected LO,HI", cmd, arg, o->name);
+            return EXIT_USAGE;
+        }
+        memcpy(left, arg, n);
+        left[n] = '\0';
+        if (!parse_finite(left, &lo) || !parse_finite(comma + 1, &hi)) {
+            cli_error("%s: invalid range '%s' for --%s: LO and HI must be finite numbers", cmd,
+                      arg, o->name);
+            return EXIT_USAGE;
+        }
+        if (!(lo < hi) || !isfinite(hi - lo)) {
+            cli_error("%s: invalid range '%s' for --%s: LO must be less than HI", cmd, arg,
+                      o->name);
+            return EXIT_USAGE;
+        }
+        r[0] = lo;
+        r[1] = hi;
+        return 0;
+    }
+    }
+    return EXIT_USAGE;
+}
+
+int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, int *npos,
+              int *help)
+{
+    int pos = 0, only_positional = 0;
+
+    *help = 0;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        const cli_option *o;
+        const char *value = NULL;
+        size_t name_len;
+
+        if (only_positional || a[0] != '-' || a[1] == '\0') {
+            argv[1 + pos++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_positional = 1;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            *help = 1;
+            continue;
+        }
+        if (a[1] != '-') {
+            cli_error("%s: unknown option '%s' (see 'initlab %s --help')", cmd, a, cmd);
+            return EXIT_USAGE;
+        }
+        name_len = strcspn(a + 2, "=");
+        for (o = opts; o->name; o++)
+            if (strlen(o->name) == name_len && strncmp(o->name, a + 2, name_len) == 0)
+                break;
+        if (!o->name) {
+            cli_error("%s: unknown option '%.*s' (see 'initlab %s --help')", cmd,
+                      (int)name_len + 2, a, cmd);
+            return EXIT_USAGE;
+        }
+        if (a[2 + name_len] == '=') {
+            value = a + 3 + name_len;
+            if (o->kind == CLI_FLAG) {
+                cli_error("%s: option '--%s' takes no value", cmd, o->name);
+                return EXIT_USAGE;
+            }
+        } else if (o->kind != CLI_FLAG) {
+            if (i + 1 >= argc) {
+                cli_error("%s: option '--%s' needs a value (%s)", cmd, o->name, o->metavar);
+                return EXIT_USAGE;
+            }
+            value = argv[++i];
+        }
+        if (set_value(cmd, o, value) != 0)
+            return EXIT_USAGE;
+    }
+    *npos = pos;
+    return 0;
+}
+
+void cli_print_options(FILE *f, const cli_option *opts)
+{
+    for (const cli_option *o = opts; o->name; o++) {
+        char left[64];
+        if (o->metavar)
+            snprintf(left, sizeof left, "--%s %s", o->name, o->metavar);
+        else
+            snprintf(left, sizeof left, "--%s", o->name);
+        fprintf(f, "  %-24s %s\n", left, o->help);
+    }
+    fprintf(f, "  %-24s %s\n", "--help", "show this help and exit");
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Distributions drawn from an il_rng.
+ *
+ * The normal deviates follow numpy's legacy_gauss exactly (Marsaglia's polar
+ * method; the first value of a pair is f*x2, and f*x1 is cached in the
+ * generator for the next call), so with the mt19937 generator a fill equals
+ * np.random.randn of the same size, element by element, in C order.
+ */
+#ifndef INITLAB_DIST_H
+#define INITLAB_DIST_H
+
+#include <stddef.h>
+
+#include "initlab/rng.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One standard normal deviate. */
+double il_dist_standard_normal(il_rng *r);
+
+/* 'n' standard normal deviates into 'out' (np.random.randn(n)). */
+void il_dist_fill_standard_normal(il_rng *r, double *out, size_t n);
+
+/* 'n' draws of mean + std * N(0,1) (np.random.normal(mean, std, n)). */
+void il_dist_fill_normal(il_rng *r, double mean, double std, double *out, size_t n);
+
+/* 'n' draws of lo + (hi - lo) * U[0,1) (np.random.uniform(lo, hi, n)). */
+void il_dist_fill_uniform(il_rng *r, double lo, double hi, double *out, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Experiments: several networks ("arms") of dense layers, each with its own
+ * initializer and activation, fed a random input batch; per-layer statistics
+ * of every arm's activations.
+ *
+ * Draw order (IL_ORDER_LECTURE) is the lecture's, so that with the mt19937
+ * generator the numbers equal the lecture's Python: first each arm's input
+ * batch in arm order (x_1 = randn(batch, n_in), then x_2 = ...), then, layer
+ * by layer, each arm's weight matrix in arm order (w_1, then w_2).
+ */
+#ifndef INITLAB_EXP_H
+#define INITLAB_EXP_H
+
+#include <stddef.h>
+
+#include "initlab/act.h"
+#include "initlab/init.h"
+#include "initlab/rng.h"
+#include "initlab/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One network: how its weights are drawn and what follows each product. */
+typedef struct il_arm {
+    il_init init;
+    il_act act;
+} il_arm;
+
+typedef struct il_exp_config {
+    size_t batch;          /* rows of the input */
+    size_t n_in;           /* input width */
+    const size_t *widths;  /* output width of each layer */
+    size_t n_layers;       /* >= 1 */
+    const il_arm *arms;    /* borrowed for the duration of il_exp_run */
+    size_t n_arms;         /* >= 1 */
+    il_init input;         /* how the input batch is drawn; the lecture's is "normal" */
+    il_stats_config stats; /* histogram and saturation thresholds */
+} il_exp_config;
+
+/* Called after each arm's layer is computed with its activations, 'rows' x
+ * 'cols' row-major, valid only during the call. A status other than IL_OK
+ * stops the run, and il_exp_run returns it. */
+typedef il_status (*il_exp_layer_fn)(void *ctx, size_t arm, size_t layer, const double *act,
+                                     size_t rows, size_t cols);
+
+typedef struct il_exp_result il_exp_result;
+
+/* Bytes il_exp_run will allocate for 'cfg' (buffers and statistics), so a
+ * caller can refuse before starting. IL_ELIMIT on overflow. */
+il_status il_exp_memory(const il_exp_config *cfg, size_t *bytes);
+
+/* Run 'cfg', drawing from 'rng'. 'on_layer' may be NULL. On success *out is
+ * the result, owned by the caller (il_exp_result_free). Errors: IL_EINVAL
+ * for an empty configuration or a bad statistics configuration, IL_ENOMEM,
+ * IL_ELIMIT, an initializer's error (message in 'err', which may be NULL),
+ * or what 'on_layer' returned. */
+il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_layer, void *ctx,
+                     il_exp_result **out, il_error *err);
+
+/* Statistics of arm 'arm' (0-based), layer 'layer' (0-based). */
+const il_layer_stats *il_exp_stats(const il_exp_result *r, size_t arm, size_t layer);
+
+/* The number of arms and of layers in 'r'. */
+size_t il_exp_arm_count(const il_exp_result *r);
+size_t il_exp_layer_count(const il_exp_result *r);
+
+/* Release 'r'; NULL is allowed. */
+void il_exp_result_free(il_exp_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Weight initializers: a static registry of named schemes, chosen by spec
+ * strings ("lecture_he", "normal:mean=0,std=0.01").
+ *
+ * Layout. initlab stores a dense layer's weight as (fan_in, fan_out),
+ * row-major, so that y = x W is the lecture's np.dot(x, w); a fill writes the
+ * tensor in C order, the order numpy's randn fills an array. Fans of other
+ * layouts are computed explicitly: torch stores (out, in, k...), keras
+ * (k..., in, out); see il_fan_compute.
+ *
+ * Randomness comes only from the il_rng passed in; with the mt19937
+ * generator, "normal:std=S" equals np.random.randn(...) * S element for
+ * element, and "lecture_he" equals randn(...) * np.sqrt(2 / fan_in).
+ */
+#ifndef INITLAB_INIT_H
+#define INITLAB_INIT_H
+
+#include <stddef.h>
+
+#include "initlab/rng.h"
+#include "initlab/spec.h"
+#include "initlab/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum il_layout {
+    IL_LAYOUT_DENSE, /* (fan_in, fan_out); initlab's own, x @ W */
+    IL_LAYOUT_TORCH, /* (out, in, k...); torch.nn.init, x @ W.T */
+    IL_LAYOUT_KERAS  /* (k..., in, out); Keras and JAX defaults */
+} il_layout;
+
+/* Layout by name ("dense", "torch", "keras"); -1 if unknown. */
+int il_layout_from_name(const char *name);
+
+/* Fans of a tensor of 'ndim' dimensions 'shape' stored in 'layout'.
+ * torch: fan_in = shape[1]*R, fan_out = shape[0]*R, R = prod(shape[2:]).
+ * keras/dense: fan_in = shape[-2]*R, fan_out = shape[-1]*R, R = prod(shape[:-2]).
+ * IL_ESHAPE (with torch's wording in 'err') if ndim < 2; IL_ELIMIT on
+ * overflow. 'err' may be NULL. */
+il_status il_fan_compute(const size_t *shape, size_t ndim, il_layout layout, size_t *fan_in,
+                         size_t *fan_out, il_error *err);
+
+typedef struct il_init_type il_init_type;
+
+/* A parsed initializer spec: the type and its parameter values (in the order
+ * of type->params). A plain value: copy it freely. */
+typedef struct il_init {
+    const il_init_type *type;
+    il_value values[IL_MAX_PARAMS];
+} il_init;
+
+/* What a fill is aiming at, for reports: NAN where it does not apply. */
+typedef struct il_init_target {
+    double gain;  /* the gain used, if the scheme has one */
+    double mean;  /* the distribution's mean */
+    double std;   /* the distribution's standard deviation */
+    double bound; /* half-width of a uniform, or the truncation bound */
+} il_init_target;
+
+/* The context a fill sees: the tensor's shape and fans. */
+typedef struct il_init_ctx {
+    const size_t *shape;
+    size_t ndim;
+    size_t numel;
+    size_t fan_in, fan_out; /* 0 when the type does not need fans */
+} il_init_ctx;
+
+struct il_init_type {
+    const char *name;
+    const char *formula; /* one line, e.g. "N(0, 2/fan_in): randn * sqrt(2/fan_in)" */
+    const char *source;  /* where the formula comes from */
+    const il_param *params;
+    size_t n_params;
+    int needs_fans; /* nonzero: the shape must have >= 2 dims */
+    /* Fill 'out' (ctx->numel values, C order). */
+    il_status (*fill)(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
+                      il_error *err);
+    /* Describe the target distribution for 'ctx'. */
+    void (*target)(const il_init *init, const il_init_ctx *ctx, il_init_target *t);
+};
+
+/* The type called 'name', or NULL. */
+const il_init_type *il_init_find(const char *name);
+
+/* Registered types by index; NULL past the end. */
+size_t il_init_type_count(void);
+const il_init_type *il_init_type_at(size_t i);
+
+/* Parse a spec string "NAME[:key=value,...]" into 'out'. On error returns
+ * IL_ENOTFOUND (unknown name; the message suggests the nearest one) or
+ * IL_EINVAL (bad parameter), with a one-line message in 'err' (may be NULL). */
+il_status il_init_parse(const char *spec, il_init *out, il_error *err);
+
+/* Write the canonical spec of 'init' (name and every parameter) into 'buf'
+ * of 'cap' bytes; returns the length it needed, like snprintf. */
+size_t il_init_format(const il_init *init, char *buf, size_t cap);
+
+/* Fill the tensor 'out' of shape 'shape' ('ndim' dims, stored in 'layout',
+ * C order) from 'rng'. 'out' must hold prod(shape) doubles. IL_ESHAPE if
+ * the scheme needs fans and the shape has fewer than 2 dims; IL_ELIMIT if
+ * the element count overflows. 'err' may be NULL. */
+il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
+                       il_rng *rng, double *out, il_error *err);
+
+/* The target gain/mean/std/bound that il_init_fill would aim at for this
+ * shape; same errors as il_init_fill. */
+il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim,
+                           il_layout layout, il_init_target *t, il_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * initlab — see, measure and choose how a neural network's weights are
+ * initialized.
+ *
+ * A short tour. Data flows one way, each stage a module with its own header:
+ *
+ *   rng.h     generators behind one interface; "mt19937" is numpy's legacy
+ *             RandomState, bit for bit
+ *   dist.h    normal and uniform deviates from a generator
+ *   init.h    initializers by spec string ("lecture_he", "normal:std=0.01");
+ *             weights are (fan_in, fan_out) row-major: y = x W
+ *   act.h     activations: value, derivative and gain in one table
+ *   layer.h   y = act(x W + b) through BLAS
+ *   stats.h   per-layer moments, saturation, zeros, non-finite counts and a
+ *             histogram that drops nothing
+ *   exp.h     arms of dense networks run in the lecture's draw order
+ *   report.h  report.json and stats.csv
+ *   plot.h    histogram grids as PNG, SVG or PDF
+ *   io.h      byte sinks, atomic file replacement, .npy
+ *
+ * Rules that hold everywhere:
+ *   - Functions that can fail return an il_status (IL_OK == 0); objects are
+ *     returned through an out-parameter, and *out is set only on success.
+ *   - The library never prints, never exits and reads no environment.
+ *   - Every random draw goes through an explicit il_rng; nothing is global.
+ *   - Pointers passed in are borrowed for the call unless a comment says the
+ *     function stores them. X_new results are the caller's, released with
+ *     X_free, which accepts NULL. Returned const char * are static.
+ *   - Sizes are size_t and every n*m*sizeof is overflow-checked.
+ *
+ * Example: draw a He-initialized 784x256 layer and look at it.
+ *
+ *   il_rng *rng;
+ *   il_init he;
+ *   size_t shape[2] = {784, 256};
+ *   double *w = malloc(784 * 256 * sizeof *w);
+ *   il_rng_new(il_rng_find("mt19937"), 100, &rng);
+ *   il_init_parse("lecture_he", &he, NULL);
+ *   il_init_fill(&he, shape, 2, IL_LAYOUT_DENSE, rng, w, NULL);
+ *   ... il_layer_stats_* on w ...
+ *   il_rng_free(rng);
+ *   free(w);
+ */
+#ifndef INITLAB_H
+#define INITLAB_H
+
+#include "initlab/act.h"
+#include "initlab/alloc.h"
+#include "initlab/dist.h"
+#include "initlab/exp.h"
+#include "initlab/init.h"
+#include "initlab/io.h"
+#include "initlab/layer.h"
+#include "initlab/plot.h"
+#include "initlab/report.h"
+#include "initlab/rng.h"
+#include "initlab/spec.h"
+#include "initlab/stats.h"
+#include "initlab/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's version, "MAJOR.MINOR.PATCH". Static string. */
+const char *il_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

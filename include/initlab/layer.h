@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Dense layers: y = act(x W + b).
+ *
+ * x is (batch, n_in), W is (n_in, n_out) and y is (batch, n_out), all
+ * row-major: the lecture's np.dot(x, w). The product goes through
+ * cblas_dgemm (OpenBLAS, the BLAS Debian's numpy uses), so its summation
+ * order, and thus its last bits, are BLAS's.
+ */
+#ifndef INITLAB_LAYER_H
+#define INITLAB_LAYER_H
+
+#include <stddef.h>
+
+#include "initlab/act.h"
+#include "initlab/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* y = x W (no activation). Returns IL_ELIMIT if a dimension exceeds what
+ * BLAS's 32-bit integers can index (INT_MAX); 'y' is then untouched. */
+il_status il_gemm(const double *x, size_t batch, size_t n_in, const double *w, size_t n_out,
+                  double *y);
+
+/* y = act(x W + b); 'bias' (n_out values) may be NULL for no bias, 'act'
+ * may be NULL for the identity. Same errors as il_gemm. */
+il_status il_dense_forward(const double *x, size_t batch, size_t n_in, const double *w,
+                           size_t n_out, const double *bias, const il_act *act, double *y);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Figures: grids of per-layer histograms, drawn with cairo into PNG, SVG or
+ * PDF from the same drawing code.
+ *
+ * A grid has one row per network and one column per layer, like the
+ * lecture's Visual (subplot(1, 5, i+1), title "k-layer", 30 bins over
+ * [0, 1]). Unlike Visual, each panel says what its range hides: the share of
+ * values below and above it, the exact zeros (ReLU's spike) and any
+ * non-finite values.
+ */
+#ifndef INITLAB_PLOT_H
+#define INITLAB_PLOT_H
+
+#include <stddef.h>
+
+#include "initlab/io.h"
+#include "initlab/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum il_plot_format {
+    IL_PLOT_PNG,
+    IL_PLOT_SVG,
+    IL_PLOT_PDF
+} il_plot_format;
+
+/* Format by name ("png", "svg", "pdf"); -1 if unknown. */
+int il_plot_format_from_name(const char *name);
+
+/* File extension without the dot. Static string. */
+const char *il_plot_format_ext(il_plot_format f);
+
+typedef struct il_hist_grid {
+    const char *title;              /* figure title; may be NULL */
+    size_t rows, cols;              /* rows * cols panels, >= 1 each */
+    const char *const *row_labels;  /* 'rows' labels drawn left of each row; may be NULL */
+    const il_layer_stats *const *panels; /* rows * cols, row-major; finished statistics */
+    int shared_y;                   /* nonzero: one count axis for every panel */
+} il_hist_grid;
+
+/* Largest figure side in pixels (cairo's image limit is 32767). */
+#define IL_PLOT_MAX_SIDE 32767
+
+/* Draw 'g' in format 'fmt' to the sink. IL_EINVAL for an empty grid,
+ * IL_ELIMIT if the figure would exceed IL_PLOT_MAX_SIDE, IL_ENOMEM or IL_EIO
+ * from cairo or the sink. Panel titles are "1-layer", "2-layer", ... */
+il_status il_plot_hist_grid(const il_hist_grid *g, il_plot_format fmt, il_write_fn w, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

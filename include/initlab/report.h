@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reports: the measured statistics as JSON (report.json) and CSV
+ * (stats.csv), the machine-readable sinks of every command.
+ *
+ * JSON shape (a contract other programs rely on; fields are only ever added):
+ *   {"command", "seed", "rng",
+ *    "exercises": [{"exercise", "networks": [{"network", "init", "act",
+ *                                             "label", "layers": [LAYER...]}]}]}
+ * LAYER: {"layer", "count", "mean", "std", "min", "max", "frac_low",
+ *         "frac_high", "frac_zero", "nonfinite",
+ *         "hist": {"lo", "hi", "counts": [...], "below", "above"}}
+ * Numbers round-trip exactly (up to 17 significant digits); a value that is
+ * not finite or not defined is written as null, never NaN or Infinity.
+ */
+#ifndef INITLAB_REPORT_H
+#define INITLAB_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "initlab/exp.h"
+#include "initlab/io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One network: its specs, a human label, and where its statistics are. */
+typedef struct il_report_net {
+    const char *init;           /* canonical initializer spec */
+    const char *act;            /* activation spec */
+    const char *label;          /* e.g. "N(0,1) + sigmoid"; may be NULL */
+    const il_exp_result *result;
+    size_t arm;                 /* index of this network in 'result' */
+} il_report_net;
+
+/* One exercise (a group of networks run together). */
+typedef struct il_report_group {
+    size_t number; /* 1-based */
+    const il_report_net *nets;
+    size_t n_nets;
+} il_report_group;
+
+typedef struct il_report {
+    const char *command; /* "lecture" */
+    uint64_t seed;
+    const char *rng; /* generator name */
+    const il_report_group *groups;
+    size_t n_groups;
+} il_report;
+
+/* Write 'r' as JSON (indented, a final newline). IL_ENOMEM, or the sink's
+ * error. */
+il_status il_report_write_json(const il_report *r, il_write_fn w, void *ctx);
+
+/* Write 'r' as CSV: a header row, then one row per exercise, network and
+ * layer. Columns: exercise, network, init, act, layer, count, mean, std, min,
+ * max, frac_low, frac_high, frac_zero, nonfinite, hist_lo, hist_hi, below,
+ * above, counts (the bin counts separated by spaces). Undefined values are
+ * empty fields. */
+il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Named, parameterised things: "NAME[:key=value,...]".
+ *
+ * Initializers and activations are chosen by spec strings such as
+ * "kaiming_normal:mode=fan_out,nonlinearity=relu" or "leaky_relu:a=0.2".
+ * Each registry entry declares its parameters in a static table of
+ * il_param; a parsed spec holds one il_value per declared parameter, in
+ * the table's order, defaults filled in.
+ */
+#ifndef INITLAB_SPEC_H
+#define INITLAB_SPEC_H
+
+#include <stddef.h>
+
+#include "initlab/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Most parameters any registry entry declares. */
+#define IL_MAX_PARAMS 6
+
+/* Room for one error message, filled by parsers (never a global). */
+typedef struct il_error {
+    char message[256];
+} il_error;
+
+typedef enum il_param_kind {
+    IL_PARAM_NUMBER, /* a finite double */
+    IL_PARAM_CHOICE  /* one of 'choices' (a NULL-terminated list) */
+} il_param_kind;
+
+typedef struct il_param {
+    const char *name;
+    il_param_kind kind;
+    double def_number;          /* default for NUMBER */
+    int def_choice;             /* default index for CHOICE */
+    const char *const *choices; /* CHOICE only, NULL-terminated */
+    const char *help;
+} il_param;
+
+typedef struct il_value {
+    double number; /* NUMBER: the value */
+    int choice;    /* CHOICE: index into the parameter's choices */
+} il_value;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

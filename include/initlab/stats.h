@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-layer statistics in one streamed pass: moments, extremes, saturation
+ * and zero fractions, non-finite counts, and a histogram that drops nothing.
+ *
+ * Usage:
+ *     il_layer_stats s;
+ *     il_layer_stats_init(&s, &cfg);         // allocates the bin counts
+ *     il_layer_stats_add(&s, x, n);          // any number of times
+ *     il_layer_stats_finish(&s);             // fills mean, std, fractions
+ *     ... read s ...
+ *     il_layer_stats_release(&s);
+ *
+ * Non-finite values (NaN, +Inf, -Inf) are counted, never binned, and left
+ * out of the moments, extremes and fractions; the fractions are of the
+ * finite values. The histogram follows np.histogram(x, bins, range=(lo, hi))
+ * exactly (half-open bins, the last one closed, numpy's index computation),
+ * and adds what numpy silently drops: the counts below lo and above hi.
+ */
+#ifndef INITLAB_STATS_H
+#define INITLAB_STATS_H
+
+#include <stddef.h>
+
+#include "initlab/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Histograms may have at most this many bins. */
+#define IL_HIST_MAX_BINS 100000
+
+typedef struct il_stats_config {
+    size_t bins;      /* 1..IL_HIST_MAX_BINS */
+    double lo, hi;    /* finite, lo < hi */
+    double low, high; /* saturation thresholds: frac_low counts x < low, frac_high x > high */
+} il_stats_config;
+
+/* The lecture's Visual: 30 bins over [0, 1]; sigmoid saturation below 0.01
+ * and above 0.99. */
+#define IL_STATS_CONFIG_LECTURE ((il_stats_config){30, 0.0, 1.0, 0.01, 0.99})
+
+typedef struct il_layer_stats {
+    /* Results (valid after il_layer_stats_finish). */
+    size_t count;     /* values seen, finite or not */
+    size_t nonfinite; /* n_nan + n_posinf + n_neginf */
+    size_t n_nan, n_posinf, n_neginf;
+    double mean, std; /* population std (ddof = 0) of the finite values; NAN if none */
+    double min, max;  /* of the finite values; NAN if none */
+    double frac_low, frac_high, frac_zero; /* of the finite values; NAN if none */
+    /* The histogram. */
+    size_t bins;
+    double lo, hi;
+    size_t *counts; /* 'bins' entries; owned, freed by il_layer_stats_release */
+    size_t below, above;
+
+    /* Accumulators, private to stats.c. */
+    size_t n_finite, n_low, n_high, n_zero;
+    double acc_mean, acc_m2;
+    double low, high;
+    double *edges; /* bins + 1 edges, as np.linspace(lo, hi, bins + 1) */
+} il_layer_stats;
+
+/* Check a configuration: IL_EINVAL (bins 0, lo >= hi, non-finite ends) or
+ * IL_ELIMIT (more than IL_HIST_MAX_BINS bins). */
+il_status il_stats_config_check(const il_stats_config *cfg);
+
+/* Prepare 's' for 'cfg'. IL_ENOMEM, or the errors of il_stats_config_check. */
+il_status il_layer_stats_init(il_layer_stats *s, const il_stats_config *cfg);
+
+/* Forget everything added, keep the configuration. */
+void il_layer_stats_reset(il_layer_stats *s);
+
+/* Add 'n' values. */
+void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n);
+
+/* Compute the results from what was added. Call it once, after the last
+ * il_layer_stats_add; il_layer_stats_reset starts over. */
+void il_layer_stats_finish(il_layer_stats *s);
+
+/* Release the counts; 's' may then be initialised again. */
+void il_layer_stats_release(il_layer_stats *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

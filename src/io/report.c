@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* report.json through cJSON, stats.csv by hand. */
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "initlab/report.h"
+
+/* cJSON prints "%1.15g" and falls back to "%1.17g" when that does not read
+ * back, so every finite double round-trips. Non-finite values become null
+ * here rather than relying on cJSON's own choice. */
+static cJSON *number_or_null(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static int add(cJSON *obj, const char *key, cJSON *item)
+{
+    if (!item)
+        return 0;
+    cJSON_AddItemToObject(obj, key, item);
+    return 1;
+}
+
+static cJSON *layer_json(size_t layer, const il_layer_stats *s)
+{
+    cJSON *o = cJSON_CreateObject(), *h = cJSON_CreateObject(), *counts = cJSON_CreateArray();
+    int ok = o && h && counts;
+
+    for (size_t i = 0; ok && i < s->bins; i++) {
+        cJSON *c = cJSON_CreateNumber((double)s->counts[i]);
+        ok = c != NULL;
+        if (ok)
+            cJSON_AddItemToArray(counts, c);
+    }
+    if (!ok) {
+        cJSON_Delete(o);
+        cJSON_Delete(h);
+        cJSON_Delete(counts);
+        return NULL;
+    }
+    ok = add(h, "lo", number_or_null(s->lo)) && add(h, "hi", number_or_null(s->hi)) &&
+         add(h, "counts", counts) && add(h, "below", cJSON_CreateNumber((double)s->below)) &&
+         add(h, "above", cJSON_CreateNumber((double)s->above));
+    if (!ok) {
+        cJSON_Delete(o);
+        cJSON_Delete(h);
+        return NULL;
+    }
+    ok = add(o, "layer", cJSON_CreateNumber((double)layer)) &&
+         add(o, "count", cJSON_CreateNumber((double)s->count)) &&
+         add(o, "mean", number_or_null(s->mean)) && add(o, "std", number_or_null(s->std)) &&
+         add(o, "min", number_or_null(s->min)) && add(o, "max", number_or_null(s->max)) &&
+         add(o, "frac_low", number_or_null(s->frac_low)) &&
+         add(o, "frac_high", number_or_null(s->frac_high)) &&
+         add(o, "frac_zero", number_or_null(s->frac_zero)) &&
+         add(o, "nonfinite", cJSON_CreateNumber((double)s->nonfinite)) && add(o, "hist", h);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *net_json(size_t number, const il_report_net *n)
+{
+    cJSON *o = cJSON_CreateObject(), *layers = cJSON_CreateArray();
+    size_t n_layers = il_exp_layer_count(n->result);
+
+    if (!o || !layers)
+        goto fail;
+    for (size_t l = 0; l < n_layers; l++) {
+        cJSON *lj = layer_json(l + 1, il_exp_stats(n->result, n->arm, l));
+        if (!lj)
+            goto fail;
+        cJSON_AddItemToArray(layers, lj);
+    }
+    if (!add(o, "network", cJSON_CreateNumber((double)number)) ||
+        !add(o, "init", cJSON_CreateString(n->init)) ||
+        !add(o, "act", cJSON_CreateString(n->act)) ||
+        !add(o, "label", n->label ? cJSON_CreateString(n->label) : cJSON_CreateNull()))
+        goto fail;
+    cJSON_AddItemToObject(o, "layers", layers);
+    return o;
+fail:
+    cJSON_Delete(o);
+    cJSON_Delete(layers);
+    return NULL;
+}
+
+static cJSON *report_json(const il_report *r)
+{
+    cJSON *root = cJSON_CreateObject(), *groups = cJSON_CreateArray();
+
+    if (!root || !groups)
+        goto fail;
+    if (!add(root, "command", cJSON_CreateString(r->command)) ||
+        !add(root, "seed", cJSON_CreateNumber((double)r->seed)) ||
+        !add(root, "rng", cJSON_CreateString(r->rng)))
+        goto fail;
+    for (size_t g = 0; g < r->n_groups; g++) {
+        const il_report_group *grp = &r->groups[g];
+        cJSON *gj = cJSON_CreateObject(), *nets = cJSON_CreateArray();
+        int ok = gj && nets;
+        for (size_t k = 0; ok && k < grp->n_nets; k++) {
+            cJSON *nj = net_json(k + 1, &grp->nets[k]);
+            ok = nj != NULL;
+            if (ok)
+                cJSON_AddItemToArray(nets, nj);
+        }
+        ok = ok && add(gj, "exercise", cJSON_CreateNumber((double)grp->number));
+        if (!ok) {
+            cJSON_Delete(gj);
+            cJSON_Delete(nets);
+            goto fail;
+        }
+        cJSON_AddItemToObject(gj, "networks", nets);
+        cJSON_AddItemToArray(groups, gj);
+    }
+    cJSON_AddItemToObject(root, "exercises", groups);
+    return root;
+fail:
+    cJSON_Delete(root);
+    cJSON_Delete(groups);
+    return NULL;
+}
+
+il_status il_report_write_json(const il_report *r, il_write_fn w, void *ctx)
+{
+    cJSON *root = report_json(r);
+    char *text;
+    il_status st;
+
+    if (!root)
+        return IL_ENOMEM;
+    text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return IL_ENOMEM;
+    st = w(ctx, text, strlen(text));
+    if (st == IL_OK)
+        st = w(ctx, "\n", 1);
+    cJSON_free(text);
+    return st;
+}
+
+/* ---- CSV ---- */
+
+/* Shortest of %.15g..%.17g that reads back exactly; empty if not finite. */
+static int csv_number(char *buf, size_t cap, double v)
+{
+    if (!isfinite(v)) {
+        buf[0] = '\0';
+        return 0;
+    }
+    for (int prec = 15; prec < 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return (int)strlen(buf);
+    }
+    return snprintf(buf, cap, "%.17g", v);
+}
+
+/* A field quoted per RFC 4180 (specs contain commas). */
+static il_status csv_text(il_write_fn w, void *ctx, const char *s)
+{
+    il_status st = w(ctx, "\"", 1);
+    for (const char *p = s; st == IL_OK && *p; p++)
+        st = (*p == '"') ? w(ctx, "\"\"", 2) : w(ctx, p, 1);
+    return st == IL_OK ? w(ctx, "\"", 1) : st;
+}
+
+static il_status csv_row(il_write_fn w, void *ctx, size_t ex, size_t net, const il_report_net *n,
+                         size_t layer, const il_layer_stats *s)
+{
+    char buf[512], num[8][40];
+    il_status st;
+    int k;
+
+    k = snprintf(buf, sizeof buf, "%zu,%zu,", ex, net);
+    if ((st = w(ctx, buf, (size_t)k)) != IL_OK || (st = csv_text(w, ctx, n->init)) != IL_OK ||
+        (st = w(ctx, ",", 1)) != IL_OK || (st = csv_text(w, ctx, n->act)) != IL_OK)
+        return st;
+    csv_number(num[0], sizeof num[0], s->mean);
+    csv_number(num[1], sizeof num[1], s->std);
+    csv_number(num[2], sizeof num[2], s->min);
+    csv_number(num[3], sizeof num[3], s->max);
+    csv_number(num[4], sizeof num[4], s->frac_low);
+    csv_number(num[5], sizeof num[5], s->frac_high);
+    csv_number(num[6], sizeof num[6], s->frac_zero);
+    k = snprintf(buf, sizeof buf, ",%zu,%zu,%s,%s,%s,%s,%s,%s,%s,%zu,", layer, s->count, num[0],
+                 num[1], num[2], num[3], num[4], num[5], num[6], s->nonfinite);
+    if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
+        return st;
+    csv_number(num[0], sizeof num[0], s->lo);
+    csv_number(num[1], sizeof num[1], s->hi);
+    k = snprintf(buf, sizeof buf, "%s,%s,%zu,%zu,", num[0], num[1], s->below, s->above);
+    if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
+        return st;
+    for (size_t i = 0; i < s->bins; i++) {
+        k = snprintf(buf, sizeof buf, "%s%zu", i ? " " : "", s->counts[i]);
+        if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
+            return st;
+    }
+    return w(ctx, "\n", 1);
+}
+
+il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
+{
+    static const char header[] = "exercise,network,init,act,layer,count,mean,std,min,max,"
+                                 "frac_low,frac_high,frac_zero,nonfinite,hist_lo,hist_hi,"
+                                 "below,above,counts\n";
+    il_status st = w(ctx, header, sizeof header - 1);
+
+    for (size_t g = 0; st == IL_OK && g < r->n_groups; g++) {
+        const il_report_group *grp = &r->groups[g];
+        for (size_t k = 0; st == IL_OK && k < grp->n_nets; k++) {
+            const il_report_net *n = &grp->nets[k];
+            size_t n_layers = il_exp_layer_count(n->result);
+            for (size_t l = 0; st == IL_OK && l < n_layers; l++)
+                st = csv_row(w, ctx, grp->number, k + 1, n, l + 1,
+                             il_exp_stats(n->result, n->arm, l));
+        }
+    }
+    return st;
+}

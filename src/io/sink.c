@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* Memory sinks and atomic file replacement (git lockfile, SQLite pattern). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "initlab/alloc.h"
+#include "initlab/io.h"
+#include "internal/spec_impl.h"
+
+il_status il_membuf_write(void *membuf, const void *buf, size_t n)
+{
+    il_membuf *m = membuf;
+    size_t need;
+
+    if (!il_add_size(m->len, n, &need))
+        return IL_ELIMIT;
+    if (need > m->cap) {
+        size_t cap = m->cap ? m->cap : 256;
+        unsigned char *p;
+        while (cap < need)
+            if (!il_mul_size(cap, 2, &cap))
+                return IL_ELIMIT;
+        p = il_malloc(cap);
+        if (!p)
+            return IL_ENOMEM;
+        if (m->len)
+            memcpy(p, m->data, m->len);
+        il_free(m->data);
+        m->data = p;
+        m->cap = cap;
+    }
+    if (n)
+        memcpy(m->data + m->len, buf, n);
+    m->len = need;
+    return IL_OK;
+}
+
+void il_membuf_release(il_membuf *m)
+{
+    il_free(m->data);
+    m->data = NULL;
+    m->len = m->cap = 0;
+}
+
+struct il_afile {
+    int fd;
+    int failed; /* a write failed; commit must not rename */
+    il_status write_status;
+    int write_errno;
+    char *path; /* the target */
+    char *tmp;  /* the temporary file beside it */
+};
+
+/* Split 'path' into a folder (for the temp file and the dir fsync) and a
+ * base name. The returned strings are allocated together in *buf. */
+static il_status split_path(const char *path, char **dir, char **base)
+{
+    size_t len = strlen(path);
+    const char *slash = strrchr(path, '/');
+    char *d, *b;
+
+    d = il_malloc(len + 2);
+    b = il_malloc(len + 1);
+    if (!d || !b) {
+        il_free(d);
+        il_free(b);
+        return IL_ENOMEM;
+    }
+    if (!slash) {
+        strcpy(d, ".");
+        strcpy(b, path);
+    } else if (slash == path) {
+        strcpy(d, "/");
+        strcpy(b, slash + 1);
+    } else {
+        memcpy(d, path, (size_t)(slash - path));
+        d[slash - path] = '\0';
+        strcpy(b, slash + 1);
+    }
+    *dir = d;
+    *base = b;
+    return IL_OK;
+}
+
+static void afile_free(il_afile *af)
+{
+    il_free(af->path);
+    il_free(af->tmp);
+    il_free(af);
+}
+
+il_status il_afile_open(const char *path, il_afile **out, il_error *err)
+{
+    il_afile *af;
+    char *dir = NULL, *base = NULL;
+    size_t len;
+    il_status st;
+
+    if (path[0] == '\0' || path[strlen(path) - 1] == '/') {
+        il__set_error(err, "'%s' is not a file name", path);
+        return IL_EINVAL;
+    }
+    af = il_calloc(1, sizeof *af);
+    if (!af)
+        return IL_ENOMEM;
+    af->fd = -1;
+    st = split_path(path, &dir, &base);
+    if (st != IL_OK) {
+        il_free(af);
+        return st;
+    }
+    len = strlen(path) + 32;
+    af->path = il_malloc(strlen(path) + 1);
+    af->tmp = il_malloc(len);
+    if (!af->path || !af->tmp) {
+        il_free(dir);
+        il_free(base);
+        afile_free(af);
+        return IL_ENOMEM;
+    }
+    strcpy(af->path, path);
+    snprintf(af->tmp, len, "%s/.%s.XXXXXX", dir, base);
+    il_free(dir);
+    il_free(base);
+    /* mkstemp opens with O_CREAT|O_EXCL and mode 0600; the mode is fixed at
+     * commit. */
+    af->fd = mkostemp(af->tmp, O_CLOEXEC);
+    if (af->fd < 0) {
+        int e = errno;
+        il__set_error(err, "cannot create a file beside '%s': %s", path, strerror(e));
+        afile_free(af);
+        return IL_EIO;
+    }
+    *out = af;
+    return IL_OK;
+}
+
+il_status il_afile_write(void *afile, const void *buf, size_t n)
+{
+    il_afile *af = afile;
+    const unsigned char *p = buf;
+
+    if (af->failed)
+        return af->write_status;
+    while (n > 0) {
+        ssize_t k = write(af->fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            af->failed = 1;
+            af->write_errno = errno;
+            af->write_status = IL_EIO;
+            return IL_EIO;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return IL_OK;
+}
+
+void il_afile_abort(il_afile *af)
+{
+    if (!af)
+        return;
+    if (af->fd >= 0)
+        close(af->fd);
+    unlink(af->tmp);
+    afile_free(af);
+}
+
+static mode_t new_file_mode(const char *path)
+{
+    struct stat st;
+    mode_t mask;
+
+    if (stat(path, &st) == 0)
+        return st.st_mode & 07777; /* keep an existing file's mode */
+    mask = umask(0);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
+il_status il_afile_commit(il_afile *af, il_error *err)
+{
+    char *dir = NULL, *base = NULL;
+    int e;
+
+    if (af->failed) {
+        il__set_error(err, "cannot write '%s': %s", af->path, strerror(af->write_errno));
+        il_afile_abort(af);
+        return IL_EIO;
+    }
+    if (fsync(af->fd) != 0 || fchmod(af->fd, new_file_mode(af->path)) != 0) {
+        e = errno;
+        il__set_error(err, "cannot write '%s': %s", af->path, strerror(e));
+        il_afile_abort(af);
+        return IL_EIO;
+    }
+    if (close(af->fd) != 0) {
+        e = errno;
+        af->fd = -1;
+        il__set_error(err, "cannot write '%s': %s", af->path, strerror(e));
+        il_afile_abort(af);
+        return IL_EIO;
+    }
+    af->fd = -1;
+    if (rename(af->tmp, af->path) != 0) {
+        e = errno;
+        il__set_error(err, "cannot replace '%s': %s", af->path, strerror(e));
+        il_afile_abort(af);
+        return IL_EIO;
+    }
+    /* Make the rename durable. A failure here cannot undo the commit, so it
+     * is not reported as one. */
+    if (split_path(af->path, &dir, &base) == IL_OK) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            (void)fsync(dfd);
+            close(dfd);
+        }
+    }
+    il_free(dir);
+    il_free(base);
+    afile_free(af);
+    return IL_OK;
+}
+
+il_status il_write_file(const char *path, il_status (*produce)(void *pctx, il_write_fn w, void *wctx),
+                        void *pctx, il_error *err)
+{
+    il_afile *af;
+    il_status st = il_afile_open(path, &af, err);
+
+    if (st != IL_OK)
+        return st;
+    st = produce(pctx, il_afile_write, af);
+    if (st != IL_OK) {
+        if (af->failed)
+            il__set_error(err, "cannot write '%s': %s", path, strerror(af->write_errno));
+        else
+            il__set_error(err, "cannot write '%s': %s", path, il_status_str(st));
+        il_afile_abort(af);
+        return st;
+    }
+    return il_afile_commit(af, err);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Streamed per-layer statistics.
+ *
+ * Moments: values are taken in blocks; each block's mean and sum of squared
+ * deviations are computed two-pass while the block is in cache, and blocks
+ * are merged with Chan, Golub & LeVeque's pairwise update. That keeps the
+ * accuracy of numpy's two-pass var (Welford-class error, no cancellation)
+ * in a single pass over memory.
+ * Histogram: numpy's np.histogram index computation (lib/histograms.py):
+ * f = (x - lo) * (bins / (hi - lo)), truncated, then corrected by one
+ * against the linspace edges.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "initlab/alloc.h"
+#include "initlab/stats.h"
+
+#define BLOCK 256
+
+il_status il_stats_config_check(const il_stats_config *cfg)
+{
+    if (cfg->bins == 0 || !isfinite(cfg->lo) || !isfinite(cfg->hi) || !(cfg->lo < cfg->hi) ||
+        !isfinite(cfg->hi - cfg->lo))
+        return IL_EINVAL;
+    if (cfg->bins > IL_HIST_MAX_BINS)
+        return IL_ELIMIT;
+    return IL_OK;
+}
+
+il_status il_layer_stats_init(il_layer_stats *s, const il_stats_config *cfg)
+{
+    il_status st = il_stats_config_check(cfg);
+    double step;
+
+    memset(s, 0, sizeof *s);
+    if (st != IL_OK)
+        return st;
+    s->counts = il_calloc(cfg->bins, sizeof *s->counts);
+    s->edges = il_calloc(cfg->bins + 1, sizeof *s->edges);
+    if (!s->counts || !s->edges) {
+        il_layer_stats_release(s);
+        return IL_ENOMEM;
+    }
+    s->bins = cfg->bins;
+    s->lo = cfg->lo;
+    s->hi = cfg->hi;
+    s->low = cfg->low;
+    s->high = cfg->high;
+    /* np.linspace(lo, hi, bins + 1): i * step + lo, the last edge exactly hi. */
+    step = (cfg->hi - cfg->lo) / (double)cfg->bins;
+    for (size_t i = 0; i < cfg->bins; i++)
+        s->edges[i] = (double)i * step + cfg->lo;
+    s->edges[cfg->bins] = cfg->hi;
+    il_layer_stats_reset(s);
+    return IL_OK;
+}
+
+void il_layer_stats_reset(il_layer_stats *s)
+{
+    s->count = s->nonfinite = s->n_nan = s->n_posinf = s->n_neginf = 0;
+    s->n_finite = s->n_low = s->n_high = s->n_zero = 0;
+    s->acc_mean = s->acc_m2 = 0.0;
+    s->min = INFINITY;
+    s->max = -INFINITY;
+    s->below = s->above = 0;
+    memset(s->counts, 0, s->bins * sizeof *s->counts);
+    s->mean = s->std = s->frac_low = s->frac_high = s->frac_zero = NAN;
+}
+
+static size_t bin_index(const il_layer_stats *s, double x, double norm)
+{
+    size_t n = s->bins;
+    size_t i = (size_t)((x - s->lo) * norm);
+    if (i >= n) /* x == hi lands on n; rounding can only move it by one */
+        i = n - 1;
+    if (x < s->edges[i] && i > 0)
+        i--;
+    else if (i != n - 1 && x >= s->edges[i + 1])
+        i++;
+    return i;
+}
+
+/* Merge a block of n finite values into the totals: two-pass mean and
+ * squared deviations within the block, then Chan et al.'s pairwise update. */
+static void merge_block(il_layer_stats *s, const double *b, size_t n)
+{
+    double sum = 0.0, m, m2 = 0.0, delta;
+    size_t total = s->n_finite + n;
+
+    for (size_t k = 0; k < n; k++)
+        sum += b[k];
+    m = sum / (double)n;
+    for (size_t k = 0; k < n; k++)
+        m2 += (b[k] - m) * (b[k] - m);
+    delta = m - s->acc_mean;
+    s->acc_mean += delta * ((double)n / (double)total);
+    s->acc_m2 += m2 + delta * delta * ((double)s->n_finite * (double)n / (double)total);
+    s->n_finite = total;
+}
+
+void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
+{
+    double norm = (double)s->bins / (s->hi - s->lo);
+    double block[BLOCK];
+    size_t nb = 0;
+
+    s->count += n;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        if (!isfinite(v)) {
+            if (isnan(v))
+                s->n_nan++;
+            else if (v > 0)
+                s->n_posinf++;
+            else
+                s->n_neginf++;
+            continue;
+        }
+        if (v < s->min)
+            s->min = v;
+        if (v > s->max)
+            s->max = v;
+        s->n_low += v < s->low;
+        s->n_high += v > s->high;
+        s->n_zero += v == 0.0;
+        if (v < s->lo)
+            s->below++;
+        else if (v > s->hi)
+            s->above++;
+        else
+            s->counts[bin_index(s, v, norm)]++;
+        block[nb++] = v;
+        if (nb == BLOCK) {
+            merge_block(s, block, nb);
+            nb = 0;
+        }
+    }
+    if (nb)
+        merge_block(s, block, nb);
+    s->nonfinite = s->n_nan + s->n_posinf + s->n_neginf;
+}
+
+void il_layer_stats_finish(il_layer_stats *s)
+{
+    double nf = (double)s->n_finite;
+
+    if (s->n_finite == 0) {
+        s->mean = s->std = s->min = s->max = NAN;
+        s->frac_low = s->frac_high = s->frac_zero = NAN;
+        return;
+    }
+    s->mean = s->acc_mean;
+    s->std = sqrt(s->acc_m2 / nf);
+    s->frac_low = (double)s->n_low / nf;
+    s->frac_high = (double)s->n_high / nf;
+    s->frac_zero = (double)s->n_zero / nf;
+}
+
+void il_layer_stats_release(il_layer_stats *s)
+{
+    il_free(s->counts);
+    il_free(s->edges);
+    s->counts = NULL;
+    s->edges = NULL;
+    s->bins = 0;
+}
