@@ -18,11 +18,11 @@
 
 /* Exit codes (documented in the README; keep them stable). */
 enum {
-    EXIT_OK = 0,       /* success */
-    EXIT_RUNTIME = 1,  /* the run failed: I/O error, unwritable output, ... */
-    EXIT_USAGE = 2,    /* bad command line: unknown option or command, bad value */
-    EXIT_DATA = 3,     /* a bad input file */
-    EXIT_NOMEM = 4     /* out of memory, or a size over a limit */
+    EXIT_OK = 0,      /* success */
+    EXIT_RUNTIME = 1, /* the run failed: I/O error, unwritable output, ... */
+    EXIT_USAGE = 2,   /* bad command line: unknown option or command, bad value */
+    EXIT_DATA = 3,    /* a bad input file */
+    EXIT_NOMEM = 4    /* out of memory, or a size over a limit */
 };
 
 typedef enum cli_opt_kind {
@@ -34,7 +34,7 @@ typedef enum cli_opt_kind {
 } cli_opt_kind;
 
 typedef struct cli_option {
-    const char *name;    /* long name without "--" */
+    const char *name; /* long name without "--" */
     cli_opt_kind kind;
     void *dest;
     const char *metavar; /* shown in --help; NULL for flags */
@@ -51,8 +51,7 @@ typedef struct cli_command {
  * Non-option arguments are moved to the front of argv[1..] and counted in
  * *npos. "--help" sets *help. Returns 0, or EXIT_USAGE after printing one
  * line on stderr. */
-int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, int *npos,
-              int *help);
+int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, int *npos, int *help);
 
 /* Print the option table, aligned, to 'f'. */
 void cli_print_options(FILE *f, const cli_option *opts);

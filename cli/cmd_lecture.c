@@ -41,7 +41,8 @@ static const lecture_exercise exercises[] = {
       {"normal:mean=0,std=0.01", "sigmoid", "N(0,0.01²) + sigmoid"}},
      2},
     {"Exercise 2: Xavier (std 1/sqrt(n)) with sigmoid and with ReLU",
-     {{"lecture_xavier", "sigmoid", "Xavier + sigmoid"}, {"lecture_xavier", "relu", "Xavier + ReLU"}},
+     {{"lecture_xavier", "sigmoid", "Xavier + sigmoid"},
+      {"lecture_xavier", "relu", "Xavier + ReLU"}},
      2},
     {"Exercise 3: He (std sqrt(2/n)) with ReLU", {{"lecture_he", "relu", "He + ReLU"}}, 1},
 };
@@ -141,24 +142,29 @@ static void print_lesson(FILE *f, size_t e, size_t k, const il_exp_result *r)
 
     fputs("  → ", f);
     if (e == 0 && k == 0)
-        fprintf(f, "activations pile up at 0 and 1 (layer 5: %.0f%% below 0.01 or above 0.99): "
-                   "saturation, so gradients vanish\n",
+        fprintf(f,
+                "activations pile up at 0 and 1 (layer 5: %.0f%% below 0.01 or above 0.99): "
+                "saturation, so gradients vanish\n",
                 pct(last->frac_low + last->frac_high));
     else if (e == 0)
-        fprintf(f, "activations collapse around 0.5 (layer 5 std %.4f): every unit alike, "
-                   "no expressiveness\n",
+        fprintf(f,
+                "activations collapse around 0.5 (layer 5 std %.4f): every unit alike, "
+                "no expressiveness\n",
                 last->std);
     else if (e == 1 && k == 0)
-        fprintf(f, "a broad, healthy spread in every layer (std %.3f at layer 1, %.3f at "
-                   "layer 5)\n",
+        fprintf(f,
+                "a broad, healthy spread in every layer (std %.3f at layer 1, %.3f at "
+                "layer 5)\n",
                 first->std, last->std);
     else if (e == 1)
-        fprintf(f, "activations shrink toward 0 with depth (std %.3f at layer 1, %.3f at "
-                   "layer 5): Xavier is a poor fit for ReLU\n",
+        fprintf(f,
+                "activations shrink toward 0 with depth (std %.3f at layer 1, %.3f at "
+                "layer 5): Xavier is a poor fit for ReLU\n",
                 first->std, last->std);
     else
-        fprintf(f, "the spread stays the same in every layer (std %.3f at layer 1, %.3f at "
-                   "layer 5): He suits ReLU\n",
+        fprintf(f,
+                "the spread stays the same in every layer (std %.3f at layer 1, %.3f at "
+                "layer 5): He suits ReLU\n",
                 first->std, last->std);
 }
 
@@ -363,8 +369,8 @@ int cmd_lecture(int argc, char **argv)
             break;
         for (size_t k = 0; k < ex->n_nets; k++) {
             il_init_format(&arms[e][k].init, specs[e][k], sizeof specs[e][k]);
-            rnets[e][k] = (il_report_net){specs[e][k], ex->nets[k].act, ex->nets[k].label,
-                                          results[e], k};
+            rnets[e][k] =
+                (il_report_net){specs[e][k], ex->nets[k].act, ex->nets[k].label, results[e], k};
         }
         groups[n_groups++] = (il_report_group){e + 1, rnets[e], ex->n_nets};
         st = write_figures(ctx.ex_dir, e, results[e], (il_plot_format)fmt, &ctx.err);
@@ -403,8 +409,7 @@ int cmd_lecture(int argc, char **argv)
         goto done;
     }
     if (!json)
-        fprintf(out,
-                "\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
+        fprintf(out, "\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
                 n_figures, format_name, save_activations ? ", activations (.npy)" : "",
                 seconds_since(&t0));
     rc = EXIT_OK;

@@ -48,7 +48,7 @@ int cli_mkdirs(const char *path)
     if (len == 0 || len >= sizeof buf)
         return ENAMETOOLONG;
     memcpy(buf, path, len + 1);
-    for (char *p = buf + 1; ; p++) {
+    for (char *p = buf + 1;; p++) {
         if (*p == '/' || *p == '\0') {
             char c = *p;
             struct stat st;
@@ -114,8 +114,8 @@ static int set_value(const char *cmd, const cli_option *o, const char *arg)
         return 0;
     case CLI_SIZE:
         if (!parse_u64(arg, SIZE_MAX, &u)) {
-            cli_error("%s: invalid value '%s' for --%s: expected a non-negative integer", cmd,
-                      arg, o->name);
+            cli_error("%s: invalid value '%s' for --%s: expected a non-negative integer", cmd, arg,
+                      o->name);
             return EXIT_USAGE;
         }
         *(size_t *)o->dest = (size_t)u;
@@ -141,8 +141,8 @@ static int set_value(const char *cmd, const cli_option *o, const char *arg)
         memcpy(left, arg, n);
         left[n] = '\0';
         if (!parse_finite(left, &lo) || !parse_finite(comma + 1, &hi)) {
-            cli_error("%s: invalid range '%s' for --%s: LO and HI must be finite numbers", cmd,
-                      arg, o->name);
+            cli_error("%s: invalid range '%s' for --%s: LO and HI must be finite numbers", cmd, arg,
+                      o->name);
             return EXIT_USAGE;
         }
         if (!(lo < hi) || !isfinite(hi - lo)) {
@@ -158,8 +158,7 @@ static int set_value(const char *cmd, const cli_option *o, const char *arg)
     return EXIT_USAGE;
 }
 
-int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, int *npos,
-              int *help)
+int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, int *npos, int *help)
 {
     int pos = 0, only_positional = 0;
 
@@ -191,8 +190,8 @@ int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, in
             if (strlen(o->name) == name_len && strncmp(o->name, a + 2, name_len) == 0)
                 break;
         if (!o->name) {
-            cli_error("%s: unknown option '%.*s' (see 'initlab %s --help')", cmd,
-                      (int)name_len + 2, a, cmd);
+            cli_error("%s: unknown option '%.*s' (see 'initlab %s --help')", cmd, (int)name_len + 2,
+                      a, cmd);
             return EXIT_USAGE;
         }
         if (a[2 + name_len] == '=') {

@@ -107,8 +107,8 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
 
 /* The target gain/mean/std/bound that il_init_fill would aim at for this
  * shape; same errors as il_init_fill. */
-il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim,
-                           il_layout layout, il_init_target *t, il_error *err);
+il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
+                           il_init_target *t, il_error *err);
 
 #ifdef __cplusplus
 }

@@ -58,8 +58,9 @@ void il_afile_abort(il_afile *af);
 
 /* Produce a whole file through 'produce' and commit it atomically. If
  * 'produce' fails, nothing is written and its status is returned. */
-il_status il_write_file(const char *path, il_status (*produce)(void *pctx, il_write_fn w, void *wctx),
-                        void *pctx, il_error *err);
+il_status il_write_file(const char *path,
+                        il_status (*produce)(void *pctx, il_write_fn w, void *wctx), void *pctx,
+                        il_error *err);
 
 /* Write a float64 array of shape 'shape' ('ndim' dims, C order) in .npy
  * format 1.0, the header padded with spaces so that the data starts at a

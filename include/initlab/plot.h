@@ -34,11 +34,11 @@ int il_plot_format_from_name(const char *name);
 const char *il_plot_format_ext(il_plot_format f);
 
 typedef struct il_hist_grid {
-    const char *title;              /* figure title; may be NULL */
-    size_t rows, cols;              /* rows * cols panels, >= 1 each */
-    const char *const *row_labels;  /* 'rows' labels drawn left of each row; may be NULL */
+    const char *title;                   /* figure title; may be NULL */
+    size_t rows, cols;                   /* rows * cols panels, >= 1 each */
+    const char *const *row_labels;       /* 'rows' labels drawn left of each row; may be NULL */
     const il_layer_stats *const *panels; /* rows * cols, row-major; finished statistics */
-    int shared_y;                   /* nonzero: one count axis for every panel */
+    int shared_y;                        /* nonzero: one count axis for every panel */
 } il_hist_grid;
 
 /* Largest figure side in pixels (cairo's image limit is 32767). */

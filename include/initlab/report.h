@@ -28,11 +28,11 @@ extern "C" {
 
 /* One network: its specs, a human label, and where its statistics are. */
 typedef struct il_report_net {
-    const char *init;           /* canonical initializer spec */
-    const char *act;            /* activation spec */
-    const char *label;          /* e.g. "N(0,1) + sigmoid"; may be NULL */
+    const char *init;  /* canonical initializer spec */
+    const char *act;   /* activation spec */
+    const char *label; /* e.g. "N(0,1) + sigmoid"; may be NULL */
     const il_exp_result *result;
-    size_t arm;                 /* index of this network in 'result' */
+    size_t arm; /* index of this network in 'result' */
 } il_report_net;
 
 /* One exercise (a group of networks run together). */

@@ -29,7 +29,7 @@ typedef enum il_status {
 #define IL__STATUS_ENUM(name, msg) IL_##name,
     IL_STATUS_MAP(IL__STATUS_ENUM)
 #undef IL__STATUS_ENUM
-        IL_STATUS_COUNT
+    IL_STATUS_COUNT
 } il_status;
 
 /* The enum's spelling, e.g. "IL_EINVAL"; "IL_UNKNOWN" for a value outside the

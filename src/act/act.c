@@ -110,8 +110,8 @@ static double relu_gain(const il_value *p)
 static const il_act_type act_table[] = {
     {"identity", "x", NULL, 0, identity_value, identity_deriv, identity_apply, gain_one,
      "calculate_gain('linear') = 1"},
-    {"sigmoid", "1 / (1 + exp(-x))", NULL, 0, sigmoid_value, sigmoid_deriv, sigmoid_apply,
-     gain_one, "calculate_gain('sigmoid') = 1"},
+    {"sigmoid", "1 / (1 + exp(-x))", NULL, 0, sigmoid_value, sigmoid_deriv, sigmoid_apply, gain_one,
+     "calculate_gain('sigmoid') = 1"},
     {"tanh", "tanh(x)", NULL, 0, tanh_value, tanh_deriv, tanh_apply, tanh_gain,
      "calculate_gain('tanh') = 5/3"},
     {"relu", "max(0, x)", NULL, 0, relu_value, relu_deriv, relu_apply, relu_gain,

@@ -40,6 +40,17 @@ int il__parse_double(const char *s, double *out)
     return 1;
 }
 
+int il__format_double(char *buf, size_t cap, double v)
+{
+    char tmp[40];
+    for (int prec = 15; prec < 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            return snprintf(buf, cap, "%s", tmp);
+    }
+    return snprintf(buf, cap, "%.17g", v);
+}
+
 static int copy_part(char *dst, size_t cap, const char *src, size_t len)
 {
     if (len >= cap)
@@ -189,7 +200,9 @@ il_status il__spec_bind(const il__spec *sp, const il_param *params, size_t n_par
  * transpositions), capped: words are short registry names. */
 static size_t edit_distance(const char *a, const char *b)
 {
-    enum { MAXW = 64 };
+    enum {
+        MAXW = 64
+    };
     size_t la = strlen(a), lb = strlen(b);
     size_t d[MAXW + 1][MAXW + 1];
 
@@ -234,8 +247,8 @@ const char *il__nearest_name(const char *word, const char *const *names, size_t 
     return best_d <= limit ? best : NULL;
 }
 
-void il__unknown_name(il_error *err, const char *what, const char *name,
-                      const char *const *names, size_t n)
+void il__unknown_name(il_error *err, const char *what, const char *name, const char *const *names,
+                      size_t n)
 {
     char list[512];
     size_t used = 0;

@@ -78,8 +78,7 @@ static il_exp_result *result_new(const il_exp_config *cfg, il_status *st)
     il_exp_result *r;
 
     if (!il_mul_size(cfg->n_arms, cfg->n_layers, &n) ||
-        !il_mul_size(n, sizeof(il_layer_stats), &bytes) ||
-        !il_add_size(bytes, sizeof *r, &bytes)) {
+        !il_mul_size(n, sizeof(il_layer_stats), &bytes) || !il_add_size(bytes, sizeof *r, &bytes)) {
         *st = IL_ELIMIT;
         return NULL;
     }

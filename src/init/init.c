@@ -2,7 +2,6 @@
 /* The initializer registry, spec parsing and the generic fill. */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "initlab/alloc.h"
@@ -66,18 +65,6 @@ il_status il_init_parse(const char *spec, il_init *out, il_error *err)
     return IL_OK;
 }
 
-/* Shortest "%.{15,16,17}g" that reads back to the same double. */
-static int format_number(char *buf, size_t cap, double v)
-{
-    char tmp[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    return snprintf(buf, cap, "%s", tmp);
-}
-
 size_t il_init_format(const il_init *init, char *buf, size_t cap)
 {
     const il_init_type *t = init->type;
@@ -101,7 +88,7 @@ size_t il_init_format(const il_init *init, char *buf, size_t cap)
         const il_param *p = &t->params[i];
         ADVANCE(snprintf(REST, "%s%s=", i ? "," : ":", p->name));
         if (p->kind == IL_PARAM_NUMBER)
-            ADVANCE(format_number(REST, init->values[i].number));
+            ADVANCE(il__format_double(REST, init->values[i].number));
         else
             ADVANCE(snprintf(REST, "%s", p->choices[init->values[i].choice]));
     }
@@ -182,14 +169,14 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
     return init->type->fill(init, &ctx, rng, out, err);
 }
 
-il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim,
-                           il_layout layout, il_init_target *t, il_error *err)
+il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
+                           il_init_target *t, il_error *err)
 {
     il_init_ctx ctx;
     il_status st = make_ctx(init, shape, ndim, layout, &ctx, err);
     if (st != IL_OK)
         return st;
-    t->gain = t->mean = t->std = t->bound = NAN;
+    t->gain = t->mean = t->std = t->bound = (double)NAN;
     init->type->target(init, &ctx, t);
     return IL_OK;
 }

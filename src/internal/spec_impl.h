@@ -37,11 +37,15 @@ const char *il__nearest_name(const char *word, const char *const *names, size_t 
 
 /* Report an unknown 'what' ("initializer") called 'name': suggest the nearest
  * of 'names' if one is close, else list them all. */
-void il__unknown_name(il_error *err, const char *what, const char *name,
-                      const char *const *names, size_t n);
+void il__unknown_name(il_error *err, const char *what, const char *name, const char *const *names,
+                      size_t n);
 
 /* Format into err->message (printf-style); 'err' may be NULL. */
 void il__set_error(il_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write the shortest of %.15g, %.16g, %.17g that reads back to exactly 'v';
+ * returns what snprintf returns. */
+int il__format_double(char *buf, size_t cap, double v);
 
 /* Parse a finite double in the C locale's syntax; false on anything else. */
 int il__parse_double(const char *s, double *out);

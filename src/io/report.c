@@ -7,13 +7,26 @@
 #include <string.h>
 
 #include "initlab/report.h"
+#include "internal/spec_impl.h"
 
-/* cJSON prints "%1.15g" and falls back to "%1.17g" when that does not read
- * back, so every finite double round-trips. Non-finite values become null
- * here rather than relying on cJSON's own choice. */
+/* cJSON's own number printing falls back to 17 digits only when 15 digits
+ * miss by more than an epsilon-relative margin, so it can lose the last
+ * bit; numbers are therefore written as raw text that round-trips exactly.
+ * Non-finite values become null (JSON has no NaN or Infinity). */
 static cJSON *number_or_null(double v)
 {
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+    char buf[40];
+    if (!isfinite(v))
+        return cJSON_CreateNull();
+    il__format_double(buf, sizeof buf, v);
+    return cJSON_CreateRaw(buf);
+}
+
+static cJSON *count_item(unsigned long long n)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%llu", n);
+    return cJSON_CreateRaw(buf);
 }
 
 static int add(cJSON *obj, const char *key, cJSON *item)
@@ -30,7 +43,7 @@ static cJSON *layer_json(size_t layer, const il_layer_stats *s)
     int ok = o && h && counts;
 
     for (size_t i = 0; ok && i < s->bins; i++) {
-        cJSON *c = cJSON_CreateNumber((double)s->counts[i]);
+        cJSON *c = count_item(s->counts[i]);
         ok = c != NULL;
         if (ok)
             cJSON_AddItemToArray(counts, c);
@@ -42,21 +55,20 @@ static cJSON *layer_json(size_t layer, const il_layer_stats *s)
         return NULL;
     }
     ok = add(h, "lo", number_or_null(s->lo)) && add(h, "hi", number_or_null(s->hi)) &&
-         add(h, "counts", counts) && add(h, "below", cJSON_CreateNumber((double)s->below)) &&
-         add(h, "above", cJSON_CreateNumber((double)s->above));
+         add(h, "counts", counts) && add(h, "below", count_item(s->below)) &&
+         add(h, "above", count_item(s->above));
     if (!ok) {
         cJSON_Delete(o);
         cJSON_Delete(h);
         return NULL;
     }
-    ok = add(o, "layer", cJSON_CreateNumber((double)layer)) &&
-         add(o, "count", cJSON_CreateNumber((double)s->count)) &&
+    ok = add(o, "layer", count_item(layer)) && add(o, "count", count_item(s->count)) &&
          add(o, "mean", number_or_null(s->mean)) && add(o, "std", number_or_null(s->std)) &&
          add(o, "min", number_or_null(s->min)) && add(o, "max", number_or_null(s->max)) &&
          add(o, "frac_low", number_or_null(s->frac_low)) &&
          add(o, "frac_high", number_or_null(s->frac_high)) &&
          add(o, "frac_zero", number_or_null(s->frac_zero)) &&
-         add(o, "nonfinite", cJSON_CreateNumber((double)s->nonfinite)) && add(o, "hist", h);
+         add(o, "nonfinite", count_item(s->nonfinite)) && add(o, "hist", h);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -77,8 +89,7 @@ static cJSON *net_json(size_t number, const il_report_net *n)
             goto fail;
         cJSON_AddItemToArray(layers, lj);
     }
-    if (!add(o, "network", cJSON_CreateNumber((double)number)) ||
-        !add(o, "init", cJSON_CreateString(n->init)) ||
+    if (!add(o, "network", count_item(number)) || !add(o, "init", cJSON_CreateString(n->init)) ||
         !add(o, "act", cJSON_CreateString(n->act)) ||
         !add(o, "label", n->label ? cJSON_CreateString(n->label) : cJSON_CreateNull()))
         goto fail;
@@ -97,8 +108,7 @@ static cJSON *report_json(const il_report *r)
     if (!root || !groups)
         goto fail;
     if (!add(root, "command", cJSON_CreateString(r->command)) ||
-        !add(root, "seed", cJSON_CreateNumber((double)r->seed)) ||
-        !add(root, "rng", cJSON_CreateString(r->rng)))
+        !add(root, "seed", count_item(r->seed)) || !add(root, "rng", cJSON_CreateString(r->rng)))
         goto fail;
     for (size_t g = 0; g < r->n_groups; g++) {
         const il_report_group *grp = &r->groups[g];
@@ -110,7 +120,7 @@ static cJSON *report_json(const il_report *r)
             if (ok)
                 cJSON_AddItemToArray(nets, nj);
         }
-        ok = ok && add(gj, "exercise", cJSON_CreateNumber((double)grp->number));
+        ok = ok && add(gj, "exercise", count_item(grp->number));
         if (!ok) {
             cJSON_Delete(gj);
             cJSON_Delete(nets);
@@ -148,19 +158,13 @@ il_status il_report_write_json(const il_report *r, il_write_fn w, void *ctx)
 
 /* ---- CSV ---- */
 
-/* Shortest of %.15g..%.17g that reads back exactly; empty if not finite. */
-static int csv_number(char *buf, size_t cap, double v)
+/* An exact number, or an empty field if it is not finite. */
+static void csv_number(char *buf, size_t cap, double v)
 {
-    if (!isfinite(v)) {
+    if (!isfinite(v))
         buf[0] = '\0';
-        return 0;
-    }
-    for (int prec = 15; prec < 17; prec++) {
-        snprintf(buf, cap, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return (int)strlen(buf);
-    }
-    return snprintf(buf, cap, "%.17g", v);
+    else
+        il__format_double(buf, cap, v);
 }
 
 /* A field quoted per RFC 4180 (specs contain commas). */

@@ -232,8 +232,9 @@ il_status il_afile_commit(il_afile *af, il_error *err)
     return IL_OK;
 }
 
-il_status il_write_file(const char *path, il_status (*produce)(void *pctx, il_write_fn w, void *wctx),
-                        void *pctx, il_error *err)
+il_status il_write_file(const char *path,
+                        il_status (*produce)(void *pctx, il_write_fn w, void *wctx), void *pctx,
+                        il_error *err)
 {
     il_afile *af;
     il_status st = il_afile_open(path, &af, err);

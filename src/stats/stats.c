@@ -62,11 +62,11 @@ void il_layer_stats_reset(il_layer_stats *s)
     s->count = s->nonfinite = s->n_nan = s->n_posinf = s->n_neginf = 0;
     s->n_finite = s->n_low = s->n_high = s->n_zero = 0;
     s->acc_mean = s->acc_m2 = 0.0;
-    s->min = INFINITY;
-    s->max = -INFINITY;
+    s->min = (double)INFINITY;
+    s->max = -(double)INFINITY;
     s->below = s->above = 0;
     memset(s->counts, 0, s->bins * sizeof *s->counts);
-    s->mean = s->std = s->frac_low = s->frac_high = s->frac_zero = NAN;
+    s->mean = s->std = s->frac_low = s->frac_high = s->frac_zero = (double)NAN;
 }
 
 static size_t bin_index(const il_layer_stats *s, double x, double norm)
@@ -147,8 +147,8 @@ void il_layer_stats_finish(il_layer_stats *s)
     double nf = (double)s->n_finite;
 
     if (s->n_finite == 0) {
-        s->mean = s->std = s->min = s->max = NAN;
-        s->frac_low = s->frac_high = s->frac_zero = NAN;
+        s->mean = s->std = s->min = s->max = (double)NAN;
+        s->frac_low = s->frac_high = s->frac_zero = (double)NAN;
         return;
     }
     s->mean = s->acc_mean;

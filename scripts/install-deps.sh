@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install what initlab needs to build and test, from Debian 12's packages.
+# Packages already present are left alone, so a second run costs nothing.
+# Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  gcc clang make cmake ninja-build pkg-config   # build (clang: the second compiler CI checks)
+  clang-format                                  # the format check
+  libopenblas-dev                               # cblas_dgemm, the BLAS numpy uses
+  libcairo2-dev fonts-dejavu-core               # figures and their font
+  libcjson-dev                                  # report.json
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

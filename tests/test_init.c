@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* Initializer registry, spec strings, fans and the lecture's fills. */
+#include "initlab/dist.h"
+#include "initlab/init.h"
+#include "test.h"
+
+static il_rng *new_mt(uint64_t seed)
+{
+    il_rng *r = NULL;
+    return il_rng_new(il_rng_find("mt19937"), seed, &r) == IL_OK ? r : NULL;
+}
+
+static void parse_and_format(void)
+{
+    il_init in;
+    char buf[128];
+    il_error err;
+
+    REQUIRE(il_init_parse("normal:std=0.01", &in, &err) == IL_OK);
+    CHECK_STR(in.type->name, "normal");
+    CHECK_BITS(in.values[0].number, 0.0);
+    CHECK_BITS(in.values[1].number, 0.01);
+    il_init_format(&in, buf, sizeof buf);
+    CHECK_STR(buf, "normal:mean=0,std=0.01");
+    REQUIRE(il_init_parse("normal:mean=-2.385,std=1e-3", &in, &err) == IL_OK);
+    il_init_format(&in, buf, sizeof buf);
+    CHECK_STR(buf, "normal:mean=-2.385,std=0.001");
+    REQUIRE(il_init_parse("lecture_he", &in, &err) == IL_OK);
+    CHECK(il_init_format(&in, buf, 4) == strlen("lecture_he")); /* snprintf-like */
+    CHECK_STR(buf, "lec");
+}
+
+static void parse_errors(void)
+{
+    il_init in;
+    il_error err;
+
+    CHECK(il_init_parse("lecture_hee", &in, &err) == IL_ENOTFOUND);
+    CHECK_CONTAINS(err.message, "unknown initializer 'lecture_hee'");
+    CHECK_CONTAINS(err.message, "did you mean 'lecture_he'?");
+    CHECK(il_init_parse("zzzzzzzzzz", &in, &err) == IL_ENOTFOUND);
+    CHECK_CONTAINS(err.message, "valid: normal, lecture_xavier, lecture_he");
+    CHECK(il_init_parse("normal:sd=1", &in, &err) == IL_EINVAL);
+    CHECK_CONTAINS(err.message, "unknown parameter 'sd' for 'normal' (valid: mean, std)");
+    CHECK(il_init_parse("normal:std=abc", &in, &err) == IL_EINVAL);
+    CHECK_CONTAINS(err.message, "must be a finite number, got 'abc'");
+    CHECK(il_init_parse("normal:std=nan", &in, &err) == IL_EINVAL);
+    CHECK(il_init_parse("normal:std=1e999", &in, &err) == IL_EINVAL);
+    CHECK(il_init_parse("normal:std=0x10", &in, &err) == IL_EINVAL);
+    CHECK(il_init_parse("normal:std=1,std=2", &in, &err) == IL_EINVAL);
+    CHECK_CONTAINS(err.message, "given twice");
+    CHECK(il_init_parse("normal:", &in, &err) == IL_EINVAL);
+    CHECK(il_init_parse("normal:std", &in, &err) == IL_EINVAL);
+    CHECK(il_init_parse("normal:std=", &in, &err) == IL_EINVAL);
+    CHECK(il_init_parse("normal:std=1,", &in, &err) == IL_EINVAL);
+    CHECK(il_init_parse("", &in, &err) == IL_EINVAL);
+    CHECK(il_init_parse(":std=1", &in, &err) == IL_EINVAL);
+    CHECK(il_init_parse("lecture_he:gain=2", &in, &err) == IL_EINVAL);
+    CHECK_CONTAINS(err.message, "'lecture_he' takes no parameters");
+    CHECK(il_init_parse("normal", &in, NULL) == IL_OK); /* err may be NULL */
+    CHECK(il_init_parse("nope", &in, NULL) == IL_ENOTFOUND);
+}
+
+/* torch: (out, in, k...), keras: (k..., in, out), dense: (in, out). */
+static void fans(void)
+{
+    size_t fi = 0, fo = 0;
+    il_error err;
+    const size_t conv_torch[4] = {16, 3, 5, 5}, conv_keras[4] = {5, 5, 3, 16};
+    const size_t dense[2] = {784, 256}, one[1] = {7};
+
+    CHECK(il_fan_compute(conv_torch, 4, IL_LAYOUT_TORCH, &fi, &fo, &err) == IL_OK);
+    CHECK_EQ_U64(fi, 75);
+    CHECK_EQ_U64(fo, 400);
+    CHECK(il_fan_compute(conv_keras, 4, IL_LAYOUT_KERAS, &fi, &fo, &err) == IL_OK);
+    CHECK_EQ_U64(fi, 75);
+    CHECK_EQ_U64(fo, 400);
+    CHECK(il_fan_compute(dense, 2, IL_LAYOUT_DENSE, &fi, &fo, &err) == IL_OK);
+    CHECK_EQ_U64(fi, 784);
+    CHECK_EQ_U64(fo, 256);
+    CHECK(il_fan_compute(dense, 2, IL_LAYOUT_TORCH, &fi, &fo, &err) == IL_OK);
+    CHECK_EQ_U64(fi, 256);
+    CHECK_EQ_U64(fo, 784);
+    CHECK(il_fan_compute(one, 1, IL_LAYOUT_DENSE, &fi, &fo, &err) == IL_ESHAPE);
+    CHECK_CONTAINS(err.message, "fewer than 2 dimensions");
+    {
+        const size_t huge[4] = {SIZE_MAX / 2, 3, 4, 5};
+        CHECK(il_fan_compute(huge, 4, IL_LAYOUT_KERAS, &fi, &fo, &err) == IL_ELIMIT);
+    }
+    CHECK_EQ_INT(il_layout_from_name("torch"), IL_LAYOUT_TORCH);
+    CHECK_EQ_INT(il_layout_from_name("keras"), IL_LAYOUT_KERAS);
+    CHECK_EQ_INT(il_layout_from_name("dense"), IL_LAYOUT_DENSE);
+    CHECK_EQ_INT(il_layout_from_name("tf"), -1);
+}
+
+/* The lecture's weights are randn(n, m) * scale, the scale computed once in
+ * the lecture's own expression: check every element against a plain
+ * standard-normal draw times that scale, computed here independently. */
+static void check_scaled(const char *spec, double scale)
+{
+    size_t shape[2] = {7, 13}; /* not square: a transpose would show */
+    double w[91], z[91];
+    il_init in;
+    il_rng *a = new_mt(11), *b = new_mt(11);
+    size_t bad = 0;
+
+    REQUIRE(a && b);
+    REQUIRE(il_init_parse(spec, &in, NULL) == IL_OK);
+    REQUIRE(il_init_fill(&in, shape, 2, IL_LAYOUT_DENSE, a, w, NULL) == IL_OK);
+    il_dist_fill_standard_normal(b, z, 91);
+    for (int i = 0; i < 91; i++) {
+        double want = z[i] * scale;
+        bad += memcmp(&w[i], &want, 8) != 0;
+    }
+    CHECK_EQ_U64(bad, 0);
+    il_rng_free(a);
+    il_rng_free(b);
+}
+
+static void lecture_fills(void)
+{
+    check_scaled("lecture_xavier", 1.0 / sqrt(7.0)); /* 1 / np.sqrt(node_num) */
+    check_scaled("lecture_he", sqrt(2.0 / 7.0));     /* np.sqrt(2 / node_num) */
+    check_scaled("normal:std=0.01", 0.01);           /* randn * 0.01 */
+    check_scaled("normal:mean=0,std=1", 1.0);        /* randn */
+}
+
+static void describe(void)
+{
+    size_t shape[2] = {100, 100};
+    il_init in;
+    il_init_target t;
+
+    REQUIRE(il_init_parse("lecture_he", &in, NULL) == IL_OK);
+    REQUIRE(il_init_describe(&in, shape, 2, IL_LAYOUT_DENSE, &t, NULL) == IL_OK);
+    CHECK_BITS(t.std, sqrt(2.0 / 100.0));
+    CHECK(isnan(t.bound));
+    REQUIRE(il_init_parse("lecture_xavier", &in, NULL) == IL_OK);
+    REQUIRE(il_init_describe(&in, shape, 2, IL_LAYOUT_DENSE, &t, NULL) == IL_OK);
+    CHECK_BITS(t.std, 0.1);
+    REQUIRE(il_init_parse("normal:mean=3,std=0.5", &in, NULL) == IL_OK);
+    REQUIRE(il_init_describe(&in, shape, 1, IL_LAYOUT_DENSE, &t, NULL) == IL_OK);
+    CHECK_BITS(t.mean, 3.0);
+    CHECK_BITS(t.std, 0.5);
+}
+
+static void fill_errors(void)
+{
+    size_t shape1[1] = {10}, shape2[2] = {3, 4};
+    double w[12];
+    il_init in;
+    il_error err;
+    il_rng *r = new_mt(1);
+
+    REQUIRE(r);
+    REQUIRE(il_init_parse("lecture_he", &in, NULL) == IL_OK);
+    CHECK(il_init_fill(&in, shape1, 1, IL_LAYOUT_DENSE, r, w, &err) == IL_ESHAPE);
+    CHECK_CONTAINS(err.message, "fewer than 2 dimensions");
+    REQUIRE(il_init_parse("normal:std=-1", &in, NULL) == IL_OK);
+    CHECK(il_init_fill(&in, shape2, 2, IL_LAYOUT_DENSE, r, w, &err) == IL_EINVAL);
+    CHECK_CONTAINS(err.message, "std must be >= 0");
+    {
+        size_t huge[3] = {SIZE_MAX / 4, 4, 2};
+        REQUIRE(il_init_parse("normal", &in, NULL) == IL_OK);
+        CHECK(il_init_fill(&in, huge, 3, IL_LAYOUT_DENSE, r, w, &err) == IL_ELIMIT);
+    }
+    il_rng_free(r);
+}
+
+static void registry(void)
+{
+    size_t n = il_init_type_count();
+    CHECK(n >= 3);
+    for (size_t i = 0; i < n; i++) {
+        const il_init_type *t = il_init_type_at(i);
+        CHECK(t && t->name && t->formula && t->source && t->fill && t->target);
+        CHECK(il_init_find(t->name) == t);
+    }
+    CHECK(il_init_type_at(n) == NULL);
+}
+
+TEST_MAIN({"parse_and_format", parse_and_format}, {"parse_errors", parse_errors}, {"fans", fans},
+          {"lecture_fills", lecture_fills}, {"describe", describe}, {"fill_errors", fill_errors},
+          {"registry", registry})

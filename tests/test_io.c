@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* Byte sinks, atomic file replacement and the .npy writer. */
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "initlab/io.h"
+#include "test.h"
+
+static char tmpdir[256];
+
+static int make_tmpdir(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/initlab-test-io-XXXXXX");
+    return mkdtemp(tmpdir) != NULL;
+}
+
+/* Files in tmpdir whose name starts with '.' (leftover temporaries). */
+static int count_hidden(void)
+{
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)))
+        if (e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void remove_tree(void)
+{
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    char p[512];
+    if (!d)
+        return;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+    rmdir(tmpdir);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static il_status produce_hello(void *pctx, il_write_fn w, void *wctx)
+{
+    (void)pctx;
+    return w(wctx, "hello\n", 6);
+}
+
+static il_status produce_then_fail(void *pctx, il_write_fn w, void *wctx)
+{
+    il_status st = w(wctx, (const char *)pctx, strlen(pctx));
+    return st != IL_OK ? st : IL_EIO;
+}
+
+static void atomic_write_and_replace(void)
+{
+    char path[512], *got;
+    size_t len;
+    il_error err;
+    struct stat st;
+    mode_t mask = umask(022);
+
+    REQUIRE(make_tmpdir());
+    snprintf(path, sizeof path, "%s/out.txt", tmpdir);
+    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_OK);
+    got = slurp(path, &len);
+    REQUIRE(got);
+    CHECK_STR(got, "hello\n");
+    free(got);
+    /* a new file gets 0666 & ~umask, not mkstemp's 0600 */
+    REQUIRE(stat(path, &st) == 0);
+    CHECK_EQ_U64(st.st_mode & 0777, 0644);
+    /* a failing producer leaves the old file and no temporary */
+    CHECK(il_write_file(path, produce_then_fail, (void *)"partial", &err) == IL_EIO);
+    got = slurp(path, &len);
+    REQUIRE(got);
+    CHECK_STR(got, "hello\n");
+    free(got);
+    CHECK_EQ_INT(count_hidden(), 0);
+    /* an existing file's mode is kept */
+    chmod(path, 0600);
+    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_OK);
+    REQUIRE(stat(path, &st) == 0);
+    CHECK_EQ_U64(st.st_mode & 0777, 0600);
+    umask(mask);
+    remove_tree();
+}
+
+static void atomic_failures(void)
+{
+    il_error err;
+    il_afile *af = NULL;
+    char path[512];
+
+    CHECK(il_afile_open("/nonexistent-initlab-dir/x.json", &af, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "No such file or directory");
+    CHECK(il_afile_open("", &af, &err) == IL_EINVAL);
+    CHECK(il_afile_open("dir/", &af, &err) == IL_EINVAL);
+    REQUIRE(make_tmpdir());
+    /* aborting removes the temporary and creates nothing */
+    snprintf(path, sizeof path, "%s/never.txt", tmpdir);
+    REQUIRE(il_afile_open(path, &af, &err) == IL_OK);
+    CHECK(il_afile_write(af, "abc", 3) == IL_OK);
+    CHECK_EQ_INT(count_hidden(), 1);
+    il_afile_abort(af);
+    CHECK_EQ_INT(count_hidden(), 0);
+    CHECK(access(path, F_OK) != 0);
+    il_afile_abort(NULL);
+    /* a folder where the file should be: the rename fails cleanly */
+    snprintf(path, sizeof path, "%s/sub", tmpdir);
+    REQUIRE(mkdir(path, 0755) == 0);
+    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "cannot replace");
+    CHECK_EQ_INT(count_hidden(), 0);
+    rmdir(path);
+    remove_tree();
+}
+
+static void membuf(void)
+{
+    il_membuf m = {0};
+    char big[1000];
+    memset(big, 'x', sizeof big);
+    CHECK(il_membuf_write(&m, "ab", 2) == IL_OK);
+    CHECK(il_membuf_write(&m, big, sizeof big) == IL_OK);
+    CHECK(il_membuf_write(&m, "", 0) == IL_OK);
+    CHECK_EQ_U64(m.len, 1002);
+    CHECK(memcmp(m.data, "abx", 3) == 0);
+    il_membuf_release(&m);
+    CHECK(m.data == NULL && m.len == 0);
+}
+
+/* The header numpy 1.24.2 writes for np.save(f, np.zeros((1000, 100))):
+ * "{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 100), }", padded
+ * with spaces to a 128-byte preamble+header ending in '\n'. */
+static void npy_header(void)
+{
+    il_membuf m = {0};
+    double data[6] = {1.5, -2.25, 3, 4, 5, 6};
+    const size_t shapes[][3] = {{1000, 100, 0}, {3, 0, 0}, {2, 3, 1}};
+    const size_t ndims[] = {2, 1, 3};
+    const char *dicts[] = {"{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 100), }",
+                           "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",
+                           "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3, 1), }"};
+    static double zeros[1000 * 100];
+
+    for (int k = 0; k < 3; k++) {
+        size_t hlen, numel = shapes[k][0] * (ndims[k] > 1 ? shapes[k][1] : 1) *
+                             (ndims[k] > 2 ? shapes[k][2] : 1);
+        const double *src = k == 0 ? zeros : data;
+        m.len = 0;
+        REQUIRE(il_npy_write_f64(src, shapes[k], ndims[k], il_membuf_write, &m) == IL_OK);
+        REQUIRE(m.len > 10);
+        CHECK(memcmp(m.data, "\x93NUMPY\x01\x00", 8) == 0);
+        hlen = (size_t)m.data[8] | ((size_t)m.data[9] << 8);
+        CHECK_EQ_U64((10 + hlen) % 64, 0);
+        if (k == 0)
+            CHECK_EQ_U64(hlen, 118); /* numpy: a 128-byte preamble and header */
+        CHECK_EQ_U64(m.len, 10 + hlen + numel * 8);
+        CHECK(m.data[10 + hlen - 1] == '\n');
+        CHECK(memcmp(m.data + 10, dicts[k], strlen(dicts[k])) == 0);
+        for (size_t i = 10 + strlen(dicts[k]); i < 10 + hlen - 1; i++)
+            CHECK(m.data[i] == ' ');
+        CHECK(memcmp(m.data + 10 + hlen, src, numel * 8) == 0);
+    }
+    il_membuf_release(&m);
+}
+
+static void npy_limits(void)
+{
+    il_membuf m = {0};
+    size_t huge[2] = {SIZE_MAX / 2, 3};
+    double d = 0;
+    CHECK(il_npy_write_f64(&d, huge, 2, il_membuf_write, &m) == IL_ELIMIT);
+    CHECK_EQ_U64(m.len, 0);
+    {
+        size_t scalar_shape[1] = {0};
+        CHECK(il_npy_write_f64(&d, scalar_shape, 0, il_membuf_write, &m) == IL_OK);
+        CHECK(memcmp(m.data + 10, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", 55) ==
+              0);
+    }
+    il_membuf_release(&m);
+}
+
+TEST_MAIN({"atomic_write_and_replace", atomic_write_and_replace},
+          {"atomic_failures", atomic_failures}, {"membuf", membuf}, {"npy_header", npy_header},
+          {"npy_limits", npy_limits})

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-layer statistics: moments against exact values, np.histogram's bin
+ * rules, what the range drops, non-finite values.
+ */
+#include <float.h>
+
+#include "initlab/stats.h"
+#include "test.h"
+
+static il_stats_config cfg(size_t bins, double lo, double hi)
+{
+    return (il_stats_config){bins, lo, hi, 0.01, 0.99};
+}
+
+/* RELIABILITY.md row 30: offset + {4, 7, 13, 16} has variance 30 (the naive
+ * formula gives -170.67 or 0). Population std = sqrt(22.5). */
+static void variance_stability(void)
+{
+    const double offsets[] = {1e9, 1e12, 1e15};
+    for (int k = 0; k < 3; k++) {
+        il_layer_stats s;
+        double x[4] = {offsets[k] + 4, offsets[k] + 7, offsets[k] + 13, offsets[k] + 16};
+        il_stats_config c = cfg(10, 0, 1);
+        REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
+        il_layer_stats_add(&s, x, 4);
+        il_layer_stats_finish(&s);
+        CHECK_NEAR(s.std * s.std * 4.0 / 3.0, 30.0, 1e-9, 0);
+        CHECK_BITS(s.mean, offsets[k] + 10);
+        il_layer_stats_release(&s);
+    }
+}
+
+/* Moments across block boundaries (the pass merges blocks of 256): compare
+ * with a two-pass long double computation. */
+static void moments_vs_two_pass(void)
+{
+    enum {
+        N = 100003
+    };
+    static double x[N];
+    long double sum = 0, ss = 0, mean;
+    il_layer_stats s;
+    il_stats_config c = cfg(30, -3, 3);
+    uint64_t state = 88172645463325252ull;
+
+    for (size_t i = 0; i < N; i++) {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17; /* xorshift64 */
+        x[i] = 2.385 + (double)(state >> 11) * 0x1p-53 * 7.0;
+        sum += (long double)x[i];
+    }
+    mean = sum / N;
+    for (size_t i = 0; i < N; i++)
+        ss += ((long double)x[i] - mean) * ((long double)x[i] - mean);
+    REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
+    /* in uneven pieces, to cross block boundaries at odd places */
+    il_layer_stats_add(&s, x, 1);
+    il_layer_stats_add(&s, x + 1, 300);
+    il_layer_stats_add(&s, x + 301, N - 301);
+    il_layer_stats_finish(&s);
+    CHECK_EQ_U64(s.count, N);
+    CHECK_NEAR(s.mean, (double)mean, 1e-15, 0);
+    CHECK_NEAR(s.std, (double)sqrtl(ss / N), 1e-14, 0);
+    il_layer_stats_release(&s);
+}
+
+/* np.histogram(x, 4, range=(0, 1)) with values on the edges:
+ * x = [0, 0.25, 0.5, 0.75, 1, 0.3, -0.1, 1.5, 0.999999] gives counts
+ * [1, 2, 1, 3] (the last bin is closed), and numpy drops -0.1 and 1.5,
+ * which initlab counts as below and above. (np.histogram, numpy 1.24.2) */
+static void histogram_edges(void)
+{
+    double x[9] = {0, 0.25, 0.5, 0.75, 1, 0.3, -0.1, 1.5, 0.999999};
+    il_layer_stats s;
+    il_stats_config c = cfg(4, 0, 1);
+    REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
+    il_layer_stats_add(&s, x, 9);
+    il_layer_stats_finish(&s);
+    CHECK_EQ_U64(s.counts[0], 1);
+    CHECK_EQ_U64(s.counts[1], 2);
+    CHECK_EQ_U64(s.counts[2], 1);
+    CHECK_EQ_U64(s.counts[3], 3);
+    CHECK_EQ_U64(s.below, 1);
+    CHECK_EQ_U64(s.above, 1);
+    CHECK_BITS(s.min, -0.1);
+    CHECK_BITS(s.max, 1.5);
+    il_layer_stats_release(&s);
+}
+
+/* Values one ulp either side of every interior edge of 30 bins over [0, 1]
+ * land where numpy puts them: np.histogram(np.nextafter(e, +-inf), 30,
+ * range=(0, 1)) puts the value just below edge k in bin k-1 and the value
+ * on or just above it in bin k, with e = k * (1/30) (np.linspace). */
+static void histogram_ulp_edges(void)
+{
+    il_layer_stats s;
+    il_stats_config c = cfg(30, 0, 1);
+    REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
+    for (int k = 1; k < 30; k++) {
+        double e = (double)k * (1.0 / 30.0);
+        double v[3] = {nextafter(e, -1.0), e, nextafter(e, 2.0)};
+        il_layer_stats_reset(&s);
+        il_layer_stats_add(&s, v, 1);
+        CHECK_EQ_U64(s.counts[k - 1], 1);
+        il_layer_stats_reset(&s);
+        il_layer_stats_add(&s, v + 1, 2);
+        CHECK_EQ_U64(s.counts[k], 2);
+    }
+    il_layer_stats_release(&s);
+}
+
+static void fractions_and_zeros(void)
+{
+    double x[8] = {0.0, 0.0, 0.005, 0.5, 0.995, 1.0, -0.0, 0.3};
+    il_layer_stats s;
+    il_stats_config c = cfg(30, 0, 1);
+    REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
+    il_layer_stats_add(&s, x, 8);
+    il_layer_stats_finish(&s);
+    CHECK_BITS(s.frac_low, 4.0 / 8.0);  /* 0, 0, 0.005, -0 */
+    CHECK_BITS(s.frac_high, 2.0 / 8.0); /* 0.995, 1 */
+    CHECK_BITS(s.frac_zero, 3.0 / 8.0); /* 0, 0, -0 */
+    il_layer_stats_release(&s);
+}
+
+/* RELIABILITY.md row 31: NaN and infinities counted apart, never binned,
+ * left out of the moments. */
+static void nonfinite(void)
+{
+    double x[7] = {(double)NAN, 0.25,        (double)INFINITY, -(double)INFINITY,
+                   0.75,        (double)NAN, -(double)INFINITY};
+    il_layer_stats s;
+    il_stats_config c = cfg(2, 0, 1);
+    REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
+    il_layer_stats_add(&s, x, 7);
+    il_layer_stats_finish(&s);
+    CHECK_EQ_U64(s.count, 7);
+    CHECK_EQ_U64(s.nonfinite, 5);
+    CHECK_EQ_U64(s.n_nan, 2);
+    CHECK_EQ_U64(s.n_posinf, 1);
+    CHECK_EQ_U64(s.n_neginf, 2);
+    CHECK_EQ_U64(s.counts[0] + s.counts[1], 2);
+    CHECK_EQ_U64(s.below + s.above, 0);
+    CHECK_BITS(s.mean, 0.5);
+    CHECK_BITS(s.std, 0.25);
+    CHECK_BITS(s.min, 0.25);
+    CHECK_BITS(s.max, 0.75);
+    il_layer_stats_release(&s);
+}
+
+static void empty_and_all_nonfinite(void)
+{
+    double x[2] = {(double)NAN, (double)INFINITY};
+    il_layer_stats s;
+    il_stats_config c = cfg(3, 0, 1);
+    REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
+    il_layer_stats_finish(&s);
+    CHECK(isnan(s.mean) && isnan(s.std) && isnan(s.min) && isnan(s.frac_zero));
+    il_layer_stats_reset(&s);
+    il_layer_stats_add(&s, x, 2);
+    il_layer_stats_finish(&s);
+    CHECK_EQ_U64(s.nonfinite, 2);
+    CHECK(isnan(s.mean) && isnan(s.max));
+    il_layer_stats_release(&s);
+}
+
+static void config_errors(void)
+{
+    il_layer_stats s;
+    il_stats_config c;
+    c = cfg(0, 0, 1);
+    CHECK(il_layer_stats_init(&s, &c) == IL_EINVAL);
+    c = cfg(10, 1, 1);
+    CHECK(il_layer_stats_init(&s, &c) == IL_EINVAL);
+    c = cfg(10, 2, 1);
+    CHECK(il_layer_stats_init(&s, &c) == IL_EINVAL);
+    c = cfg(10, 0, (double)INFINITY);
+    CHECK(il_layer_stats_init(&s, &c) == IL_EINVAL);
+    c = cfg(10, (double)NAN, 1);
+    CHECK(il_layer_stats_init(&s, &c) == IL_EINVAL);
+    c = cfg(10, -DBL_MAX, DBL_MAX); /* the width overflows */
+    CHECK(il_layer_stats_init(&s, &c) == IL_EINVAL);
+    c = cfg(IL_HIST_MAX_BINS + 1, 0, 1);
+    CHECK(il_layer_stats_init(&s, &c) == IL_ELIMIT);
+    il_layer_stats_release(&s); /* safe after a failed init */
+}
+
+TEST_MAIN({"variance_stability", variance_stability}, {"moments_vs_two_pass", moments_vs_two_pass},
+          {"histogram_edges", histogram_edges}, {"histogram_ulp_edges", histogram_ulp_edges},
+          {"fractions_and_zeros", fractions_and_zeros}, {"nonfinite", nonfinite},
+          {"empty_and_all_nonfinite", empty_and_all_nonfinite}, {"config_errors", config_errors})
