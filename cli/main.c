@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* initlab: the command table and dispatch (git's builtin pattern). */
+#include <malloc.h>
 #include <string.h>
 
 #include "cli.h"
@@ -60,6 +61,14 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     const cli_command *c;
+
+    /* Layers, weights and figure canvases are allocated and freed over and
+     * over in sizes of a few MiB. Past glibc's default 128 KiB threshold each
+     * would be a fresh mmap whose pages fault in again (a fifth of the
+     * lecture's time in a VM); keeping them in the heap lets them be reused.
+     * A short-lived program can afford to keep what it freed. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
 
     if (argc < 2) {
         usage(stderr);

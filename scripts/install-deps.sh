@@ -10,6 +10,7 @@ packages=(
   libopenblas-dev                               # cblas_dgemm, the BLAS numpy uses
   libcairo2-dev fonts-dejavu-core               # figures and their font
   libcjson-dev                                  # report.json
+  zlib1g-dev                                    # PNG compression
 )
 
 missing=()

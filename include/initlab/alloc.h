@@ -31,10 +31,12 @@ typedef struct il_allocator {
 void il_set_allocator(const il_allocator *a);
 
 /* malloc/calloc/free through the hook. il_calloc zeroes n*size bytes and
- * returns NULL if the product overflows. All accept a size of 0 (they then
- * allocate one byte so that NULL always means failure). il_free accepts NULL. */
+ * returns NULL if the product overflows; il_malloc_n does not zero. All accept a size of 0 (they
+ * then allocate one byte so that NULL always means failure). il_free accepts NULL. */
 void *il_malloc(size_t size);
 void *il_calloc(size_t n, size_t size);
+/* n * size bytes, not zeroed; NULL if the product overflows. */
+void *il_malloc_n(size_t n, size_t size);
 void il_free(void *p);
 
 /* *out = a * b; returns false (and leaves *out alone) if it overflows. */

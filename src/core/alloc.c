@@ -48,6 +48,14 @@ void *il_calloc(size_t n, size_t size)
     return p;
 }
 
+void *il_malloc_n(size_t n, size_t size)
+{
+    size_t total;
+    if (!il_mul_size(n, size, &total))
+        return NULL;
+    return il_malloc(total);
+}
+
 void il_free(void *p)
 {
     if (p)

@@ -131,14 +131,15 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
         return st;
     x = il_calloc(cfg->n_arms, sizeof *x);
     y = il_calloc(cfg->n_arms, sizeof *y);
-    w = il_calloc(w_elems, sizeof *w);
+    /* activations and weights are written in full before they are read */
+    w = il_malloc_n(w_elems, sizeof *w);
     if (!x || !y || !w) {
         st = IL_ENOMEM;
         goto done;
     }
     for (size_t a = 0; a < cfg->n_arms; a++) {
-        x[a] = il_calloc(act_elems, sizeof(double));
-        y[a] = il_calloc(act_elems, sizeof(double));
+        x[a] = il_malloc_n(act_elems, sizeof(double));
+        y[a] = il_malloc_n(act_elems, sizeof(double));
         if (!x[a] || !y[a]) {
             st = IL_ENOMEM;
             goto done;

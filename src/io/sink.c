@@ -49,9 +49,13 @@ void il_membuf_release(il_membuf *m)
     m->len = m->cap = 0;
 }
 
+#define AFILE_BUFFER 65536
+
 struct il_afile {
     int fd;
-    int failed; /* a write failed; commit must not rename */
+    size_t used;        /* bytes waiting in 'buf' */
+    unsigned char *buf; /* AFILE_BUFFER bytes: writers hand over small pieces */
+    int failed;         /* a write failed; commit must not rename */
     il_status write_status;
     int write_errno;
     char *path; /* the target */
@@ -91,6 +95,7 @@ static il_status split_path(const char *path, char **dir, char **base)
 
 static void afile_free(il_afile *af)
 {
+    il_free(af->buf);
     il_free(af->path);
     il_free(af->tmp);
     il_free(af);
@@ -119,7 +124,8 @@ il_status il_afile_open(const char *path, il_afile **out, il_error *err)
     len = strlen(path) + 32;
     af->path = il_malloc(strlen(path) + 1);
     af->tmp = il_malloc(len);
-    if (!af->path || !af->tmp) {
+    af->buf = il_malloc(AFILE_BUFFER);
+    if (!af->path || !af->tmp || !af->buf) {
         il_free(dir);
         il_free(base);
         afile_free(af);
@@ -142,13 +148,9 @@ il_status il_afile_open(const char *path, il_afile **out, il_error *err)
     return IL_OK;
 }
 
-il_status il_afile_write(void *afile, const void *buf, size_t n)
+/* Write all of 'p' to the file, retrying short writes. */
+static il_status write_all(il_afile *af, const unsigned char *p, size_t n)
 {
-    il_afile *af = afile;
-    const unsigned char *p = buf;
-
-    if (af->failed)
-        return af->write_status;
     while (n > 0) {
         ssize_t k = write(af->fd, p, n);
         if (k < 0) {
@@ -162,6 +164,34 @@ il_status il_afile_write(void *afile, const void *buf, size_t n)
         p += k;
         n -= (size_t)k;
     }
+    return IL_OK;
+}
+
+static il_status flush_buffer(il_afile *af)
+{
+    il_status st = write_all(af, af->buf, af->used);
+    af->used = 0;
+    return st;
+}
+
+il_status il_afile_write(void *afile, const void *buf, size_t n)
+{
+    il_afile *af = afile;
+    il_status st;
+
+    if (af->failed)
+        return af->write_status;
+    if (af->used + n <= AFILE_BUFFER) {
+        memcpy(af->buf + af->used, buf, n);
+        af->used += n;
+        return IL_OK;
+    }
+    if ((st = flush_buffer(af)) != IL_OK)
+        return st;
+    if (n >= AFILE_BUFFER)
+        return write_all(af, buf, n);
+    memcpy(af->buf, buf, n);
+    af->used = n;
     return IL_OK;
 }
 
@@ -192,6 +222,8 @@ il_status il_afile_commit(il_afile *af, il_error *err)
     char *dir = NULL, *base = NULL;
     int e;
 
+    if (!af->failed)
+        (void)flush_buffer(af);
     if (af->failed) {
         il__set_error(err, "cannot write '%s': %s", af->path, strerror(af->write_errno));
         il_afile_abort(af);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "initlab/plot.h"
+#include "internal/png.h"
 
 /* Layout, in pixels. */
 #define PLOT_W      210.0 /* plot area of one panel */
@@ -271,8 +272,12 @@ il_status il_plot_hist_grid(const il_hist_grid *g, il_plot_format fmt, il_write_
     draw_grid(cr, g, width, height);
     cs = cairo_status(cr);
     cairo_destroy(cr);
-    if (cs == CAIRO_STATUS_SUCCESS && fmt == IL_PLOT_PNG)
-        cs = cairo_surface_write_to_png_stream(surf, write_cb, &k);
+    if (cs == CAIRO_STATUS_SUCCESS && fmt == IL_PLOT_PNG) {
+        cairo_surface_flush(surf);
+        k.st = il__png_write(
+            cairo_image_surface_get_data(surf), cairo_image_surface_get_width(surf),
+            cairo_image_surface_get_height(surf), cairo_image_surface_get_stride(surf), w, ctx);
+    }
     cairo_surface_finish(surf); /* SVG and PDF write here */
     if (cs == CAIRO_STATUS_SUCCESS)
         cs = cairo_surface_status(surf);

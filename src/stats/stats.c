@@ -102,35 +102,37 @@ static void merge_block(il_layer_stats *s, const double *b, size_t n)
 
 void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
 {
-    double norm = (double)s->bins / (s->hi - s->lo);
+    /* Everything the loop updates lives in locals: the bin counts are
+     * size_t like the struct's counters, so through 's' the compiler would
+     * have to assume every count++ may change them. */
+    const double lo = s->lo, hi = s->hi, low = s->low, high = s->high;
+    const double norm = (double)s->bins / (hi - lo);
+    size_t *counts = s->counts;
+    double mn = s->min, mx = s->max;
+    size_t n_low = 0, n_high = 0, n_zero = 0, below = 0, above = 0;
+    size_t n_nan = 0, n_posinf = 0, n_neginf = 0;
     double block[BLOCK];
     size_t nb = 0;
 
-    s->count += n;
     for (size_t i = 0; i < n; i++) {
         double v = x[i];
         if (!isfinite(v)) {
-            if (isnan(v))
-                s->n_nan++;
-            else if (v > 0)
-                s->n_posinf++;
-            else
-                s->n_neginf++;
+            n_nan += isnan(v) != 0;
+            n_posinf += v == (double)INFINITY;
+            n_neginf += v == -(double)INFINITY;
             continue;
         }
-        if (v < s->min)
-            s->min = v;
-        if (v > s->max)
-            s->max = v;
-        s->n_low += v < s->low;
-        s->n_high += v > s->high;
-        s->n_zero += v == 0.0;
-        if (v < s->lo)
-            s->below++;
-        else if (v > s->hi)
-            s->above++;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        n_low += v < low;
+        n_high += v > high;
+        n_zero += v == 0.0;
+        if (v < lo)
+            below++;
+        else if (v > hi)
+            above++;
         else
-            s->counts[bin_index(s, v, norm)]++;
+            counts[bin_index(s, v, norm)]++;
         block[nb++] = v;
         if (nb == BLOCK) {
             merge_block(s, block, nb);
@@ -139,6 +141,17 @@ void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
     }
     if (nb)
         merge_block(s, block, nb);
+    s->count += n;
+    s->min = mn;
+    s->max = mx;
+    s->n_low += n_low;
+    s->n_high += n_high;
+    s->n_zero += n_zero;
+    s->below += below;
+    s->above += above;
+    s->n_nan += n_nan;
+    s->n_posinf += n_posinf;
+    s->n_neginf += n_neginf;
     s->nonfinite = s->n_nan + s->n_posinf + s->n_neginf;
 }
 
