@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -217,39 +218,111 @@ static il_status produce_csv(void *pctx, il_write_fn w, void *wctx)
     return il_report_write_csv(pctx, w, wctx);
 }
 
-static il_status write_figures(const char *ex_dir, size_t e, const il_exp_result *r,
-                               il_plot_format fmt, il_error *err)
+/* Figure 'which' of exercise 'e': network which+1 (one row, its own y
+ * axes), or, for which == n_nets, all networks on shared axes. */
+static il_status write_figure(const char *ex_dir, size_t e, size_t which, const il_exp_result *r,
+                              il_plot_format fmt, il_error *err)
 {
     const lecture_exercise *ex = &exercises[e];
     const il_layer_stats *panels[MAX_NETS * LECTURE_LAYERS];
     const char *labels[MAX_NETS];
     char path[4200], title[256];
-    il_status st;
+    il_hist_grid g = {title, 1, LECTURE_LAYERS, NULL, panels, 0};
+    plot_job job = {&g, fmt};
 
-    for (size_t k = 0; k < ex->n_nets; k++) {
-        il_hist_grid g = {title, 1, LECTURE_LAYERS, NULL, panels, 0};
-        plot_job job = {&g, fmt};
+    if (which < ex->n_nets) {
         for (size_t l = 0; l < LECTURE_LAYERS; l++)
-            panels[l] = il_exp_stats(r, k, l);
-        snprintf(title, sizeof title, "Exercise %zu, network %zu: %s", e + 1, k + 1,
-                 ex->nets[k].label);
-        snprintf(path, sizeof path, "%s/net%zu.%s", ex_dir, k + 1, il_plot_format_ext(fmt));
-        st = il_write_file(path, produce_plot, &job, err);
-        if (st != IL_OK)
-            return st;
-    }
-    for (size_t k = 0; k < ex->n_nets; k++) {
-        labels[k] = ex->nets[k].label;
-        for (size_t l = 0; l < LECTURE_LAYERS; l++)
-            panels[k * LECTURE_LAYERS + l] = il_exp_stats(r, k, l);
-    }
-    {
-        il_hist_grid g = {title, ex->n_nets, LECTURE_LAYERS, labels, panels, 1};
-        plot_job job = {&g, fmt};
+            panels[l] = il_exp_stats(r, which, l);
+        snprintf(title, sizeof title, "Exercise %zu, network %zu: %s", e + 1, which + 1,
+                 ex->nets[which].label);
+        snprintf(path, sizeof path, "%s/net%zu.%s", ex_dir, which + 1, il_plot_format_ext(fmt));
+    } else {
+        for (size_t k = 0; k < ex->n_nets; k++) {
+            labels[k] = ex->nets[k].label;
+            for (size_t l = 0; l < LECTURE_LAYERS; l++)
+                panels[k * LECTURE_LAYERS + l] = il_exp_stats(r, k, l);
+        }
+        g.rows = ex->n_nets;
+        g.row_labels = labels;
+        g.shared_y = 1;
         snprintf(title, sizeof title, "Exercise %zu (shared axes)", e + 1);
         snprintf(path, sizeof path, "%s/compare.%s", ex_dir, il_plot_format_ext(fmt));
-        return il_write_file(path, produce_plot, &job, err);
     }
+    return il_write_file(path, produce_plot, &job, err);
+}
+
+/* Drawing and compressing the figures costs about as much as computing the
+ * exercises, so they are drawn from a queue by a second thread while the
+ * exercises compute, and by both threads once the computing is done. */
+#define MAX_FIGURES (N_EXERCISES * (MAX_NETS + 1))
+
+typedef struct figure_task {
+    size_t e, which;
+    const il_exp_result *r;
+} figure_task;
+
+typedef struct figure_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t more;
+    figure_task tasks[MAX_FIGURES];
+    size_t n_tasks, next;
+    int closed;       /* no more tasks will come */
+    il_status st;     /* the first failure */
+    il_error err;
+    il_plot_format fmt;
+    const char *out_dir;
+} figure_queue;
+
+/* Take tasks until the queue is closed and empty (or something failed). */
+static void *figure_worker(void *p)
+{
+    figure_queue *q = p;
+    for (;;) {
+        figure_task t;
+        il_error err;
+        il_status st;
+        char ex_dir[4096];
+
+        pthread_mutex_lock(&q->lock);
+        while (q->next == q->n_tasks && !q->closed && q->st == IL_OK)
+            pthread_cond_wait(&q->more, &q->lock);
+        if (q->next == q->n_tasks || q->st != IL_OK) {
+            pthread_mutex_unlock(&q->lock);
+            return NULL;
+        }
+        t = q->tasks[q->next++];
+        pthread_mutex_unlock(&q->lock);
+
+        err.message[0] = '\0';
+        snprintf(ex_dir, sizeof ex_dir, "%s/ex%zu", q->out_dir, t.e + 1);
+        st = write_figure(ex_dir, t.e, t.which, t.r, q->fmt, &err);
+        if (st != IL_OK) {
+            pthread_mutex_lock(&q->lock);
+            if (q->st == IL_OK) {
+                q->st = st;
+                q->err = err;
+            }
+            pthread_cond_broadcast(&q->more);
+            pthread_mutex_unlock(&q->lock);
+        }
+    }
+}
+
+static void figure_queue_add(figure_queue *q, size_t e, const il_exp_result *r)
+{
+    pthread_mutex_lock(&q->lock);
+    for (size_t k = 0; k <= exercises[e].n_nets; k++)
+        q->tasks[q->n_tasks++] = (figure_task){e, k, r};
+    pthread_cond_signal(&q->more);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void figure_queue_close(figure_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->closed = 1;
+    pthread_cond_broadcast(&q->more);
+    pthread_mutex_unlock(&q->lock);
 }
 
 /* Which exercises: "1", "2", "3" or "all" (the default). */
@@ -294,6 +367,9 @@ int cmd_lecture(int argc, char **argv)
     il_stats_config stats_cfg;
     struct timespec t0;
     run_ctx ctx;
+    figure_queue figq;
+    pthread_t fig_thread;
+    int fig_thread_running = 0;
     il_status st = IL_OK;
     FILE *out = stdout;
     int tty;
@@ -330,6 +406,15 @@ int cmd_lecture(int argc, char **argv)
     }
     tty = term_is_tty(out);
     memset(&ctx, 0, sizeof ctx);
+    /* 1000x100x100 products are too small to share; the second core draws
+     * the figures instead. */
+    il_blas_set_threads(1);
+    memset(&figq, 0, sizeof figq);
+    pthread_mutex_init(&figq.lock, NULL);
+    pthread_cond_init(&figq.more, NULL);
+    figq.fmt = (il_plot_format)fmt;
+    figq.out_dir = out_dir;
+    fig_thread_running = pthread_create(&fig_thread, NULL, figure_worker, &figq) == 0;
 
     for (size_t e = 0; e < N_EXERCISES && st == IL_OK; e++) {
         const lecture_exercise *ex = &exercises[e];
@@ -373,15 +458,24 @@ int cmd_lecture(int argc, char **argv)
                 (il_report_net){specs[e][k], ex->nets[k].act, ex->nets[k].label, results[e], k};
         }
         groups[n_groups++] = (il_report_group){e + 1, rnets[e], ex->n_nets};
-        st = write_figures(ctx.ex_dir, e, results[e], (il_plot_format)fmt, &ctx.err);
-        if (st != IL_OK)
-            break;
+        figure_queue_add(&figq, e, results[e]);
         n_figures += ex->n_nets + 1;
         if (!json) {
             fprintf(out, "\n%s\n", ex->title);
             for (size_t k = 0; k < ex->n_nets; k++)
                 print_network(out, e, k, results[e], specs[e][k], tty);
         }
+    }
+    /* No more figures will come: help draw what is left, then wait. */
+    figure_queue_close(&figq);
+    if (st == IL_OK)
+        figure_worker(&figq);
+    if (fig_thread_running)
+        pthread_join(fig_thread, NULL);
+    fig_thread_running = 0;
+    if (st == IL_OK && figq.st != IL_OK) {
+        st = figq.st;
+        ctx.err = figq.err;
     }
     if (st == IL_OK) {
         il_report report = {"lecture", seed, "mt19937", groups, n_groups};
@@ -414,6 +508,12 @@ int cmd_lecture(int argc, char **argv)
                 seconds_since(&t0));
     rc = EXIT_OK;
 done:
+    /* On an early exit the figure thread may still be drawing from the
+     * results freed below: let it finish first. */
+    if (fig_thread_running) {
+        figure_queue_close(&figq);
+        pthread_join(fig_thread, NULL);
+    }
     for (size_t e = 0; e < N_EXERCISES; e++)
         il_exp_result_free(results[e]);
     il_rng_free(rng);

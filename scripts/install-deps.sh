@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   gcc clang make cmake ninja-build pkg-config   # build (clang: the second compiler CI checks)
   clang-format                                  # the format check
-  libopenblas-dev                               # cblas_dgemm, the BLAS numpy uses
+  libopenblas-dev libopenblas-openmp-dev        # cblas_dgemm (the programs link the OpenMP build)
   libcairo2-dev fonts-dejavu-core               # figures and their font
   libcjson-dev                                  # report.json
   zlib1g-dev                                    # PNG compression

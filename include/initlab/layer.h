@@ -19,6 +19,13 @@
 extern "C" {
 #endif
 
+/* The number of threads BLAS may use for one product, and setting it. This
+ * is BLAS's own process-wide setting (OpenBLAS's openblas_set_num_threads),
+ * not per call: set it from the program, before products run. Small
+ * products (the lecture's 1000x100x100) run faster on one thread. */
+int il_blas_threads(void);
+void il_blas_set_threads(int n);
+
 /* y = x W (no activation). Returns IL_ELIMIT if a dimension exceeds what
  * BLAS's 32-bit integers can index (INT_MAX); 'y' is then untouched. */
 il_status il_gemm(const double *x, size_t batch, size_t n_in, const double *w, size_t n_out,

@@ -59,7 +59,8 @@ typedef struct il_layer_stats {
     size_t n_finite, n_low, n_high, n_zero;
     double acc_mean, acc_m2;
     double low, high;
-    double *edges; /* bins + 1 edges, as np.linspace(lo, hi, bins + 1) */
+    double *edges;       /* bins + 1 edges, as np.linspace(lo, hi, bins + 1) */
+    size_t *lane_counts; /* 4 * bins partial counts, folded into counts per add */
 } il_layer_stats;
 
 /* Check a configuration: IL_EINVAL (bins 0, lo >= hi, non-finite ends) or

@@ -5,8 +5,9 @@
 
 #include "initlab/io.h"
 
-/* Write an opaque image in cairo's ARGB32 layout (native-endian uint32
- * 0xAARRGGBB, 'stride' bytes a row) as an 8-bit RGB PNG. */
+/* Write an image in cairo's ARGB32 layout (native-endian uint32 0xAARRGGBB,
+ * premultiplied, 'stride' bytes a row) as an 8-bit RGB PNG, composited
+ * onto a white background. */
 il_status il__png_write(const unsigned char *pixels, int width, int height, int stride,
                         il_write_fn w, void *ctx);
 

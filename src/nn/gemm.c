@@ -17,3 +17,13 @@ il_status il_gemm(const double *x, size_t batch, size_t n_in, const double *w, s
                 x, (int)(n_in ? n_in : 1), w, (int)n_out, 0.0, y, (int)n_out);
     return IL_OK;
 }
+
+int il_blas_threads(void)
+{
+    return openblas_get_num_threads();
+}
+
+void il_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n < 1 ? 1 : n);
+}

@@ -22,7 +22,7 @@
 #define PAD_LEFT    56.0 /* y tick labels */
 #define PAD_RIGHT   14.0
 #define PAD_TOP     30.0 /* panel title */
-#define PAD_BOTTOM  66.0 /* x tick labels and the notes */
+#define PAD_BOTTOM  78.0 /* x tick labels and the notes */
 #define ROW_LABEL_W 170.0
 #define TITLE_H     40.0
 #define MARGIN      12.0
@@ -111,7 +111,7 @@ static void draw_panel(cairo_t *cr, double x0, double y0, const il_layer_stats *
     double step, top, xstep;
     char buf[96];
     double note_y;
-    size_t outside = s->below + s->above;
+    double finite = (double)(s->count - s->nonfinite);
 
     /* Title, as Visual: "k-layer". */
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
@@ -161,12 +161,16 @@ static void draw_panel(cairo_t *cr, double x0, double y0, const il_layer_stats *
         text_at(cr, x, py + PLOT_H + 17, buf, 11, 0, 0.5);
     }
 
-    /* What the range hides, in the lecture's Visual silently dropped. */
+    /* What the range hides (the lecture's Visual drops it silently). */
     note_y = py + PLOT_H + 34;
     cairo_set_source_rgb(cr, 0.45, 0.1, 0.1);
-    if (outside > 0) {
-        double n = (double)(s->count - s->nonfinite);
-        snprintf(buf, sizeof buf, "outside range: %.1f%%", 100.0 * (double)outside / n);
+    if (s->below > 0) {
+        snprintf(buf, sizeof buf, "below %g: %.1f%%", s->lo, 100.0 * (double)s->below / finite);
+        text_at(cr, px, note_y, buf, 10.5, 0, 0.0);
+        note_y += 14;
+    }
+    if (s->above > 0) {
+        snprintf(buf, sizeof buf, "above %g: %.1f%%", s->hi, 100.0 * (double)s->above / finite);
         text_at(cr, px, note_y, buf, 10.5, 0, 0.0);
         note_y += 14;
     }
@@ -181,15 +185,18 @@ static void draw_panel(cairo_t *cr, double x0, double y0, const il_layer_stats *
     }
 }
 
-static void draw_grid(cairo_t *cr, const il_hist_grid *g, double width, double height)
+static void draw_grid(cairo_t *cr, const il_hist_grid *g, double width, double height,
+                      int paint_background)
 {
     double left = MARGIN + (g->row_labels ? ROW_LABEL_W : 0.0);
     double top = MARGIN + (g->title ? TITLE_H : 0.0);
     double shared = 0;
 
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_rectangle(cr, 0, 0, width, height);
-    cairo_fill(cr);
+    if (paint_background) {
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_rectangle(cr, 0, 0, width, height);
+        cairo_fill(cr);
+    }
     if (g->shared_y)
         for (size_t i = 0; i < g->rows * g->cols; i++)
             if ((double)max_count(g->panels[i]) > shared)
@@ -269,7 +276,9 @@ il_status il_plot_hist_grid(const il_hist_grid *g, il_plot_format fmt, il_write_
         return cairo_to_status(cs);
     }
     cr = cairo_create(surf);
-    draw_grid(cr, g, width, height);
+    /* An image surface starts transparent; the PNG writer composites it
+     * onto white, which saves filling every pixel here. */
+    draw_grid(cr, g, width, height, fmt != IL_PLOT_PNG);
     cs = cairo_status(cr);
     cairo_destroy(cr);
     if (cs == CAIRO_STATUS_SUCCESS && fmt == IL_PLOT_PNG) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A small PNG writer for cairo's opaque ARGB32 images (RFC 2083).
+ * A small PNG writer for cairo's ARGB32 images (RFC 2083), onto white.
  *
  * cairo's own writer goes through libpng at zlib's default level with
  * adaptive filtering; for these figures (large flat areas) that was half of
@@ -88,10 +88,11 @@ il_status il__png_write(const unsigned char *pixels, int width, int height, int 
                 (const uint32_t *)(const void *)(pixels + (size_t)y * (size_t)stride);
             unsigned char *t;
             for (int x = 0; x < width; x++) {
-                uint32_t p = src[x]; /* 0xAARRGGBB, opaque: nothing to unpremultiply */
-                cur[3 * x] = (unsigned char)(p >> 16);
-                cur[3 * x + 1] = (unsigned char)(p >> 8);
-                cur[3 * x + 2] = (unsigned char)p;
+                /* premultiplied 0xAARRGGBB over white: c + (255 - a) */
+                uint32_t p = src[x], white = 255u - (p >> 24);
+                cur[3 * x] = (unsigned char)(((p >> 16) & 0xffu) + white);
+                cur[3 * x + 1] = (unsigned char)(((p >> 8) & 0xffu) + white);
+                cur[3 * x + 2] = (unsigned char)((p & 0xffu) + white);
             }
             filt[0] = 2; /* "up" */
             for (size_t i = 0; i < rgb_bytes; i++)

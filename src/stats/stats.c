@@ -18,6 +18,7 @@
 #include "initlab/stats.h"
 
 #define BLOCK 256
+#define LANES 4 /* independent accumulators per reduction */
 
 il_status il_stats_config_check(const il_stats_config *cfg)
 {
@@ -38,8 +39,9 @@ il_status il_layer_stats_init(il_layer_stats *s, const il_stats_config *cfg)
     if (st != IL_OK)
         return st;
     s->counts = il_calloc(cfg->bins, sizeof *s->counts);
+    s->lane_counts = il_calloc(cfg->bins, LANES * sizeof *s->lane_counts);
     s->edges = il_calloc(cfg->bins + 1, sizeof *s->edges);
-    if (!s->counts || !s->edges) {
+    if (!s->counts || !s->lane_counts || !s->edges) {
         il_layer_stats_release(s);
         return IL_ENOMEM;
     }
@@ -69,90 +71,149 @@ void il_layer_stats_reset(il_layer_stats *s)
     s->mean = s->std = s->frac_low = s->frac_high = s->frac_zero = (double)NAN;
 }
 
-static size_t bin_index(const il_layer_stats *s, double x, double norm)
+/* Statistics of one block of values, in passes whose reductions run in
+ * independent accumulators: a single running sum (or min, or bin
+ * count) is a chain of dependent operations that runs at the adder's
+ * latency, not its throughput. Returns 0, changing nothing, if the block
+ * holds a NaN or an infinity. */
+static inline size_t bin_of(double v, double lo, double norm, const double *edges, size_t last)
 {
-    size_t n = s->bins;
-    size_t i = (size_t)((x - s->lo) * norm);
-    if (i >= n) /* x == hi lands on n; rounding can only move it by one */
-        i = n - 1;
-    if (x < s->edges[i] && i > 0)
-        i--;
-    else if (i != n - 1 && x >= s->edges[i + 1])
-        i++;
-    return i;
+    /* np.histogram: truncate, then correct by one against the edges.
+     * Clamping first keeps the conversion defined for values outside. */
+    double t = (v - lo) * norm;
+    size_t k;
+    t = t < 0.0 ? 0.0 : (t > (double)last ? (double)last : t);
+    k = (size_t)(long long)t;
+    k -= (v < edges[k]) & (k > 0);
+    k += (v >= edges[k + 1]) & (k != last);
+    return k;
 }
 
-/* Merge a block of n finite values into the totals: two-pass mean and
- * squared deviations within the block, then Chan et al.'s pairwise update. */
-static void merge_block(il_layer_stats *s, const double *b, size_t n)
+static int add_block(il_layer_stats *s, const double *b, size_t n, double norm)
 {
-    double sum = 0.0, m, m2 = 0.0, delta;
-    size_t total = s->n_finite + n;
-
-    for (size_t k = 0; k < n; k++)
-        sum += b[k];
-    m = sum / (double)n;
-    for (size_t k = 0; k < n; k++)
-        m2 += (b[k] - m) * (b[k] - m);
-    delta = m - s->acc_mean;
-    s->acc_mean += delta * ((double)n / (double)total);
-    s->acc_m2 += m2 + delta * delta * ((double)s->n_finite * (double)n / (double)total);
-    s->n_finite = total;
-}
-
-void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
-{
-    /* Everything the loop updates lives in locals: the bin counts are
-     * size_t like the struct's counters, so through 's' the compiler would
-     * have to assume every count++ may change them. */
     const double lo = s->lo, hi = s->hi, low = s->low, high = s->high;
-    const double norm = (double)s->bins / (hi - lo);
-    size_t *counts = s->counts;
-    double mn = s->min, mx = s->max;
-    size_t n_low = 0, n_high = 0, n_zero = 0, below = 0, above = 0;
-    size_t n_nan = 0, n_posinf = 0, n_neginf = 0;
-    double block[BLOCK];
-    size_t nb = 0;
+    const double *edges = s->edges;
+    const size_t bins = s->bins, last = bins - 1;
+    size_t *h0 = s->lane_counts, *h1 = h0 + bins, *h2 = h1 + bins, *h3 = h2 + bins;
+    double mn0 = s->min, mn1 = mn0, mx0 = s->max, mx1 = mx0;
+    double s0 = 0, s1 = 0, s2 = 0, p0 = 0, p1 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+    size_t n_low = 0, n_high = 0, n_zero = 0, below = 0, above = 0, i;
+    double mean, block_m2, delta, total;
 
-    for (size_t i = 0; i < n; i++) {
-        double v = x[i];
-        if (!isfinite(v)) {
-            n_nan += isnan(v) != 0;
-            n_posinf += v == (double)INFINITY;
-            n_neginf += v == -(double)INFINITY;
-            continue;
-        }
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
-        n_low += v < low;
-        n_high += v > high;
-        n_zero += v == 0.0;
-        if (v < lo)
-            below++;
-        else if (v > hi)
-            above++;
-        else
-            counts[bin_index(s, v, norm)]++;
-        block[nb++] = v;
-        if (nb == BLOCK) {
-            merge_block(s, block, nb);
-            nb = 0;
-        }
+    /* Pass 1: finiteness probe (x - x is 0 for finite x, NaN otherwise),
+     * extremes, sum and the threshold counts. */
+    for (i = 0; i + 2 <= n; i += 2) {
+        double u = b[i], v = b[i + 1];
+        p0 += u - u;
+        p1 += v - v;
+        mn0 = u < mn0 ? u : mn0;
+        mn1 = v < mn1 ? v : mn1;
+        mx0 = u > mx0 ? u : mx0;
+        mx1 = v > mx1 ? v : mx1;
+        s0 += u;
+        s1 += v;
+        n_low += (size_t)(u < low) + (size_t)(v < low);
+        n_high += (size_t)(u > high) + (size_t)(v > high);
+        n_zero += (size_t)(u == 0.0) + (size_t)(v == 0.0);
     }
-    if (nb)
-        merge_block(s, block, nb);
-    s->count += n;
-    s->min = mn;
-    s->max = mx;
+    if (i < n) {
+        double u = b[i];
+        p0 += u - u;
+        mn0 = u < mn0 ? u : mn0;
+        mx0 = u > mx0 ? u : mx0;
+        s2 += u;
+        n_low += u < low;
+        n_high += u > high;
+        n_zero += u == 0.0;
+    }
+    if (p0 + p1 != 0.0)
+        return 0;
+
+    /* Pass 2: the histogram, in four partial histograms so that runs of
+     * values in one bin do not wait on each other's increments. */
+    for (i = 0; i + 4 <= n; i += 4) {
+        double v0 = b[i], v1 = b[i + 1], v2 = b[i + 2], v3 = b[i + 3];
+        h0[bin_of(v0, lo, norm, edges, last)] += (v0 >= lo) & (v0 <= hi);
+        h1[bin_of(v1, lo, norm, edges, last)] += (v1 >= lo) & (v1 <= hi);
+        h2[bin_of(v2, lo, norm, edges, last)] += (v2 >= lo) & (v2 <= hi);
+        h3[bin_of(v3, lo, norm, edges, last)] += (v3 >= lo) & (v3 <= hi);
+        below += (size_t)(v0 < lo) + (size_t)(v1 < lo) + (size_t)(v2 < lo) + (size_t)(v3 < lo);
+        above += (size_t)(v0 > hi) + (size_t)(v1 > hi) + (size_t)(v2 > hi) + (size_t)(v3 > hi);
+    }
+    for (; i < n; i++) {
+        double v = b[i];
+        h0[bin_of(v, lo, norm, edges, last)] += (v >= lo) & (v <= hi);
+        below += v < lo;
+        above += v > hi;
+    }
+
+    /* Pass 3: squared deviations from the block's mean. */
+    mean = ((s0 + s1) + s2) / (double)n;
+    for (i = 0; i + 4 <= n; i += 4) {
+        double d0 = b[i] - mean, d1 = b[i + 1] - mean, d2 = b[i + 2] - mean, d3 = b[i + 3] - mean;
+        q0 += d0 * d0;
+        q1 += d1 * d1;
+        q2 += d2 * d2;
+        q3 += d3 * d3;
+    }
+    for (; i < n; i++) {
+        double d = b[i] - mean;
+        q0 += d * d;
+    }
+    block_m2 = (q0 + q1) + (q2 + q3);
+
+    s->min = mn0 < mn1 ? mn0 : mn1;
+    s->max = mx0 > mx1 ? mx0 : mx1;
     s->n_low += n_low;
     s->n_high += n_high;
     s->n_zero += n_zero;
     s->below += below;
     s->above += above;
-    s->n_nan += n_nan;
-    s->n_posinf += n_posinf;
-    s->n_neginf += n_neginf;
+    /* Chan, Golub & LeVeque: merge (n, mean, block_m2) into the totals. */
+    total = (double)(s->n_finite + n);
+    delta = mean - s->acc_mean;
+    s->acc_mean += delta * ((double)n / total);
+    s->acc_m2 += block_m2 + delta * delta * ((double)s->n_finite * (double)n / total);
+    s->n_finite += n;
+    return 1;
+}
+
+void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
+{
+    const double norm = (double)s->bins / (s->hi - s->lo);
+    double block[BLOCK];
+
+    s->count += n;
+    for (size_t start = 0; start < n; start += BLOCK) {
+        size_t len = n - start < BLOCK ? n - start : BLOCK, nb = 0;
+        const double *p = x + start;
+
+        if (add_block(s, p, len, norm))
+            continue;
+        /* Rare: set the non-finite values apart and count them. */
+        for (size_t i = 0; i < len; i++) {
+            double v = p[i];
+            if (isfinite(v))
+                block[nb++] = v;
+            else if (isnan(v))
+                s->n_nan++;
+            else if (v > 0)
+                s->n_posinf++;
+            else
+                s->n_neginf++;
+        }
+        if (nb)
+            add_block(s, block, nb, norm);
+    }
     s->nonfinite = s->n_nan + s->n_posinf + s->n_neginf;
+    for (size_t k = 0; k < s->bins; k++) {
+        size_t c = 0;
+        for (int l = 0; l < LANES; l++) {
+            c += s->lane_counts[(size_t)l * s->bins + k];
+            s->lane_counts[(size_t)l * s->bins + k] = 0;
+        }
+        s->counts[k] += c;
+    }
 }
 
 void il_layer_stats_finish(il_layer_stats *s)
@@ -174,7 +235,9 @@ void il_layer_stats_finish(il_layer_stats *s)
 void il_layer_stats_release(il_layer_stats *s)
 {
     il_free(s->counts);
+    il_free(s->lane_counts);
     il_free(s->edges);
+    s->lane_counts = NULL;
     s->counts = NULL;
     s->edges = NULL;
     s->bins = 0;
