@@ -266,8 +266,8 @@ typedef struct figure_queue {
     pthread_cond_t more;
     figure_task tasks[MAX_FIGURES];
     size_t n_tasks, next;
-    int closed;       /* no more tasks will come */
-    il_status st;     /* the first failure */
+    int closed;   /* no more tasks will come */
+    il_status st; /* the first failure */
     il_error err;
     il_plot_format fmt;
     const char *out_dir;
@@ -416,7 +416,11 @@ int cmd_lecture(int argc, char **argv)
     figq.out_dir = out_dir;
     fig_thread_running = pthread_create(&fig_thread, NULL, figure_worker, &figq) == 0;
 
-    for (size_t e = 0; e < N_EXERCISES && st == IL_OK; e++) {
+    /* Each exercise starts from its own seed, so the order of computing
+     * them is free: the smallest first, so that the figure thread has work
+     * early. Tables, report and files keep the lecture's order. */
+    for (size_t step = 0; step < N_EXERCISES && st == IL_OK; step++) {
+        size_t e = N_EXERCISES - 1 - step;
         const lecture_exercise *ex = &exercises[e];
         size_t widths[LECTURE_LAYERS];
         il_exp_config cfg;
@@ -452,14 +456,19 @@ int cmd_lecture(int argc, char **argv)
                         &ctx.err);
         if (st != IL_OK)
             break;
+        figure_queue_add(&figq, e, results[e]);
+        n_figures += ex->n_nets + 1;
+    }
+    for (size_t e = 0; e < N_EXERCISES && st == IL_OK; e++) {
+        const lecture_exercise *ex = &exercises[e];
+        if (!results[e])
+            continue;
         for (size_t k = 0; k < ex->n_nets; k++) {
             il_init_format(&arms[e][k].init, specs[e][k], sizeof specs[e][k]);
             rnets[e][k] =
                 (il_report_net){specs[e][k], ex->nets[k].act, ex->nets[k].label, results[e], k};
         }
         groups[n_groups++] = (il_report_group){e + 1, rnets[e], ex->n_nets};
-        figure_queue_add(&figq, e, results[e]);
-        n_figures += ex->n_nets + 1;
         if (!json) {
             fprintf(out, "\n%s\n", ex->title);
             for (size_t k = 0; k < ex->n_nets; k++)

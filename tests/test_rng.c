@@ -203,6 +203,45 @@ static void no_hidden_state(void)
     il_rng_free(b);
 }
 
+/* The array fills draw their uniforms in bulk; they must give exactly what
+ * one-at-a-time draws give, across odd sizes that leave a cached deviate
+ * for the next call (and with uniforms and raw words interleaved). */
+static void bulk_fills_match_single_draws(void)
+{
+    static const size_t sizes[] = {0, 1, 2, 3, 7, 255, 256, 257, 511, 512, 513, 1001, 1};
+    il_rng *a = new_mt(2024), *b = new_mt(2024);
+    double buf[1001];
+    size_t bad = 0;
+
+    REQUIRE(a && b);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        il_dist_fill_standard_normal(a, buf, sizes[k]);
+        for (size_t i = 0; i < sizes[k]; i++) {
+            double z = il_dist_standard_normal(b);
+            bad += memcmp(&z, &buf[i], 8) != 0;
+        }
+        il_rng_fill_double(a, buf, k);
+        for (size_t i = 0; i < k; i++) {
+            double d = il_rng_next_double(b);
+            bad += memcmp(&d, &buf[i], 8) != 0;
+        }
+        CHECK_EQ_U64(il_rng_next_u32(a), il_rng_next_u32(b));
+    }
+    il_dist_fill_normal(a, -2.5, 0.3, buf, 99);
+    for (size_t i = 0; i < 99; i++) {
+        double z = -2.5 + 0.3 * il_dist_standard_normal(b);
+        bad += memcmp(&z, &buf[i], 8) != 0;
+    }
+    il_dist_fill_uniform(a, -3.0, 2.0, buf, 77);
+    for (size_t i = 0; i < 77; i++) {
+        double u = -3.0 + 5.0 * il_rng_next_double(b);
+        bad += memcmp(&u, &buf[i], 8) != 0;
+    }
+    CHECK_EQ_U64(bad, 0);
+    il_rng_free(a);
+    il_rng_free(b);
+}
+
 static void seed_range(void)
 {
     il_rng *r = NULL;
@@ -241,4 +280,5 @@ TEST_MAIN({"mt_kat_cpp", mt_kat_cpp}, {"mt_kat_gsl", mt_kat_gsl},
           {"numpy_stream_seed_max", numpy_stream_seed_max},
           {"numpy_pinned_values", numpy_pinned_values}, {"state_roundtrip", state_roundtrip},
           {"state_rejects_garbage", state_rejects_garbage}, {"no_hidden_state", no_hidden_state},
+          {"bulk_fills_match_single_draws", bulk_fills_match_single_draws},
           {"seed_range", seed_range}, {"double_range", double_range})

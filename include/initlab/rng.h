@@ -33,6 +33,8 @@ typedef struct il_rng_type {
     void (*seed)(void *state, uint64_t seed);
     uint32_t (*next_u32)(void *state);
     double (*next_double)(void *state); /* uniform on [0, 1) */
+    /* n doubles, the same as n calls of next_double; may be NULL. */
+    void (*fill_double)(void *state, double *out, size_t n);
 } il_rng_type;
 
 typedef struct il_rng il_rng;
@@ -65,6 +67,10 @@ uint32_t il_rng_next_u32(il_rng *r);
 
 /* Next double, uniform on [0, 1). */
 double il_rng_next_double(il_rng *r);
+
+/* 'n' doubles into 'out', the same values as 'n' calls of
+ * il_rng_next_double. */
+void il_rng_fill_double(il_rng *r, double *out, size_t n);
 
 /* Bytes needed by il_rng_save for 'r'. */
 size_t il_rng_state_size(const il_rng *r);

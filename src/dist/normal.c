@@ -34,23 +34,57 @@ double il_dist_standard_normal(il_rng *r)
     return f * x2;
 }
 
+/* Candidate pairs drawn at a time by the fills. */
+#define PAIR_CHUNK 256
+
+/* The polar method over arrays: the same deviates, in the same order, as
+ * 'n' calls of il_dist_standard_normal, but with the uniforms drawn in bulk.
+ * Each round draws at most as many candidate pairs as pairs are still
+ * needed, so no uniform is drawn that the one-at-a-time method would not
+ * have drawn, and the stream stays numpy's. */
 void il_dist_fill_standard_normal(il_rng *r, double *out, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = il_dist_standard_normal(r);
+    double u[2 * PAIR_CHUNK];
+    size_t i = 0;
+
+    if (n > 0 && r->has_gauss) {
+        out[i++] = r->gauss;
+        r->has_gauss = 0;
+        r->gauss = 0.0;
+    }
+    while (i < n) {
+        size_t need = (n - i + 1) / 2, m = need < PAIR_CHUNK ? need : PAIR_CHUNK;
+        il_rng_fill_double(r, u, 2 * m);
+        for (size_t k = 0; k < m; k++) {
+            double x1 = 2.0 * u[2 * k] - 1.0, x2 = 2.0 * u[2 * k + 1] - 1.0;
+            double r2 = x1 * x1 + x2 * x2, f;
+            if (r2 >= 1.0 || r2 == 0.0)
+                continue;
+            f = sqrt(-2.0 * log(r2) / r2);
+            out[i++] = f * x2;
+            if (i < n) {
+                out[i++] = f * x1;
+            } else {
+                r->gauss = f * x1;
+                r->has_gauss = 1;
+            }
+        }
+    }
 }
 
 void il_dist_fill_normal(il_rng *r, double mean, double std, double *out, size_t n)
 {
     /* numpy legacy_normal: loc + scale * gauss, in that order. */
+    il_dist_fill_standard_normal(r, out, n);
     for (size_t i = 0; i < n; i++)
-        out[i] = mean + std * il_dist_standard_normal(r);
+        out[i] = mean + std * out[i];
 }
 
 void il_dist_fill_uniform(il_rng *r, double lo, double hi, double *out, size_t n)
 {
     /* numpy legacy uniform: low + (high - low) * U. */
     double range = hi - lo;
+    il_rng_fill_double(r, out, n);
     for (size_t i = 0; i < n; i++)
-        out[i] = lo + range * il_rng_next_double(r);
+        out[i] = lo + range * out[i];
 }

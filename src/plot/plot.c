@@ -6,10 +6,14 @@
  * formats look the same. Colours follow matplotlib's defaults (C0 bars),
  * so the figures read like the lecture's.
  */
+#include <cairo-ft.h>
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,6 +59,38 @@ const char *il_plot_format_ext(il_plot_format f)
     }
 }
 
+/* Fonts. DejaVu Sans is read with FreeType directly: going through
+ * cairo's font selection starts fontconfig, whose configuration parsing
+ * costs as much as drawing a figure. The faces are loaded once per process
+ * (pthread_once), never change afterwards and are never freed, like a
+ * registry. Without the files, cairo's own selection of FONT is used. */
+static const char *const font_files[2] = {
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+};
+static cairo_font_face_t *font_faces[2]; /* regular, bold; NULL if not loaded */
+static pthread_once_t fonts_once = PTHREAD_ONCE_INIT;
+
+static void load_fonts(void)
+{
+    static FT_Library lib;
+    if (FT_Init_FreeType(&lib) != 0)
+        return;
+    for (int i = 0; i < 2; i++) {
+        FT_Face face;
+        cairo_font_face_t *cf;
+        if (FT_New_Face(lib, font_files[i], 0, &face) != 0)
+            continue;
+        cf = cairo_ft_font_face_create_for_ft_face(face, 0);
+        if (cairo_font_face_status(cf) != CAIRO_STATUS_SUCCESS) {
+            cairo_font_face_destroy(cf);
+            FT_Done_Face(face);
+            continue;
+        }
+        font_faces[i] = cf;
+    }
+}
+
 /* A "nice" tick step (1, 2 or 5 times a power of ten) for about 'n' ticks. */
 static double nice_step(double range, int n)
 {
@@ -76,8 +112,11 @@ static void text_at(cairo_t *cr, double x, double y, const char *s, double size,
                     double align /* 0 left, 0.5 centre, 1 right */)
 {
     cairo_text_extents_t e;
-    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
-                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    if (font_faces[bold != 0])
+        cairo_set_font_face(cr, font_faces[bold != 0]);
+    else
+        cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+                               bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, size);
     cairo_text_extents(cr, s, &e);
     cairo_move_to(cr, x - align * e.x_advance, y);
@@ -275,6 +314,7 @@ il_status il_plot_hist_grid(const il_hist_grid *g, il_plot_format fmt, il_write_
         cairo_surface_destroy(surf);
         return cairo_to_status(cs);
     }
+    pthread_once(&fonts_once, load_fonts);
     cr = cairo_create(surf);
     /* An image surface starts transparent; the PNG writer composites it
      * onto white, which saves filling every pixel here. */

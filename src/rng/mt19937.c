@@ -54,14 +54,8 @@ static void mt_generate(mt_state *s)
     s->pos = 0;
 }
 
-static uint32_t mt_next_u32(void *vs)
+static inline uint32_t mt_temper(uint32_t y)
 {
-    mt_state *s = vs;
-    uint32_t y;
-
-    if (s->pos == MT_N)
-        mt_generate(s);
-    y = s->key[s->pos++];
     y ^= y >> 11;
     y ^= (y << 7) & 0x9d2c5680u;
     y ^= (y << 15) & 0xefc60000u;
@@ -69,11 +63,35 @@ static uint32_t mt_next_u32(void *vs)
     return y;
 }
 
+static inline uint32_t mt_next(mt_state *s)
+{
+    if (s->pos == MT_N)
+        mt_generate(s);
+    return mt_temper(s->key[s->pos++]);
+}
+
+static uint32_t mt_next_u32(void *vs)
+{
+    return mt_next(vs);
+}
+
+static inline double mt_double(mt_state *s)
+{
+    int32_t a = (int32_t)(mt_next(s) >> 5);
+    int32_t b = (int32_t)(mt_next(s) >> 6);
+    return ((double)a * 67108864.0 + (double)b) / 9007199254740992.0;
+}
+
 static double mt_next_double(void *vs)
 {
-    int32_t a = (int32_t)(mt_next_u32(vs) >> 5);
-    int32_t b = (int32_t)(mt_next_u32(vs) >> 6);
-    return ((double)a * 67108864.0 + (double)b) / 9007199254740992.0;
+    return mt_double(vs);
+}
+
+static void mt_fill_double(void *vs, double *out, size_t n)
+{
+    mt_state *s = vs;
+    for (size_t i = 0; i < n; i++)
+        out[i] = mt_double(s);
 }
 
 const il_rng_type il__rng_mt19937 = {
@@ -85,4 +103,5 @@ const il_rng_type il__rng_mt19937 = {
     .seed = mt_seed,
     .next_u32 = mt_next_u32,
     .next_double = mt_next_double,
+    .fill_double = mt_fill_double,
 };

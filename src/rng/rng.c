@@ -87,6 +87,16 @@ double il_rng_next_double(il_rng *r)
     return r->type->next_double(r->state);
 }
 
+void il_rng_fill_double(il_rng *r, double *out, size_t n)
+{
+    if (r->type->fill_double) {
+        r->type->fill_double(r->state, out, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = r->type->next_double(r->state);
+}
+
 size_t il_rng_state_size(const il_rng *r)
 {
     return sizeof(struct saved_header) + r->type->state_size;

@@ -76,13 +76,15 @@ void il_layer_stats_reset(il_layer_stats *s)
  * count) is a chain of dependent operations that runs at the adder's
  * latency, not its throughput. Returns 0, changing nothing, if the block
  * holds a NaN or an infinity. */
-static inline size_t bin_of(double v, double lo, double norm, const double *edges, size_t last)
+static inline size_t bin_of(double v, double lo, double norm, const double *edges, double lastd,
+                            size_t last)
 {
     /* np.histogram: truncate, then correct by one against the edges.
      * Clamping first keeps the conversion defined for values outside. */
     double t = (v - lo) * norm;
     size_t k;
-    t = t < 0.0 ? 0.0 : (t > (double)last ? (double)last : t);
+    t = t > 0.0 ? t : 0.0;
+    t = t < lastd ? t : lastd;
     k = (size_t)(long long)t;
     k -= (v < edges[k]) & (k > 0);
     k += (v >= edges[k + 1]) & (k != last);
@@ -94,6 +96,7 @@ static int add_block(il_layer_stats *s, const double *b, size_t n, double norm)
     const double lo = s->lo, hi = s->hi, low = s->low, high = s->high;
     const double *edges = s->edges;
     const size_t bins = s->bins, last = bins - 1;
+    const double lastd = (double)last;
     size_t *h0 = s->lane_counts, *h1 = h0 + bins, *h2 = h1 + bins, *h3 = h2 + bins;
     double mn0 = s->min, mn1 = mn0, mx0 = s->max, mx1 = mx0;
     double s0 = 0, s1 = 0, s2 = 0, p0 = 0, p1 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
@@ -133,16 +136,16 @@ static int add_block(il_layer_stats *s, const double *b, size_t n, double norm)
      * values in one bin do not wait on each other's increments. */
     for (i = 0; i + 4 <= n; i += 4) {
         double v0 = b[i], v1 = b[i + 1], v2 = b[i + 2], v3 = b[i + 3];
-        h0[bin_of(v0, lo, norm, edges, last)] += (v0 >= lo) & (v0 <= hi);
-        h1[bin_of(v1, lo, norm, edges, last)] += (v1 >= lo) & (v1 <= hi);
-        h2[bin_of(v2, lo, norm, edges, last)] += (v2 >= lo) & (v2 <= hi);
-        h3[bin_of(v3, lo, norm, edges, last)] += (v3 >= lo) & (v3 <= hi);
+        h0[bin_of(v0, lo, norm, edges, lastd, last)] += (v0 >= lo) & (v0 <= hi);
+        h1[bin_of(v1, lo, norm, edges, lastd, last)] += (v1 >= lo) & (v1 <= hi);
+        h2[bin_of(v2, lo, norm, edges, lastd, last)] += (v2 >= lo) & (v2 <= hi);
+        h3[bin_of(v3, lo, norm, edges, lastd, last)] += (v3 >= lo) & (v3 <= hi);
         below += (size_t)(v0 < lo) + (size_t)(v1 < lo) + (size_t)(v2 < lo) + (size_t)(v3 < lo);
         above += (size_t)(v0 > hi) + (size_t)(v1 > hi) + (size_t)(v2 > hi) + (size_t)(v3 > hi);
     }
     for (; i < n; i++) {
         double v = b[i];
-        h0[bin_of(v, lo, norm, edges, last)] += (v >= lo) & (v <= hi);
+        h0[bin_of(v, lo, norm, edges, lastd, last)] += (v >= lo) & (v <= hi);
         below += v < lo;
         above += v > hi;
     }
