@@ -224,8 +224,14 @@ static void draw_panel(cairo_t *cr, double x0, double y0, const il_layer_stats *
     }
 }
 
+/* What draw_grid draws: everything, or for a PNG band one part. */
+typedef struct grid_part {
+    int title;            /* draw the figure title */
+    size_t row0, row_end; /* draw grid rows [row0, row_end) */
+} grid_part;
+
 static void draw_grid(cairo_t *cr, const il_hist_grid *g, double width, double height,
-                      int paint_background)
+                      int paint_background, grid_part part)
 {
     double left = MARGIN + (g->row_labels ? ROW_LABEL_W : 0.0);
     double top = MARGIN + (g->title ? TITLE_H : 0.0);
@@ -240,11 +246,11 @@ static void draw_grid(cairo_t *cr, const il_hist_grid *g, double width, double h
         for (size_t i = 0; i < g->rows * g->cols; i++)
             if ((double)max_count(g->panels[i]) > shared)
                 shared = (double)max_count(g->panels[i]);
-    if (g->title) {
+    if (g->title && part.title) {
         cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
         text_at(cr, width / 2, MARGIN + 24, g->title, 16, 1, 0.5);
     }
-    for (size_t r = 0; r < g->rows; r++) {
+    for (size_t r = part.row0; r < part.row_end && r < g->rows; r++) {
         double y0 = top + (double)r * CELL_H;
         if (g->row_labels && g->row_labels[r]) {
             cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
@@ -279,6 +285,67 @@ static il_status cairo_to_status(cairo_status_t cs)
     return cs == CAIRO_STATUS_NO_MEMORY ? IL_ENOMEM : IL_EIO;
 }
 
+/* A PNG is drawn in horizontal bands, each handed to the encoder as soon as
+ * it is drawn: the title band, one band per row of panels, and the bottom
+ * margin. Every element lies within one band, so each is drawn once, and
+ * the canvas is one band (about 1.7 MiB) rather than the whole figure
+ * (4 MiB and more): fresh pages cost a fault each, which in a VM is about
+ * as much as drawing them. */
+static il_status write_png(const il_hist_grid *g, double width, double height, il_write_fn w,
+                           void *ctx)
+{
+    int iw = (int)ceil(width), ih = (int)ceil(height);
+    int top = (int)(MARGIN + (g->title ? TITLE_H : 0.0)), cell = (int)CELL_H;
+    int band_h = cell > top ? cell : top;
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, iw, band_h);
+    cairo_status_t cs = cairo_surface_status(surf);
+    il__png *png = NULL;
+    il_status st;
+
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(surf);
+        return cairo_to_status(cs);
+    }
+    st = il__png_begin(iw, ih, w, ctx, &png);
+    /* band b: 0 is the title, 1..rows are the rows, rows + 1 the margin */
+    for (size_t b = 0; st == IL_OK && b <= g->rows + 1; b++) {
+        int y0 = b == 0 ? 0 : top + (int)(b - 1) * cell;
+        int h = b == 0 ? top : (b <= g->rows ? cell : ih - y0);
+        grid_part part = {b == 0, b - 1, b};
+        cairo_t *cr;
+
+        if (h <= 0)
+            continue;
+        cr = cairo_create(surf);
+        /* Each band starts transparent; the encoder composites onto white,
+         * which saves painting a background. */
+        cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
+        cairo_paint(cr);
+        cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+        cairo_translate(cr, 0, -(double)y0);
+        if (b >= 1 && b <= g->rows)
+            draw_grid(cr, g, width, height, 0, part);
+        else if (b == 0)
+            draw_grid(cr, g, width, height, 0, (grid_part){1, 0, 0});
+        cs = cairo_status(cr);
+        cairo_destroy(cr);
+        if (cs != CAIRO_STATUS_SUCCESS) {
+            st = cairo_to_status(cs);
+            break;
+        }
+        cairo_surface_flush(surf);
+        st = il__png_rows(png, cairo_image_surface_get_data(surf), h,
+                          cairo_image_surface_get_stride(surf));
+    }
+    if (png) {
+        il_status end = il__png_end(png, st != IL_OK);
+        if (st == IL_OK)
+            st = end;
+    }
+    cairo_surface_destroy(surf);
+    return st;
+}
+
 il_status il_plot_hist_grid(const il_hist_grid *g, il_plot_format fmt, il_write_fn w, void *ctx)
 {
     struct sink k = {w, ctx, IL_OK};
@@ -296,38 +363,24 @@ il_status il_plot_hist_grid(const il_hist_grid *g, il_plot_format fmt, il_write_
     height = 2 * MARGIN + (g->title ? TITLE_H : 0.0) + (double)g->rows * CELL_H;
     if (width > IL_PLOT_MAX_SIDE || height > IL_PLOT_MAX_SIDE)
         return IL_ELIMIT;
+    pthread_once(&fonts_once, load_fonts);
+    if (fmt == IL_PLOT_PNG)
+        return write_png(g, width, height, w, ctx);
 
-    switch (fmt) {
-    case IL_PLOT_SVG:
+    if (fmt == IL_PLOT_SVG)
         surf = cairo_svg_surface_create_for_stream(write_cb, &k, width, height);
-        break;
-    case IL_PLOT_PDF:
+    else
         surf = cairo_pdf_surface_create_for_stream(write_cb, &k, width, height);
-        break;
-    case IL_PLOT_PNG:
-    default:
-        surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)ceil(width), (int)ceil(height));
-        break;
-    }
     cs = cairo_surface_status(surf);
     if (cs != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(surf);
         return cairo_to_status(cs);
     }
-    pthread_once(&fonts_once, load_fonts);
     cr = cairo_create(surf);
-    /* An image surface starts transparent; the PNG writer composites it
-     * onto white, which saves filling every pixel here. */
-    draw_grid(cr, g, width, height, fmt != IL_PLOT_PNG);
+    draw_grid(cr, g, width, height, 1, (grid_part){1, 0, g->rows});
     cs = cairo_status(cr);
     cairo_destroy(cr);
-    if (cs == CAIRO_STATUS_SUCCESS && fmt == IL_PLOT_PNG) {
-        cairo_surface_flush(surf);
-        k.st = il__png_write(
-            cairo_image_surface_get_data(surf), cairo_image_surface_get_width(surf),
-            cairo_image_surface_get_height(surf), cairo_image_surface_get_stride(surf), w, ctx);
-    }
-    cairo_surface_finish(surf); /* SVG and PDF write here */
+    cairo_surface_finish(surf); /* the stream is written here */
     if (cs == CAIRO_STATUS_SUCCESS)
         cs = cairo_surface_status(surf);
     cairo_surface_destroy(surf);
