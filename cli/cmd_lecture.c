@@ -277,6 +277,8 @@ typedef struct figure_queue {
 static void *figure_worker(void *p)
 {
     figure_queue *q = p;
+    /* Load the fonts while the first exercise computes. */
+    il_plot_prepare();
     for (;;) {
         figure_task t;
         il_error err;
@@ -475,17 +477,9 @@ int cmd_lecture(int argc, char **argv)
                 print_network(out, e, k, results[e], specs[e][k], tty);
         }
     }
-    /* No more figures will come: help draw what is left, then wait. */
+    /* No more figures will come. Write the report while the figure thread
+     * draws, then help it with what is left. */
     figure_queue_close(&figq);
-    if (st == IL_OK)
-        figure_worker(&figq);
-    if (fig_thread_running)
-        pthread_join(fig_thread, NULL);
-    fig_thread_running = 0;
-    if (st == IL_OK && figq.st != IL_OK) {
-        st = figq.st;
-        ctx.err = figq.err;
-    }
     if (st == IL_OK) {
         il_report report = {"lecture", seed, "mt19937", groups, n_groups};
         char path[4200];
@@ -502,6 +496,15 @@ int cmd_lecture(int argc, char **argv)
                 fwrite(mb.data, 1, mb.len, out);
             il_membuf_release(&mb);
         }
+    }
+    if (st == IL_OK)
+        figure_worker(&figq);
+    if (fig_thread_running)
+        pthread_join(fig_thread, NULL);
+    fig_thread_running = 0;
+    if (st == IL_OK && figq.st != IL_OK) {
+        st = figq.st;
+        ctx.err = figq.err;
     }
     if (st != IL_OK) {
         if (ctx.err.message[0])

@@ -41,6 +41,11 @@ typedef struct il_hist_grid {
     int shared_y;                        /* nonzero: one count axis for every panel */
 } il_hist_grid;
 
+/* Load the fonts and warm the glyph caches now rather than in the first
+ * figure. Optional (every figure function does it once if needed) and
+ * thread-safe: for a program that can do it while other work runs. */
+void il_plot_prepare(void);
+
 /* Largest figure side in pixels (cairo's image limit is 32767). */
 #define IL_PLOT_MAX_SIDE 32767
 

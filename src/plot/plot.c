@@ -91,6 +91,36 @@ static void load_fonts(void)
     }
 }
 
+/* The characters the figures draw, at the sizes they draw them. */
+static const char glyph_sample[] = "0123456789.-%:() abcdefghijklmnopqrstuvwxyz"
+                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ+²";
+
+static void warm_glyphs(void)
+{
+    static const double sizes[] = {10.5, 11, 13, 16};
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, 8, 8);
+    cairo_t *cr = cairo_create(s);
+    for (int bold = 0; bold < 2; bold++) {
+        if (font_faces[bold])
+            cairo_set_font_face(cr, font_faces[bold]);
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            cairo_set_font_size(cr, sizes[i]);
+            cairo_move_to(cr, 0, 0);
+            cairo_show_text(cr, glyph_sample); /* rasterises into cairo's cache */
+        }
+    }
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+}
+
+static pthread_once_t glyphs_once = PTHREAD_ONCE_INIT;
+
+void il_plot_prepare(void)
+{
+    pthread_once(&fonts_once, load_fonts);
+    pthread_once(&glyphs_once, warm_glyphs);
+}
+
 /* A "nice" tick step (1, 2 or 5 times a power of ten) for about 'n' ticks. */
 static double nice_step(double range, int n)
 {
