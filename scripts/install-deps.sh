@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  gcc clang make cmake ninja-build pkg-config   # build (clang: the second compiler CI checks)
+  gcc clang libomp-dev make cmake ninja-build pkg-config   # build (clang: the second compiler CI checks)
   clang-format                                  # the format check
   libopenblas-dev libopenblas-openmp-dev        # cblas_dgemm (the programs link the OpenMP build)
   libcairo2-dev libfreetype-dev fonts-dejavu-core   # figures and their font
