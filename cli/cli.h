@@ -68,7 +68,7 @@ int cli_mkdirs(const char *path);
 /* Terminal output (term.c). */
 int term_is_tty(FILE *f);
 /* A one-line histogram with Unicode blocks, 'width' cells (bins are merged
- * or repeated to fit). */
+ * or repeated to fit), heights on a square-root scale. */
 void term_sparkline(FILE *f, const size_t *counts, size_t bins, size_t width);
 
 /* Commands. */

@@ -176,7 +176,7 @@ static void print_network(FILE *f, size_t e, size_t k, const il_exp_result *r, c
 
     fprintf(f, "\n  network %zu: %s   (init %s, act %s)\n", k + 1, n->label, spec, n->act);
     fprintf(f, "    layer      mean       std       max   <0.01   >0.99   zeros  outside%s\n",
-            tty ? "  histogram" : "");
+            tty ? "  histogram (√count)" : "");
     for (size_t l = 0; l < LECTURE_LAYERS; l++) {
         const il_layer_stats *s = il_exp_stats(r, k, l);
         double finite = (double)(s->count - s->nonfinite);

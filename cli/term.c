@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Terminal niceties: tty detection and one-line Unicode histograms. */
+#include <math.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -32,8 +33,10 @@ void term_sparkline(FILE *f, const size_t *counts, size_t bins, size_t width)
             b1 = b0 + 1;
         for (size_t b = b0; b < b1; b++)
             sum += counts[b];
-        /* Round up so that any non-empty cell shows at least the lowest block. */
-        level = max ? (sum * 8 + max - 1) / max : 0;
+        /* Heights on a square-root scale, so that a spike (ReLU's zeros)
+         * does not flatten the rest; any non-empty cell shows at least the
+         * lowest block. */
+        level = sum ? (size_t)ceil(8.0 * sqrt((double)sum / (double)max)) : 0;
         fputs(blocks[level], f);
     }
 }
