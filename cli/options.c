@@ -84,23 +84,6 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 1;
 }
 
-static int parse_finite(const char *s, double *out)
-{
-    char *end;
-    double v;
-    if (*s == '\0' || isspace((unsigned char)*s))
-        return 0;
-    for (const char *p = s; *p; p++)
-        if (!(isdigit((unsigned char)*p) || strchr("+-.eE", *p)))
-            return 0;
-    errno = 0;
-    v = strtod(s, &end);
-    if (*end != '\0' || errno == ERANGE || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
-
 static int set_value(const char *cmd, const cli_option *o, const char *arg)
 {
     uint64_t u;
@@ -140,7 +123,7 @@ static int set_value(const char *cmd, const cli_option *o, const char *arg)
         }
         memcpy(left, arg, n);
         left[n] = '\0';
-        if (!parse_finite(left, &lo) || !parse_finite(comma + 1, &hi)) {
+        if (!il_parse_number(left, &lo) || !il_parse_number(comma + 1, &hi)) {
             cli_error("%s: invalid range '%s' for --%s: LO and HI must be finite numbers", cmd, arg,
                       o->name);
             return EXIT_USAGE;

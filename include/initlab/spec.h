@@ -46,6 +46,11 @@ typedef struct il_value {
     int choice;    /* CHOICE: index into the parameter's choices */
 } il_value;
 
+/* Parse 's' as a finite decimal number ("2.385", "-1e-3") into *out. Unlike
+ * strtod, nothing else is accepted: no leading spaces, no trailing text, no
+ * "inf", "nan" or hex, no overflow. Returns 1 on success, 0 otherwise. */
+int il_parse_number(const char *s, double *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,7 +20,7 @@ void il__set_error(il_error *err, const char *fmt, ...)
     va_end(ap);
 }
 
-int il__parse_double(const char *s, double *out)
+int il_parse_number(const char *s, double *out)
 {
     char *end;
     double v;
@@ -174,7 +174,7 @@ il_status il__spec_bind(const il__spec *sp, const il_param *params, size_t n_par
         }
         seen[i] = 1;
         if (params[i].kind == IL_PARAM_NUMBER) {
-            if (!il__parse_double(pair->value, &values[i].number)) {
+            if (!il_parse_number(pair->value, &values[i].number)) {
                 il__set_error(err, "parameter '%s' of '%s' must be a finite number, got '%s'",
                               pair->key, sp->name, pair->value);
                 return IL_EINVAL;

@@ -47,7 +47,5 @@ void il__set_error(il_error *err, const char *fmt, ...) __attribute__((format(pr
  * returns what snprintf returns. */
 int il__format_double(char *buf, size_t cap, double v);
 
-/* Parse a finite double in the C locale's syntax; false on anything else. */
-int il__parse_double(const char *s, double *out);
 
 #endif
