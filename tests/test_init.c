@@ -39,7 +39,8 @@ static void parse_errors(void)
     CHECK_CONTAINS(err.message, "unknown initializer 'lecture_hee'");
     CHECK_CONTAINS(err.message, "did you mean 'lecture_he'?");
     CHECK(il_init_parse("zzzzzzzzzz", &in, &err) == IL_ENOTFOUND);
-    CHECK_CONTAINS(err.message, "valid: normal, lecture_xavier, lecture_he");
+    CHECK_CONTAINS(err.message, "valid: zeros, ones, constant, uniform, normal,");
+    CHECK_CONTAINS(err.message, "lecture_xavier, lecture_he)");
     CHECK(il_init_parse("normal:sd=1", &in, &err) == IL_EINVAL);
     CHECK_CONTAINS(err.message, "unknown parameter 'sd' for 'normal' (valid: mean, std)");
     CHECK(il_init_parse("normal:std=abc", &in, &err) == IL_EINVAL);
@@ -173,7 +174,9 @@ static void registry(void)
     CHECK(n >= 3);
     for (size_t i = 0; i < n; i++) {
         const il_init_type *t = il_init_type_at(i);
-        CHECK(t && t->name && t->formula && t->source && t->fill && t->target);
+        CHECK(t && t->name && t->formula && t->source && t->target);
+        if (t)
+            CHECK(t->base == IL_INIT_BASE_NONE ? t->fill != NULL : t->from_noise != NULL);
         CHECK(il_init_find(t->name) == t);
     }
     CHECK(il_init_type_at(n) == NULL);

@@ -54,19 +54,29 @@ typedef struct il_init {
 
 /* What a fill is aiming at, for reports: NAN where it does not apply. */
 typedef struct il_init_target {
-    double gain;  /* the gain used, if the scheme has one */
-    double mean;  /* the distribution's mean */
-    double std;   /* the distribution's standard deviation */
-    double bound; /* half-width of a uniform, or the truncation bound */
+    double gain;   /* the gain used, if the scheme has one */
+    double mean;   /* the distribution's mean */
+    double std;    /* the distribution's standard deviation (before truncation, if any) */
+    double bound;  /* half-width of a uniform */
+    double lo, hi; /* truncation bounds of a truncated normal */
 } il_init_target;
 
-/* The context a fill sees: the tensor's shape and fans. */
+/* The context a fill sees: the tensor's shape, layout and fans. */
 typedef struct il_init_ctx {
     const size_t *shape;
     size_t ndim;
+    il_layout layout;
     size_t numel;
     size_t fan_in, fan_out; /* 0 when the type does not need fans */
 } il_init_ctx;
+
+/* The noise a scheme transforms. Schemes with the same base can share one
+ * draw of it (paired comparisons, "common random numbers"). */
+typedef enum il_init_base {
+    IL_INIT_BASE_NONE,   /* draws its own (or nothing) */
+    IL_INIT_BASE_NORMAL, /* numel standard normal deviates, C order */
+    IL_INIT_BASE_UNIFORM /* numel uniforms on [0, 1), C order */
+} il_init_base;
 
 struct il_init_type {
     const char *name;
@@ -74,11 +84,18 @@ struct il_init_type {
     const char *source;  /* where the formula comes from */
     const il_param *params;
     size_t n_params;
-    int needs_fans; /* nonzero: the shape must have >= 2 dims */
-    /* Fill 'out' (ctx->numel values, C order). */
+    int needs_fans; /* nonzero: the shape must have >= 2 dims (torch's rule) */
+    il_init_base base;
+    /* Check the parameters against the context; may be NULL. */
+    il_status (*check)(const il_init *init, const il_init_ctx *ctx, il_error *err);
+    /* base != NONE: turn 'noise' (ctx->numel values of the base) into the
+     * tensor; 'out' may equal 'noise'. */
+    il_status (*from_noise)(const il_init *init, const il_init_ctx *ctx, const double *noise,
+                            double *out, il_error *err);
+    /* base == NONE: fill 'out' (ctx->numel values, C order). */
     il_status (*fill)(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
                       il_error *err);
-    /* Describe the target distribution for 'ctx'. */
+    /* Describe the target distribution for 'ctx' (fields preset to NAN). */
     void (*target)(const il_init *init, const il_init_ctx *ctx, il_init_target *t);
 };
 
@@ -109,6 +126,37 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
  * shape; same errors as il_init_fill. */
 il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
                            il_init_target *t, il_error *err);
+
+/* The base noise 'init' transforms (IL_INIT_BASE_NONE if it draws its own). */
+il_init_base il_init_get_base(const il_init *init);
+
+/* Fill from given base noise: the tensor il_init_fill would make had the
+ * generator produced 'noise' (prod(shape) values of il_init_get_base's
+ * kind). IL_EINVAL for a scheme with no base. 'out' may equal 'noise'. */
+il_status il_init_from_noise(const il_init *init, const size_t *shape, size_t ndim,
+                             il_layout layout, const double *noise, double *out, il_error *err);
+
+/* Draw 'n' values of base noise of kind 'base' from 'rng' (nothing for
+ * IL_INIT_BASE_NONE). */
+void il_init_draw_noise(il_init_base base, il_rng *rng, double *out, size_t n);
+
+/* Bias vectors: 'n_out' values for a layer with 'fan_in' inputs. A scheme
+ * sees fan_in and fan_out = n_out (torch_bias_default uses
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in))). 'noise' (n_out values of the
+ * scheme's base) may be NULL to draw from 'rng'. */
+il_status il_init_fill_bias(const il_init *init, size_t n_out, size_t fan_in, il_rng *rng,
+                            const double *noise, double *out, il_error *err);
+
+/* torch.nn.init.calculate_gain(nonlinearity, param): the gain for a name
+ * among linear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+ * conv_transpose3d, sigmoid, tanh, relu, leaky_relu, selu, identity.
+ * 'param' is leaky_relu's negative slope (NAN for torch's default 0.01).
+ * IL_ENOTFOUND for another name (torch's "Unsupported nonlinearity ...");
+ * IL_EINVAL for a non-finite slope. 'err' may be NULL. */
+il_status il_init_gain(const char *nonlinearity, double param, double *gain, il_error *err);
+
+/* The names il_init_gain accepts, NULL-terminated. */
+extern const char *const il_init_gain_names[];
 
 #ifdef __cplusplus
 }

@@ -24,7 +24,7 @@ extern "C" {
 
 /* Room for one error message, filled by parsers (never a global). */
 typedef struct il_error {
-    char message[256];
+    char message[512];
 } il_error;
 
 typedef enum il_param_kind {
@@ -39,6 +39,7 @@ typedef struct il_param {
     int def_choice;             /* default index for CHOICE */
     const char *const *choices; /* CHOICE only, NULL-terminated */
     const char *help;
+    int required; /* nonzero: the spec must give it (the default is unused) */
 } il_param;
 
 typedef struct il_value {

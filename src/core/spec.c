@@ -193,6 +193,12 @@ il_status il__spec_bind(const il__spec *sp, const il_param *params, size_t n_par
             values[i].choice = c;
         }
     }
+    for (size_t i = 0; i < n_params; i++)
+        if (params[i].required && !seen[i]) {
+            il__set_error(err, "'%s' needs the parameter '%s' (%s)", sp->name, params[i].name,
+                          params[i].help);
+            return IL_EINVAL;
+        }
     return IL_OK;
 }
 
@@ -250,7 +256,7 @@ const char *il__nearest_name(const char *word, const char *const *names, size_t 
 void il__unknown_name(il_error *err, const char *what, const char *name, const char *const *names,
                       size_t n)
 {
-    char list[512];
+    char list[1024];
     size_t used = 0;
     const char *near = il__nearest_name(name, names, n);
 

@@ -5,12 +5,36 @@
 #include <string.h>
 
 #include "initlab/alloc.h"
+#include "initlab/dist.h"
 #include "internal/init_impl.h"
 #include "internal/spec_impl.h"
 
-/* Adding an initializer: one file in src/init/, one line here. */
+/* Adding an initializer: a definition in a file of src/init/, one line here.
+ * The order is the order of `initlab list inits`. */
 static const il_init_type *const registry[] = {
+    &il__init_zeros,
+    &il__init_ones,
+    &il__init_constant,
+    &il__init_uniform,
     &il__init_normal,
+    &il__init_trunc_normal,
+    &il__init_xavier_uniform,
+    &il__init_xavier_normal,
+    &il__init_kaiming_uniform,
+    &il__init_kaiming_normal,
+    &il__init_torch_linear_default,
+    &il__init_torch_bias_default,
+    &il__init_orthogonal,
+    &il__init_sparse,
+    &il__init_eye,
+    &il__init_dirac,
+    &il__init_variance_scaling,
+    &il__init_glorot_uniform,
+    &il__init_glorot_normal,
+    &il__init_he_uniform,
+    &il__init_he_normal,
+    &il__init_lecun_uniform,
+    &il__init_lecun_normal,
     &il__init_lecture_xavier,
     &il__init_lecture_he,
 };
@@ -147,16 +171,44 @@ static il_status make_ctx(const il_init *init, const size_t *shape, size_t ndim,
     memset(ctx, 0, sizeof *ctx);
     ctx->shape = shape;
     ctx->ndim = ndim;
-    if (!il_shape_bytes(shape, ndim, 1, &ctx->numel)) {
-        il__set_error(err, "tensor shape is too large (element count overflows)");
+    ctx->layout = layout;
+    if (!il_shape_bytes(shape, ndim, sizeof(double), &ctx->numel)) {
+        il__set_error(err, "tensor shape is too large (its size in bytes overflows)");
         return IL_ELIMIT;
     }
+    ctx->numel /= sizeof(double);
     if (init->type->needs_fans) {
         st = il_fan_compute(shape, ndim, layout, &ctx->fan_in, &ctx->fan_out, err);
         if (st != IL_OK)
             return st;
     }
+    if (init->type->check)
+        return init->type->check(init, ctx, err);
     return IL_OK;
+}
+
+void il_init_draw_noise(il_init_base base, il_rng *rng, double *out, size_t n)
+{
+    if (base == IL_INIT_BASE_NORMAL)
+        il_dist_fill_standard_normal(rng, out, n);
+    else if (base == IL_INIT_BASE_UNIFORM)
+        il_rng_fill_double(rng, out, n);
+}
+
+static il_status fill_ctx(const il_init *init, const il_init_ctx *ctx, il_rng *rng,
+                          const double *noise, double *out, il_error *err)
+{
+    const il_init_type *t = init->type;
+
+    if (ctx->numel == 0) /* torch: "Initializing zero-element tensors is a no-op" */
+        return IL_OK;
+    if (t->base == IL_INIT_BASE_NONE)
+        return t->fill(init, ctx, rng, out, err);
+    if (!noise) {
+        il_init_draw_noise(t->base, rng, out, ctx->numel);
+        noise = out;
+    }
+    return t->from_noise(init, ctx, noise, out, err);
 }
 
 il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
@@ -166,7 +218,49 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
     il_status st = make_ctx(init, shape, ndim, layout, &ctx, err);
     if (st != IL_OK)
         return st;
-    return init->type->fill(init, &ctx, rng, out, err);
+    return fill_ctx(init, &ctx, rng, NULL, out, err);
+}
+
+il_init_base il_init_get_base(const il_init *init)
+{
+    return init->type->base;
+}
+
+il_status il_init_from_noise(const il_init *init, const size_t *shape, size_t ndim,
+                             il_layout layout, const double *noise, double *out, il_error *err)
+{
+    il_init_ctx ctx;
+    il_status st;
+
+    if (init->type->base == IL_INIT_BASE_NONE) {
+        il__set_error(err, "'%s' does not transform shared noise", init->type->name);
+        return IL_EINVAL;
+    }
+    st = make_ctx(init, shape, ndim, layout, &ctx, err);
+    if (st != IL_OK)
+        return st;
+    return fill_ctx(init, &ctx, NULL, noise, out, err);
+}
+
+il_status il_init_fill_bias(const il_init *init, size_t n_out, size_t fan_in, il_rng *rng,
+                            const double *noise, double *out, il_error *err)
+{
+    il_init_ctx ctx;
+    size_t shape[1] = {n_out};
+    il_status st;
+
+    memset(&ctx, 0, sizeof ctx);
+    ctx.shape = shape;
+    ctx.ndim = 1;
+    ctx.layout = IL_LAYOUT_DENSE;
+    ctx.numel = n_out;
+    ctx.fan_in = fan_in;
+    ctx.fan_out = n_out;
+    if (init->type->check && (st = init->type->check(init, &ctx, err)) != IL_OK)
+        return st;
+    if (noise && init->type->base == IL_INIT_BASE_NONE)
+        noise = NULL;
+    return fill_ctx(init, &ctx, rng, noise, out, err);
 }
 
 il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
@@ -176,7 +270,7 @@ il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim
     il_status st = make_ctx(init, shape, ndim, layout, &ctx, err);
     if (st != IL_OK)
         return st;
-    t->gain = t->mean = t->std = t->bound = (double)NAN;
+    t->gain = t->mean = t->std = t->bound = t->lo = t->hi = (double)NAN;
     init->type->target(init, &ctx, t);
     return IL_OK;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Normal initializers: plain N(mean, std^2), and the lecture's two scaled
- * standard normals.
+ * The plain distributions -- uniform(a, b), normal(mean, std),
+ * trunc_normal(mean, std, a, b) -- and the lecture's two scaled standard
+ * normals, plus the noise transforms the other families share.
  *
- * The lecture writes its weights as np.random.randn(n, m) * scale, so each
- * fill is "standard normal, then one multiplication by a scale computed
- * once", in the lecture's own order of operations; with mt19937 the weights
- * are bit-identical to the lecture's.
+ * Each is a transform of base noise (standard normals or U[0, 1)), in the
+ * order of operations of the function it mirrors: torch's uniform_ is
+ * u * (b - a) + a, normal_ is z * std + mean, and the lecture writes
+ * randn(n, m) * scale. With mt19937 the lecture's weights are therefore
+ * bit-identical to its numpy code.
  */
 #include <math.h>
 
@@ -14,22 +16,135 @@
 #include "internal/init_impl.h"
 #include "internal/spec_impl.h"
 
-/* ---- normal(mean, std): torch.nn.init.normal_, np.random.normal ---- */
+#define SQRT_PI 1.7724538509055160273 /* sqrt(pi) */
+#define PI      3.1415926535897932385
 
-static const il_param normal_params[] = {
-    {"mean", IL_PARAM_NUMBER, 0.0, 0, NULL, "mean of the distribution"},
-    {"std", IL_PARAM_NUMBER, 1.0, 0, NULL, "standard deviation (>= 0)"},
+void il__uniform_from_noise(double lo, double hi, const double *u, double *out, size_t n)
+{
+    double range = hi - lo;
+    for (size_t i = 0; i < n; i++)
+        out[i] = u[i] * range + lo;
+}
+
+void il__normal_from_noise(double mean, double std, const double *z, double *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = z[i] * std + mean;
+}
+
+double il__erfinv(double x)
+{
+    double ax = fabs(x), l, t, y;
+
+    if (isnan(x) || ax > 1.0)
+        return (double)NAN;
+    if (ax == 1.0)
+        return copysign((double)INFINITY, x);
+    if (ax == 0.0)
+        return x;
+    /* Winitzki's approximation (about 2e-3 relative) as a start ... */
+    l = log((1.0 - ax) * (1.0 + ax));
+    t = 2.0 / (PI * 0.147) + l / 2.0;
+    y = sqrt(sqrt(t * t - l / 0.147) - t);
+    /* ... then Halley steps on erf(y) = ax, written with erfc near 1 so
+     * that 1 - ax (exact there) keeps its digits. */
+    for (int i = 0; i < 3; i++) {
+        double f = ax < 0.5 ? erf(y) - ax : (1.0 - ax) - erfc(y);
+        double df = 2.0 / SQRT_PI * exp(-y * y);
+        if (df == 0.0)
+            break;
+        y -= f / (df + y * f);
+    }
+    return copysign(y, x);
+}
+
+static double norm_cdf(double x)
+{
+    return (1.0 + erf(x / sqrt(2.0))) / 2.0; /* torch's norm_cdf */
+}
+
+void il__trunc_normal_from_noise(double mean, double std, double a, double b, const double *u,
+                                 double *out, size_t n)
+{
+    /* torch.nn.init.trunc_normal_ (PR #32397): uniform on [2l-1, 2u-1),
+     * erfinv, scale by std * sqrt(2), shift by mean, clamp to [a, b]. */
+    double l = norm_cdf((a - mean) / std), h = norm_cdf((b - mean) / std);
+    double lo = 2 * l - 1, hi = 2 * h - 1, scale = std * sqrt(2.0);
+    for (size_t i = 0; i < n; i++) {
+        double v = il__erfinv(u[i] * (hi - lo) + lo) * scale + mean;
+        out[i] = v < a ? a : (v > b ? b : v);
+    }
+}
+
+/* ---- uniform(a, b) ---- */
+
+static const il_param uniform_params[] = {
+    {"a", IL_PARAM_NUMBER, 0.0, 0, NULL, "lower bound", 0},
+    {"b", IL_PARAM_NUMBER, 1.0, 0, NULL, "upper bound (>= a)", 0},
 };
 
-static il_status normal_fill(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
-                             il_error *err)
+static il_status uniform_check(const il_init *init, const il_init_ctx *ctx, il_error *err)
 {
-    double mean = init->values[0].number, std = init->values[1].number;
-    if (std < 0.0) {
-        il__set_error(err, "normal: std must be >= 0, got %g", std);
+    (void)ctx;
+    if (init->values[0].number > init->values[1].number) {
+        il__set_error(err, "uniform: a must not exceed b (a=%g, b=%g)", init->values[0].number,
+                      init->values[1].number);
         return IL_EINVAL;
     }
-    il_dist_fill_normal(rng, mean, std, out, ctx->numel);
+    return IL_OK;
+}
+
+static il_status uniform_from(const il_init *init, const il_init_ctx *ctx, const double *noise,
+                              double *out, il_error *err)
+{
+    (void)err;
+    il__uniform_from_noise(init->values[0].number, init->values[1].number, noise, out, ctx->numel);
+    return IL_OK;
+}
+
+static void uniform_target(const il_init *init, const il_init_ctx *ctx, il_init_target *t)
+{
+    double a = init->values[0].number, b = init->values[1].number;
+    (void)ctx;
+    t->mean = (a + b) / 2;
+    t->bound = (b - a) / 2;
+    t->std = (b - a) / sqrt(12.0);
+}
+
+const il_init_type il__init_uniform = {
+    .name = "uniform",
+    .formula = "U(a, b)",
+    .source = "torch.nn.init.uniform_(a=0, b=1); np.random.uniform",
+    .params = uniform_params,
+    .n_params = 2,
+    .base = IL_INIT_BASE_UNIFORM,
+    .check = uniform_check,
+    .from_noise = uniform_from,
+    .target = uniform_target,
+};
+
+/* ---- normal(mean, std) ---- */
+
+static const il_param normal_params[] = {
+    {"mean", IL_PARAM_NUMBER, 0.0, 0, NULL, "mean of the distribution", 0},
+    {"std", IL_PARAM_NUMBER, 1.0, 0, NULL, "standard deviation (>= 0)", 0},
+};
+
+static il_status normal_check(const il_init *init, const il_init_ctx *ctx, il_error *err)
+{
+    (void)ctx;
+    if (init->values[1].number < 0.0) {
+        il__set_error(err, "normal: std must be >= 0, got %g", init->values[1].number);
+        return IL_EINVAL;
+    }
+    return IL_OK;
+}
+
+static il_status normal_from(const il_init *init, const il_init_ctx *ctx, const double *noise,
+                             double *out, il_error *err)
+{
+    (void)err;
+    il__normal_from_noise(init->values[0].number, init->values[1].number, noise, out, ctx->numel);
     return IL_OK;
 }
 
@@ -42,24 +157,72 @@ static void normal_target(const il_init *init, const il_init_ctx *ctx, il_init_t
 
 const il_init_type il__init_normal = {
     .name = "normal",
-    .formula = "N(mean, std^2): mean + std * randn",
+    .formula = "N(mean, std^2): randn * std + mean",
     .source = "torch.nn.init.normal_; np.random.normal; the lecture's N(0,1) and N(0,0.01^2)",
     .params = normal_params,
-    .n_params = sizeof normal_params / sizeof normal_params[0],
-    .needs_fans = 0,
-    .fill = normal_fill,
+    .n_params = 2,
+    .base = IL_INIT_BASE_NORMAL,
+    .check = normal_check,
+    .from_noise = normal_from,
     .target = normal_target,
 };
 
-/* ---- the lecture's "Xavier" and "He": randn * scale(fan_in) ---- */
+/* ---- trunc_normal(mean, std, a, b): torch, absolute bounds ---- */
 
-static il_status scaled_fill(double scale, const il_init_ctx *ctx, il_rng *rng, double *out)
+static const il_param trunc_params[] = {
+    {"mean", IL_PARAM_NUMBER, 0.0, 0, NULL, "mean before truncation", 0},
+    {"std", IL_PARAM_NUMBER, 1.0, 0, NULL, "std before truncation (> 0)", 0},
+    {"a", IL_PARAM_NUMBER, -2.0, 0, NULL, "lower cut-off, absolute (not in stds)", 0},
+    {"b", IL_PARAM_NUMBER, 2.0, 0, NULL, "upper cut-off, absolute (not in stds)", 0},
+};
+
+static il_status trunc_check(const il_init *init, const il_init_ctx *ctx, il_error *err)
 {
-    il_dist_fill_standard_normal(rng, out, ctx->numel);
-    for (size_t i = 0; i < ctx->numel; i++)
-        out[i] = out[i] * scale;
+    (void)ctx;
+    if (!(init->values[1].number > 0.0)) {
+        il__set_error(err, "trunc_normal: std must be > 0, got %g", init->values[1].number);
+        return IL_EINVAL;
+    }
+    if (!(init->values[2].number < init->values[3].number)) {
+        il__set_error(err, "trunc_normal: a must be less than b (a=%g, b=%g)",
+                      init->values[2].number, init->values[3].number);
+        return IL_EINVAL;
+    }
     return IL_OK;
 }
+
+static il_status trunc_from(const il_init *init, const il_init_ctx *ctx, const double *noise,
+                            double *out, il_error *err)
+{
+    (void)err;
+    il__trunc_normal_from_noise(init->values[0].number, init->values[1].number,
+                                init->values[2].number, init->values[3].number, noise, out,
+                                ctx->numel);
+    return IL_OK;
+}
+
+static void trunc_target(const il_init *init, const il_init_ctx *ctx, il_init_target *t)
+{
+    (void)ctx;
+    t->mean = init->values[0].number;
+    t->std = init->values[1].number;
+    t->lo = init->values[2].number;
+    t->hi = init->values[3].number;
+}
+
+const il_init_type il__init_trunc_normal = {
+    .name = "trunc_normal",
+    .formula = "N(mean, std^2) truncated to [a, b] (absolute bounds; std is before truncation)",
+    .source = "torch.nn.init.trunc_normal_(mean=0, std=1, a=-2, b=2), inverse-CDF method",
+    .params = trunc_params,
+    .n_params = 4,
+    .base = IL_INIT_BASE_UNIFORM,
+    .check = trunc_check,
+    .from_noise = trunc_from,
+    .target = trunc_target,
+};
+
+/* ---- the lecture's "Xavier" and "He": randn * scale(fan_in) ---- */
 
 static double fan_or_one(size_t fan)
 {
@@ -77,20 +240,24 @@ static double he_scale(const il_init_ctx *ctx)
     return sqrt(2.0 / fan_or_one(ctx->fan_in)); /* randn * np.sqrt(2 / node_num) */
 }
 
-static il_status lecture_xavier_fill(const il_init *init, const il_init_ctx *ctx, il_rng *rng,
-                                     double *out, il_error *err)
+static il_status lecture_xavier_from(const il_init *init, const il_init_ctx *ctx,
+                                     const double *noise, double *out, il_error *err)
 {
-    (void)init;
-    (void)err;
-    return scaled_fill(xavier_scale(ctx), ctx, rng, out);
+    double scale = xavier_scale(ctx);
+    (void)init, (void)err;
+    for (size_t i = 0; i < ctx->numel; i++)
+        out[i] = noise[i] * scale;
+    return IL_OK;
 }
 
-static il_status lecture_he_fill(const il_init *init, const il_init_ctx *ctx, il_rng *rng,
+static il_status lecture_he_from(const il_init *init, const il_init_ctx *ctx, const double *noise,
                                  double *out, il_error *err)
 {
-    (void)init;
-    (void)err;
-    return scaled_fill(he_scale(ctx), ctx, rng, out);
+    double scale = he_scale(ctx);
+    (void)init, (void)err;
+    for (size_t i = 0; i < ctx->numel; i++)
+        out[i] = noise[i] * scale;
+    return IL_OK;
 }
 
 static void lecture_xavier_target(const il_init *init, const il_init_ctx *ctx, il_init_target *t)
@@ -113,10 +280,9 @@ const il_init_type il__init_lecture_xavier = {
     .name = "lecture_xavier",
     .formula = "N(0, 1/fan_in): randn * (1/sqrt(fan_in)) -- LeCun normal, not Glorot's 2/(in+out)",
     .source = "the lecture's exercise 2; DLFS ch. 6 'Xavier'; Caffe XavierFiller (fan_in)",
-    .params = NULL,
-    .n_params = 0,
     .needs_fans = 1,
-    .fill = lecture_xavier_fill,
+    .base = IL_INIT_BASE_NORMAL,
+    .from_noise = lecture_xavier_from,
     .target = lecture_xavier_target,
 };
 
@@ -124,9 +290,8 @@ const il_init_type il__init_lecture_he = {
     .name = "lecture_he",
     .formula = "N(0, 2/fan_in): randn * sqrt(2/fan_in)",
     .source = "the lecture's exercise 3; He et al. 2015, eq. 10",
-    .params = NULL,
-    .n_params = 0,
     .needs_fans = 1,
-    .fill = lecture_he_fill,
+    .base = IL_INIT_BASE_NORMAL,
+    .from_noise = lecture_he_from,
     .target = lecture_he_target,
 };

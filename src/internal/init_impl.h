@@ -1,12 +1,40 @@
 /* SPDX-License-Identifier: MIT */
-/* The initializer families, each defined in its own file of src/init/. */
+/* The initializer families, each defined in a file of src/init/, and the
+ * helpers they share. */
 #ifndef INITLAB_INTERNAL_INIT_IMPL_H
 #define INITLAB_INTERNAL_INIT_IMPL_H
 
 #include "initlab/init.h"
 
-extern const il_init_type il__init_normal;
-extern const il_init_type il__init_lecture_xavier;
-extern const il_init_type il__init_lecture_he;
+/* constant.c */
+extern const il_init_type il__init_zeros, il__init_ones, il__init_constant, il__init_eye,
+    il__init_dirac;
+/* normal.c */
+extern const il_init_type il__init_uniform, il__init_normal, il__init_trunc_normal,
+    il__init_lecture_xavier, il__init_lecture_he;
+/* torch.c */
+extern const il_init_type il__init_xavier_uniform, il__init_xavier_normal, il__init_kaiming_uniform,
+    il__init_kaiming_normal, il__init_torch_linear_default, il__init_torch_bias_default,
+    il__init_sparse;
+/* keras.c */
+extern const il_init_type il__init_variance_scaling, il__init_glorot_uniform,
+    il__init_glorot_normal, il__init_he_uniform, il__init_he_normal, il__init_lecun_uniform,
+    il__init_lecun_normal;
+/* orthogonal.c */
+extern const il_init_type il__init_orthogonal;
+
+/* out[i] = lo + (hi - lo) * u[i]: torch's uniform_(lo, hi) from U[0, 1). */
+void il__uniform_from_noise(double lo, double hi, const double *u, double *out, size_t n);
+
+/* out[i] = mean + std * z[i]: torch's normal_(mean, std). */
+void il__normal_from_noise(double mean, double std, const double *z, double *out, size_t n);
+
+/* N(mean, std^2) truncated to [a, b] from U[0, 1), by the inverse CDF in
+ * double precision (torch's trunc_normal_), clamped to [a, b]. */
+void il__trunc_normal_from_noise(double mean, double std, double a, double b, const double *u,
+                                 double *out, size_t n);
+
+/* The inverse error function, accurate to a few ulp on (-1, 1); +-inf at +-1. */
+double il__erfinv(double x);
 
 #endif

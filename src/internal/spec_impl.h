@@ -47,5 +47,4 @@ void il__set_error(il_error *err, const char *fmt, ...) __attribute__((format(pr
  * returns what snprintf returns. */
 int il__format_double(char *buf, size_t cap, double v);
 
-
 #endif
