@@ -8,6 +8,7 @@ packages=(
   gcc clang libomp-dev make cmake ninja-build pkg-config   # build (clang: the second compiler CI checks)
   clang-format                                  # the format check
   libopenblas-dev libopenblas-openmp-dev        # cblas_dgemm (the programs link the OpenMP build)
+  libgfortran-12-dev                            # OpenBLAS's LAPACK, for static linking
   libcairo2-dev libfreetype-dev fonts-dejavu-core   # figures and their font
   libcjson-dev                                  # report.json
   zlib1g-dev                                    # PNG compression
