@@ -65,6 +65,23 @@ int cli_exit_for(il_status st);
 /* Create 'path' and its parents (mkdir -p). Returns 0 or errno. */
 int cli_mkdirs(const char *path);
 
+/* Parse "D0,D1,..." (positive integers, at most 'max' of them) into
+ * 'shape'; returns the count, or 0 after printing one line on stderr. */
+size_t cli_parse_shape(const char *cmd, const char *text, size_t *shape, size_t max);
+
+/* Parse a byte count with an optional K, M, G or T suffix (powers of 1024).
+ * Returns 0, or EXIT_USAGE after printing one line on stderr. */
+int cli_parse_bytes(const char *cmd, const char *opt, const char *text, size_t *out);
+
+/* The default memory cap: half the physical memory, at most 8 GiB. */
+size_t cli_default_memory_cap(void);
+
+/* "7.9 GiB", "512 KiB", ... into 'buf'. */
+const char *cli_format_bytes(char *buf, size_t cap, double bytes);
+
+/* Print a number for JSON: %.17g, or null when not finite. */
+void cli_json_number(FILE *f, double v);
+
 /* Terminal output (term.c). */
 int term_is_tty(FILE *f);
 /* A one-line histogram with Unicode blocks, 'width' cells (bins are merged
@@ -74,5 +91,7 @@ void term_sparkline(FILE *f, const size_t *counts, size_t bins, size_t width);
 /* Commands. */
 int cmd_lecture(int argc, char **argv);
 void cmd_lecture_help(FILE *f);
+int cmd_init(int argc, char **argv);
+int cmd_list(int argc, char **argv);
 
 #endif

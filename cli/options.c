@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -208,4 +209,117 @@ void cli_print_options(FILE *f, const cli_option *opts)
         fprintf(f, "  %-24s %s\n", left, o->help);
     }
     fprintf(f, "  %-24s %s\n", "--help", "show this help and exit");
+}
+
+size_t cli_parse_shape(const char *cmd, const char *text, size_t *shape, size_t max)
+{
+    size_t n = 0;
+    const char *p = text;
+
+    for (;;) {
+        char part[32];
+        size_t len = strcspn(p, ",");
+        uint64_t v;
+        if (n == max) {
+            cli_error("%s: invalid shape '%s': at most %zu dimensions", cmd, text, max);
+            return 0;
+        }
+        if (len == 0 || len >= sizeof part) {
+            cli_error("%s: invalid shape '%s': expected sizes like 256,784", cmd, text);
+            return 0;
+        }
+        memcpy(part, p, len);
+        part[len] = '\0';
+        if (!parse_u64(part, SIZE_MAX, &v)) {
+            cli_error("%s: invalid shape '%s': '%s' is not a size", cmd, text, part);
+            return 0;
+        }
+        if (v == 0) {
+            cli_error("%s: invalid shape '%s': zero-size dimension", cmd, text);
+            return 0;
+        }
+        shape[n++] = (size_t)v;
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    return n;
+}
+
+int cli_parse_bytes(const char *cmd, const char *opt, const char *text, size_t *out)
+{
+    char num[32];
+    size_t len = strlen(text), mult = 1, v;
+    uint64_t u;
+    char last = len ? text[len - 1] : '\0';
+
+    switch (last) {
+    case 'K':
+    case 'k':
+        mult = (size_t)1 << 10;
+        break;
+    case 'M':
+    case 'm':
+        mult = (size_t)1 << 20;
+        break;
+    case 'G':
+    case 'g':
+        mult = (size_t)1 << 30;
+        break;
+    case 'T':
+    case 't':
+        mult = (size_t)1 << 40;
+        break;
+    default:
+        break;
+    }
+    if (mult > 1)
+        len--;
+    if (len == 0 || len >= sizeof num) {
+        cli_error("%s: invalid size '%s' for --%s: expected e.g. 512M or 8G", cmd, text, opt);
+        return EXIT_USAGE;
+    }
+    memcpy(num, text, len);
+    num[len] = '\0';
+    if (!parse_u64(num, SIZE_MAX, &u) || !il_mul_size((size_t)u, mult, &v)) {
+        cli_error("%s: invalid size '%s' for --%s: expected e.g. 512M or 8G", cmd, text, opt);
+        return EXIT_USAGE;
+    }
+    *out = v;
+    return 0;
+}
+
+size_t cli_default_memory_cap(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    size_t cap = (size_t)8 << 30, half;
+    if (pages > 0 && page > 0) {
+        half = (size_t)pages / 2 * (size_t)page;
+        if (half < cap)
+            cap = half;
+    }
+    return cap;
+}
+
+const char *cli_format_bytes(char *buf, size_t cap, double bytes)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 6) {
+        bytes /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, cap, "%.0f bytes", bytes);
+    else
+        snprintf(buf, cap, "%.1f %s", bytes, units[u]);
+    return buf;
+}
+
+void cli_json_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+    else
+        fputs("null", f);
 }

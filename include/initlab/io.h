@@ -69,6 +69,11 @@ il_status il_write_file(const char *path,
 il_status il_npy_write_f64(const double *data, const size_t *shape, size_t ndim, il_write_fn w,
                            void *ctx);
 
+/* Write 'data' (float64 values) as a float32 array ('<f4'), each value
+ * rounded to the nearest float; otherwise as il_npy_write_f64. */
+il_status il_npy_write_f32(const double *data, const size_t *shape, size_t ndim, il_write_fn w,
+                           void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,17 +20,15 @@ static int host_is_little_endian(void)
     return *(const unsigned char *)&one == 1;
 }
 
-il_status il_npy_write_f64(const double *data, const size_t *shape, size_t ndim, il_write_fn w,
-                           void *ctx)
+/* The header for 'descr' ("<f8", "<f4") and the shape. */
+static il_status write_header(const char *descr, const size_t *shape, size_t ndim, il_write_fn w,
+                              void *ctx)
 {
     char dict[1024], header[1100];
-    size_t used, total, numel, pad;
-    il_status st;
+    size_t used, pad;
     int k;
 
-    if (!il_shape_bytes(shape, ndim, 1, &numel) || !il_mul_size(numel, 8, &total))
-        return IL_ELIMIT;
-    k = snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': (");
+    k = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
     used = (size_t)k;
     for (size_t i = 0; i < ndim; i++) {
         k = snprintf(dict + used, sizeof dict - used, "%zu,%s", shape[i],
@@ -58,7 +56,18 @@ il_status il_npy_write_f64(const double *data, const size_t *shape, size_t ndim,
     memcpy(header + 10, dict, used);
     memset(header + 10 + used, ' ', pad);
     header[10 + used + pad] = '\n';
-    st = w(ctx, header, 10 + used + pad + 1);
+    return w(ctx, header, 10 + used + pad + 1);
+}
+
+il_status il_npy_write_f64(const double *data, const size_t *shape, size_t ndim, il_write_fn w,
+                           void *ctx)
+{
+    size_t numel, total;
+    il_status st;
+
+    if (!il_shape_bytes(shape, ndim, 1, &numel) || !il_mul_size(numel, 8, &total))
+        return IL_ELIMIT;
+    st = write_header("<f8", shape, ndim, w, ctx);
     if (st != IL_OK)
         return st;
     if (host_is_little_endian())
@@ -73,4 +82,31 @@ il_status il_npy_write_f64(const double *data, const size_t *shape, size_t ndim,
             return st;
     }
     return IL_OK;
+}
+
+il_status il_npy_write_f32(const double *data, const size_t *shape, size_t ndim, il_write_fn w,
+                           void *ctx)
+{
+    size_t numel, total;
+    float buf[1024];
+    il_status st;
+
+    if (!il_shape_bytes(shape, ndim, 1, &numel) || !il_mul_size(numel, 4, &total))
+        return IL_ELIMIT;
+    st = write_header("<f4", shape, ndim, w, ctx);
+    for (size_t i = 0; st == IL_OK && i < numel; i += 1024) {
+        size_t n = numel - i < 1024 ? numel - i : 1024;
+        for (size_t j = 0; j < n; j++)
+            buf[j] = (float)data[i + j];
+        if (!host_is_little_endian())
+            for (size_t j = 0; j < n; j++) {
+                unsigned char b[4], t;
+                memcpy(b, &buf[j], 4);
+                t = b[0], b[0] = b[3], b[3] = t;
+                t = b[1], b[1] = b[2], b[2] = t;
+                memcpy(&buf[j], b, 4);
+            }
+        st = w(ctx, buf, n * 4);
+    }
+    return st;
 }
