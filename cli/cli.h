@@ -30,8 +30,16 @@ typedef enum cli_opt_kind {
     CLI_SIZE,   /* size_t, a non-negative decimal integer */
     CLI_SEED,   /* uint64_t, 0 .. 2^32 - 1 (numpy's legacy seed range) */
     CLI_STRING, /* const char *, the argument itself */
-    CLI_RANGE   /* double[2], "LO,HI", finite, LO < HI */
+    CLI_RANGE,  /* double[2], "LO,HI", finite, LO < HI */
+    CLI_MULTI   /* cli_list: every occurrence, in order */
 } cli_opt_kind;
+
+#define CLI_LIST_MAX 32
+
+typedef struct cli_list {
+    const char *items[CLI_LIST_MAX];
+    size_t n;
+} cli_list;
 
 typedef struct cli_option {
     const char *name; /* long name without "--" */
@@ -92,6 +100,7 @@ void term_sparkline(FILE *f, const size_t *counts, size_t bins, size_t width);
 int cmd_lecture(int argc, char **argv);
 void cmd_lecture_help(FILE *f);
 int cmd_init(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 
 #endif

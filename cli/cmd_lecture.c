@@ -227,7 +227,7 @@ static il_status write_figure(const char *ex_dir, size_t e, size_t which, const 
     const il_layer_stats *panels[MAX_NETS * LECTURE_LAYERS];
     const char *labels[MAX_NETS];
     char path[4200], title[256];
-    il_hist_grid g = {title, 1, LECTURE_LAYERS, NULL, panels, 0};
+    il_hist_grid g = {title, 1, LECTURE_LAYERS, NULL, panels, 0, NULL};
     plot_job job = {&g, fmt};
 
     if (which < ex->n_nets) {
@@ -408,6 +408,7 @@ int cmd_lecture(int argc, char **argv)
     }
     tty = term_is_tty(out);
     memset(&ctx, 0, sizeof ctx);
+    memset(arms, 0, sizeof arms); /* no biases: the lecture's networks have none */
     /* 1000x100x100 products are too small to share; the second core draws
      * the figures instead. */
     il_blas_set_threads(1);
@@ -467,8 +468,8 @@ int cmd_lecture(int argc, char **argv)
             continue;
         for (size_t k = 0; k < ex->n_nets; k++) {
             il_init_format(&arms[e][k].init, specs[e][k], sizeof specs[e][k]);
-            rnets[e][k] =
-                (il_report_net){specs[e][k], ex->nets[k].act, ex->nets[k].label, results[e], k};
+            rnets[e][k] = (il_report_net){
+                specs[e][k], ex->nets[k].act, ex->nets[k].label, results[e], k, NULL};
         }
         groups[n_groups++] = (il_report_group){e + 1, rnets[e], ex->n_nets};
         if (!json) {
@@ -481,7 +482,7 @@ int cmd_lecture(int argc, char **argv)
      * draws, then help it with what is left. */
     figure_queue_close(&figq);
     if (st == IL_OK) {
-        il_report report = {"lecture", seed, "mt19937", groups, n_groups};
+        il_report report = {"lecture", seed, "mt19937", groups, n_groups, 0, NULL};
         char path[4200];
         snprintf(path, sizeof path, "%s/report.json", out_dir);
         st = il_write_file(path, produce_json, &report, &ctx.err);

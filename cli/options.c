@@ -96,6 +96,15 @@ static int set_value(const char *cmd, const cli_option *o, const char *arg)
     case CLI_STRING:
         *(const char **)o->dest = arg;
         return 0;
+    case CLI_MULTI: {
+        cli_list *l = o->dest;
+        if (l->n == CLI_LIST_MAX) {
+            cli_error("%s: too many --%s options (at most %d)", cmd, o->name, CLI_LIST_MAX);
+            return EXIT_USAGE;
+        }
+        l->items[l->n++] = arg;
+        return 0;
+    }
     case CLI_SIZE:
         if (!parse_u64(arg, SIZE_MAX, &u)) {
             cli_error("%s: invalid value '%s' for --%s: expected a non-negative integer", cmd, arg,

@@ -110,7 +110,7 @@ static void check_seed(uint64_t seed)
     REQUIRE(read_golden(seed, g) == N_GOLDEN_LAYERS);
     REQUIRE(il_rng_new(il_rng_find("mt19937"), seed, &rng) == IL_OK);
     for (int e = 0; e < 3; e++) {
-        il_arm arms[2];
+        il_arm arms[2] = {0};
         size_t n_arms = specs[e][1][0] ? 2 : 1, widths[5] = {100, 100, 100, 100, 100};
         il_exp_config cfg;
         il_exp_result *res = NULL;
@@ -186,7 +186,7 @@ static il_status stop_at_third(void *ctx, size_t arm, size_t layer, const double
 
 static void observer_stops_run(void)
 {
-    il_arm arm;
+    il_arm arm = {0};
     size_t widths[3] = {7, 13, 5};
     il_exp_config cfg;
     il_exp_result *res = NULL;

@@ -22,7 +22,7 @@ static void formats(void)
     il_layer_stats s = make_stats();
     const il_layer_stats *panels[2] = {&s, &s};
     const char *labels[2] = {"a", "b"};
-    il_hist_grid g = {"title", 2, 1, labels, panels, 1};
+    il_hist_grid g = {"title", 2, 1, labels, panels, 1, NULL};
     il_membuf m = {0};
 
     REQUIRE(il_plot_hist_grid(&g, IL_PLOT_PNG, il_membuf_write, &m) == IL_OK);
@@ -49,7 +49,7 @@ static void limits_and_errors(void)
 {
     il_layer_stats s = make_stats();
     const il_layer_stats *panels[1] = {&s};
-    il_hist_grid g = {NULL, 1, 1, NULL, panels, 0};
+    il_hist_grid g = {NULL, 1, 1, NULL, panels, 0, NULL};
     il_membuf m = {0};
 
     CHECK(il_plot_hist_grid(&g, IL_PLOT_PNG, failing_sink, NULL) == IL_EIO);

@@ -9,7 +9,7 @@
  * N(0,1) weights under identity give infinities, then NaN. */
 static il_exp_result *run_small(il_rng *rng, int overflow)
 {
-    il_arm arm;
+    il_arm arm = {0};
     size_t widths[2] = {3, 2};
     il_exp_config cfg;
     il_exp_result *res = NULL;
@@ -43,9 +43,9 @@ static void json_shape_and_values(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"lecture_he", "relu", "He + ReLU", res, 0};
+        il_report_net n = {"lecture_he", "relu", "He + ReLU", res, 0, NULL};
         il_report_group g = {3, &n, 1};
-        il_report r = {"lecture", 100, "mt19937", &g, 1};
+        il_report r = {"lecture", 100, "mt19937", &g, 1, 0, NULL};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
     }
     REQUIRE(il_membuf_write(&m, "", 1) == IL_OK); /* NUL-terminate */
@@ -102,9 +102,9 @@ static void json_nonfinite_is_null(void)
     s = il_exp_stats(res, 0, 1);
     REQUIRE(s->nonfinite == s->count); /* everything overflowed */
     {
-        il_report_net n = {"normal:mean=0,std=1e+200", "identity", NULL, res, 0};
+        il_report_net n = {"normal:mean=0,std=1e+200", "identity", NULL, res, 0, NULL};
         il_report_group g = {1, &n, 1};
-        il_report r = {"lecture", 1, "mt19937", &g, 1};
+        il_report r = {"lecture", 1, "mt19937", &g, 1, 0, NULL};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
         REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
         CHECK(strstr((char *)m.data, "NaN") == NULL);
@@ -136,9 +136,9 @@ static void csv_rows(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"normal:mean=0,std=1", "relu", "x", res, 0};
+        il_report_net n = {"normal:mean=0,std=1", "relu", "x", res, 0, NULL};
         il_report_group g = {1, &n, 1};
-        il_report r = {"lecture", 2, "mt19937", &g, 1};
+        il_report r = {"lecture", 2, "mt19937", &g, 1, 0, NULL};
         REQUIRE(il_report_write_csv(&r, il_membuf_write, &m) == IL_OK);
     }
     REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);

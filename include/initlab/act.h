@@ -39,6 +39,8 @@ struct il_act_type {
     /* torch.nn.init.calculate_gain for this activation. */
     double (*gain)(const il_value *p);
     const char *gain_source;
+    /* A histogram range that shows this activation's usual outputs. */
+    double view_lo, view_hi;
 };
 
 /* The type called 'name', or NULL. */

@@ -4,10 +4,22 @@
  * initializer and activation, fed a random input batch; per-layer statistics
  * of every arm's activations.
  *
- * Draw order (IL_ORDER_LECTURE) is the lecture's, so that with the mt19937
- * generator the numbers equal the lecture's Python: first each arm's input
- * batch in arm order (x_1 = randn(batch, n_in), then x_2 = ...), then, layer
- * by layer, each arm's weight matrix in arm order (w_1, then w_2).
+ * Two draw orders:
+ *
+ * IL_EXP_LECTURE is the lecture's, so that with the mt19937 generator the
+ * numbers equal the lecture's Python: first each arm's input batch in arm
+ * order (x_1 = randn(batch, n_in), then x_2 = ...), then, layer by layer,
+ * each arm's weight matrix in arm order (w_1, then w_2), each followed by
+ * that arm's bias if it has one.
+ *
+ * IL_EXP_PAIRED compares schemes on common random numbers: one input batch
+ * is drawn and given to every arm; then, per layer: a (fan_in, fan_out)
+ * matrix of standard normals if any arm's weight scheme transforms normal
+ * noise, one of uniforms if any transforms uniform noise, a vector of
+ * normals and one of uniforms likewise for the biases; then, arm by arm,
+ * weights and bias are made from that shared noise, and schemes that draw
+ * their own (sparse, ...) draw it then. Differences between arms then come
+ * from the schemes alone.
  */
 #ifndef INITLAB_EXP_H
 #define INITLAB_EXP_H
@@ -27,7 +39,14 @@ extern "C" {
 typedef struct il_arm {
     il_init init;
     il_act act;
+    int has_bias; /* zero: no bias (the lecture's networks) */
+    il_init bias; /* the bias vector's initializer, if has_bias */
 } il_arm;
+
+typedef enum il_exp_order {
+    IL_EXP_LECTURE, /* the lecture's draw order; each arm its own noise */
+    IL_EXP_PAIRED   /* shared input and shared base noise per layer */
+} il_exp_order;
 
 typedef struct il_exp_config {
     size_t batch;          /* rows of the input */
@@ -38,6 +57,7 @@ typedef struct il_exp_config {
     size_t n_arms;         /* >= 1 */
     il_init input;         /* how the input batch is drawn; the lecture's is "normal" */
     il_stats_config stats; /* histogram and saturation thresholds */
+    il_exp_order order;    /* IL_EXP_LECTURE (0) or IL_EXP_PAIRED */
 } il_exp_config;
 
 /* Called after each arm's layer is computed with its activations, 'rows' x

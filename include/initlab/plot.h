@@ -39,12 +39,33 @@ typedef struct il_hist_grid {
     const char *const *row_labels;       /* 'rows' labels drawn left of each row; may be NULL */
     const il_layer_stats *const *panels; /* rows * cols, row-major; finished statistics */
     int shared_y;                        /* nonzero: one count axis for every panel */
+    const size_t *layer_numbers;         /* 'cols' panel titles "k-layer"; NULL: 1..cols */
 } il_hist_grid;
+
+/* One line of a line plot. */
+typedef struct il_line_series {
+    const char *label;
+    const double
+        *y; /* one value per x; non-finite values (and <= 0 on a log axis) break the line */
+} il_line_series;
+
+typedef struct il_line_plot {
+    const char *title, *xlabel, *ylabel; /* title may be NULL */
+    const double *x;                     /* 'n' x values, increasing */
+    size_t n;
+    const il_line_series *series;
+    size_t n_series; /* 1..10 (matplotlib's colour cycle) */
+    int log_y;       /* nonzero: logarithmic y axis */
+} il_line_plot;
 
 /* Load the fonts and warm the glyph caches now rather than in the first
  * figure. Optional (every figure function does it once if needed) and
  * thread-safe: for a program that can do it while other work runs. */
 void il_plot_prepare(void);
+
+/* Draw 'p' (e.g. the std of every layer, per arm) in format 'fmt' to the
+ * sink. IL_EINVAL for no points or no series or more than 10. */
+il_status il_plot_lines(const il_line_plot *p, il_plot_format fmt, il_write_fn w, void *ctx);
 
 /* Largest figure side in pixels (cairo's image limit is 32767). */
 #define IL_PLOT_MAX_SIDE 32767

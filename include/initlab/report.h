@@ -4,9 +4,11 @@
  * (stats.csv), the machine-readable sinks of every command.
  *
  * JSON shape (a contract other programs rely on; fields are only ever added):
- *   {"command", "seed", "rng",
- *    "exercises": [{"exercise", "networks": [{"network", "init", "act",
- *                                             "label", "layers": [LAYER...]}]}]}
+ *   lecture: {"command", "seed", "rng",
+ *             "exercises": [{"exercise", "networks": [{"network", "init", "act",
+ *                                                      "label", "layers": [LAYER...]}]}]}
+ *   run:     {"command", "seed", "rng", "order",
+ *             "arms": [{"arm", "init", "act", "bias", "label", "layers": [LAYER...]}]}
  * LAYER: {"layer", "count", "mean", "std", "min", "max", "frac_low",
  *         "frac_high", "frac_zero", "nonfinite",
  *         "hist": {"lo", "hi", "counts": [...], "below", "above"}}
@@ -32,7 +34,8 @@ typedef struct il_report_net {
     const char *act;   /* activation spec */
     const char *label; /* e.g. "N(0,1) + sigmoid"; may be NULL */
     const il_exp_result *result;
-    size_t arm; /* index of this network in 'result' */
+    size_t arm;       /* index of this network in 'result' */
+    const char *bias; /* the bias initializer's spec; NULL for none */
 } il_report_net;
 
 /* One exercise (a group of networks run together). */
@@ -48,6 +51,10 @@ typedef struct il_report {
     const char *rng; /* generator name */
     const il_report_group *groups;
     size_t n_groups;
+    /* Nonzero: the "run" shape -- the first group's networks as "arms"
+     * (key "arm"), and "order" written; CSV rows start arm,init,act,bias. */
+    int arms;
+    const char *order; /* "paired" or "lecture"; with 'arms' */
 } il_report;
 
 /* Write 'r' as JSON (indented, a final newline). IL_ENOMEM, or the sink's
@@ -57,8 +64,9 @@ il_status il_report_write_json(const il_report *r, il_write_fn w, void *ctx);
 /* Write 'r' as CSV: a header row, then one row per exercise, network and
  * layer. Columns: exercise, network, init, act, layer, count, mean, std, min,
  * max, frac_low, frac_high, frac_zero, nonfinite, hist_lo, hist_hi, below,
- * above, counts (the bin counts separated by spaces). Undefined values are
- * empty fields. */
+ * above, counts (the bin counts separated by spaces); for the run shape the
+ * first columns are arm, init, act, bias. Undefined values are empty
+ * fields. */
 il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx);
 
 #ifdef __cplusplus

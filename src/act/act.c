@@ -109,13 +109,13 @@ static double relu_gain(const il_value *p)
 
 static const il_act_type act_table[] = {
     {"identity", "x", NULL, 0, identity_value, identity_deriv, identity_apply, gain_one,
-     "calculate_gain('linear') = 1"},
+     "calculate_gain('linear') = 1", -3.0, 3.0},
     {"sigmoid", "1 / (1 + exp(-x))", NULL, 0, sigmoid_value, sigmoid_deriv, sigmoid_apply, gain_one,
-     "calculate_gain('sigmoid') = 1"},
+     "calculate_gain('sigmoid') = 1", 0.0, 1.0},
     {"tanh", "tanh(x)", NULL, 0, tanh_value, tanh_deriv, tanh_apply, tanh_gain,
-     "calculate_gain('tanh') = 5/3"},
+     "calculate_gain('tanh') = 5/3", -1.0, 1.0},
     {"relu", "max(0, x)", NULL, 0, relu_value, relu_deriv, relu_apply, relu_gain,
-     "calculate_gain('relu') = sqrt(2); He et al. 2015"},
+     "calculate_gain('relu') = sqrt(2); He et al. 2015", 0.0, 3.0},
 };
 
 #define TABLE_LEN (sizeof act_table / sizeof act_table[0])

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Running arms of dense layers in the lecture's draw order. */
+/* Running arms of dense layers: the lecture's draw order, or paired. */
 #include <string.h>
 
 #include "initlab/alloc.h"
@@ -30,17 +30,37 @@ static int max_sizes(const il_exp_config *cfg, size_t *act_elems, size_t *w_elem
     return il_mul_size(widest, cfg->batch, act_elems);
 }
 
+/* Buffers: per arm two activation buffers; one weight matrix and one bias;
+ * for paired runs the shared noise (normal and uniform, weights and bias). */
+typedef struct exp_buffers {
+    size_t act_elems, w_elems, widest;
+} exp_buffers;
+
+static int buffer_sizes(const il_exp_config *cfg, exp_buffers *b)
+{
+    size_t widest = cfg->n_in;
+    for (size_t l = 0; l < cfg->n_layers; l++)
+        if (cfg->widths[l] > widest)
+            widest = cfg->widths[l];
+    b->widest = widest;
+    return max_sizes(cfg, &b->act_elems, &b->w_elems);
+}
+
 il_status il_exp_memory(const il_exp_config *cfg, size_t *bytes)
 {
-    size_t act, w, total, per_arm, stats, n_stats;
+    exp_buffers b;
+    size_t per_arm, total, w, stats, n_stats, bias;
 
-    if (!max_sizes(cfg, &act, &w))
+    if (!buffer_sizes(cfg, &b))
         return IL_ELIMIT;
-    /* two activation buffers per arm, one weight buffer */
-    if (!il_mul_size(act, 2 * sizeof(double), &per_arm) ||
-        !il_mul_size(per_arm, cfg->n_arms, &total) || !il_mul_size(w, sizeof(double), &w) ||
-        !il_add_size(total, w, &total) || !il_mul_size(cfg->n_arms, cfg->n_layers, &n_stats) ||
-        !il_mul_size(n_stats, sizeof(il_layer_stats) + (cfg->stats.bins * 2 + 1) * sizeof(double),
+    /* two activation buffers per arm; three weight-sized buffers (weights,
+     * shared normal and uniform noise); three bias-sized ones */
+    if (!il_mul_size(b.act_elems, 2 * sizeof(double), &per_arm) ||
+        !il_mul_size(per_arm, cfg->n_arms, &total) ||
+        !il_mul_size(b.w_elems, 3 * sizeof(double), &w) || !il_add_size(total, w, &total) ||
+        !il_mul_size(b.widest, 3 * sizeof(double), &bias) || !il_add_size(total, bias, &total) ||
+        !il_mul_size(cfg->n_arms, cfg->n_layers, &n_stats) ||
+        !il_mul_size(n_stats, sizeof(il_layer_stats) + (cfg->stats.bins * 6 + 1) * sizeof(double),
                      &stats) ||
         !il_add_size(total, stats, &total))
         return IL_ELIMIT;
@@ -100,11 +120,41 @@ static il_exp_result *result_new(const il_exp_config *cfg, il_status *st)
     return r;
 }
 
+/* The noise kinds the arms' weight (or bias) schemes transform. */
+static void bases_used(const il_exp_config *cfg, int bias, int *normal, int *uniform)
+{
+    *normal = *uniform = 0;
+    for (size_t a = 0; a < cfg->n_arms; a++) {
+        const il_arm *arm = &cfg->arms[a];
+        il_init_base b;
+        if (bias && !arm->has_bias)
+            continue;
+        b = il_init_get_base(bias ? &arm->bias : &arm->init);
+        *normal |= b == IL_INIT_BASE_NORMAL;
+        *uniform |= b == IL_INIT_BASE_UNIFORM;
+    }
+}
+
+static const double *noise_for(const il_init *init, const double *normal, const double *uniform)
+{
+    switch (il_init_get_base(init)) {
+    case IL_INIT_BASE_NORMAL:
+        return normal;
+    case IL_INIT_BASE_UNIFORM:
+        return uniform;
+    default:
+        return NULL;
+    }
+}
+
 il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_layer, void *ctx,
                      il_exp_result **out, il_error *err)
 {
-    size_t act_elems, w_elems, prev;
-    double **x = NULL, **y = NULL, *w = NULL;
+    exp_buffers sz;
+    size_t prev;
+    double **x = NULL, **y = NULL, *w = NULL, *bias = NULL;
+    double *wn = NULL, *wu = NULL, *bn = NULL, *bu = NULL;
+    const int paired = cfg->order == IL_EXP_PAIRED;
     il_exp_result *res = NULL;
     il_status st = IL_OK;
 
@@ -122,7 +172,7 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
         il__set_error(err, "invalid histogram configuration");
         return st;
     }
-    if (!max_sizes(cfg, &act_elems, &w_elems)) {
+    if (!buffer_sizes(cfg, &sz)) {
         il__set_error(err, "network is too large (size overflows)");
         return IL_ELIMIT;
     }
@@ -131,43 +181,81 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
         return st;
     x = il_calloc(cfg->n_arms, sizeof *x);
     y = il_calloc(cfg->n_arms, sizeof *y);
-    /* activations and weights are written in full before they are read */
-    w = il_malloc_n(w_elems, sizeof *w);
-    if (!x || !y || !w) {
+    /* activations, weights and noise are written in full before they are read */
+    w = il_malloc_n(sz.w_elems, sizeof *w);
+    bias = il_malloc_n(sz.widest, sizeof *bias);
+    if (paired) {
+        wn = il_malloc_n(sz.w_elems, sizeof *wn);
+        wu = il_malloc_n(sz.w_elems, sizeof *wu);
+        bn = il_malloc_n(sz.widest, sizeof *bn);
+        bu = il_malloc_n(sz.widest, sizeof *bu);
+    }
+    if (!x || !y || !w || !bias || (paired && (!wn || !wu || !bn || !bu))) {
         st = IL_ENOMEM;
         goto done;
     }
     for (size_t a = 0; a < cfg->n_arms; a++) {
-        x[a] = il_malloc_n(act_elems, sizeof(double));
-        y[a] = il_malloc_n(act_elems, sizeof(double));
+        x[a] = il_malloc_n(sz.act_elems, sizeof(double));
+        y[a] = il_malloc_n(sz.act_elems, sizeof(double));
         if (!x[a] || !y[a]) {
             st = IL_ENOMEM;
             goto done;
         }
     }
 
-    /* All inputs first, in arm order (x_1, then x_2). */
+    /* Inputs: paired, one batch for all; else each arm's in arm order. */
     for (size_t a = 0; a < cfg->n_arms; a++) {
         size_t shape[2] = {cfg->batch, cfg->n_in};
+        if (paired && a > 0) {
+            memcpy(x[a], x[0], cfg->batch * cfg->n_in * sizeof(double));
+            continue;
+        }
         st = il_init_fill(&cfg->input, shape, 2, IL_LAYOUT_DENSE, rng, x[a], err);
         if (st != IL_OK)
             goto done;
     }
-    /* Then layer by layer, each arm's weights in arm order (w_1, then w_2). */
     prev = cfg->n_in;
     for (size_t l = 0; l < cfg->n_layers; l++) {
-        size_t width = cfg->widths[l];
-        size_t shape[2] = {prev, width};
+        size_t width = cfg->widths[l], shape[2] = {prev, width};
+
+        if (paired) {
+            int wn_used, wu_used, bn_used, bu_used;
+            bases_used(cfg, 0, &wn_used, &wu_used);
+            bases_used(cfg, 1, &bn_used, &bu_used);
+            if (wn_used)
+                il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, wn, prev * width);
+            if (wu_used)
+                il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, wu, prev * width);
+            if (bn_used)
+                il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, bn, width);
+            if (bu_used)
+                il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, bu, width);
+        }
         for (size_t a = 0; a < cfg->n_arms; a++) {
+            const il_arm *arm = &cfg->arms[a];
             il_layer_stats *s = &res->stats[a * cfg->n_layers + l];
+            const double *noise = paired ? noise_for(&arm->init, wn, wu) : NULL;
             double *t;
 
-            st = il_init_fill(&cfg->arms[a].init, shape, 2, IL_LAYOUT_DENSE, rng, w, err);
+            if (noise)
+                st = il_init_from_noise(&arm->init, shape, 2, IL_LAYOUT_DENSE, noise, w, err);
+            else
+                st = il_init_fill(&arm->init, shape, 2, IL_LAYOUT_DENSE, rng, w, err);
             if (st != IL_OK)
                 goto done;
-            st = il_dense_forward(x[a], cfg->batch, prev, w, width, NULL, &cfg->arms[a].act, y[a]);
-            if (st != IL_OK)
+            if (arm->has_bias) {
+                noise = paired ? noise_for(&arm->bias, bn, bu) : NULL;
+                st = il_init_fill_bias(&arm->bias, width, prev, rng, noise, bias, err);
+                if (st != IL_OK)
+                    goto done;
+            }
+            st = il_dense_forward(x[a], cfg->batch, prev, w, width, arm->has_bias ? bias : NULL,
+                                  &arm->act, y[a]);
+            if (st != IL_OK) {
+                il__set_error(err, "layer %zu is too large for BLAS (a dimension over 2^31)",
+                              l + 1);
                 goto done;
+            }
             il_layer_stats_add(s, y[a], cfg->batch * width);
             il_layer_stats_finish(s);
             if (on_layer) {
@@ -192,6 +280,11 @@ done:
     il_free(x);
     il_free(y);
     il_free(w);
+    il_free(bias);
+    il_free(wn);
+    il_free(wu);
+    il_free(bn);
+    il_free(bu);
     if (st != IL_OK) {
         il_exp_result_free(res);
         return st;

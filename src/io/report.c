@@ -76,7 +76,7 @@ static cJSON *layer_json(size_t layer, const il_layer_stats *s)
     return o;
 }
 
-static cJSON *net_json(size_t number, const il_report_net *n)
+static cJSON *net_json(size_t number, const il_report_net *n, int arms)
 {
     cJSON *o = cJSON_CreateObject(), *layers = cJSON_CreateArray();
     size_t n_layers = il_exp_layer_count(n->result);
@@ -89,8 +89,10 @@ static cJSON *net_json(size_t number, const il_report_net *n)
             goto fail;
         cJSON_AddItemToArray(layers, lj);
     }
-    if (!add(o, "network", count_item(number)) || !add(o, "init", cJSON_CreateString(n->init)) ||
+    if (!add(o, arms ? "arm" : "network", count_item(number)) ||
+        !add(o, "init", cJSON_CreateString(n->init)) ||
         !add(o, "act", cJSON_CreateString(n->act)) ||
+        (arms && !add(o, "bias", n->bias ? cJSON_CreateString(n->bias) : cJSON_CreateNull())) ||
         !add(o, "label", n->label ? cJSON_CreateString(n->label) : cJSON_CreateNull()))
         goto fail;
     cJSON_AddItemToObject(o, "layers", layers);
@@ -115,7 +117,7 @@ static cJSON *report_json(const il_report *r)
         cJSON *gj = cJSON_CreateObject(), *nets = cJSON_CreateArray();
         int ok = gj && nets;
         for (size_t k = 0; ok && k < grp->n_nets; k++) {
-            cJSON *nj = net_json(k + 1, &grp->nets[k]);
+            cJSON *nj = net_json(k + 1, &grp->nets[k], 0);
             ok = nj != NULL;
             if (ok)
                 cJSON_AddItemToArray(nets, nj);
@@ -176,16 +178,22 @@ static il_status csv_text(il_write_fn w, void *ctx, const char *s)
     return st == IL_OK ? w(ctx, "\"", 1) : st;
 }
 
-static il_status csv_row(il_write_fn w, void *ctx, size_t ex, size_t net, const il_report_net *n,
-                         size_t layer, const il_layer_stats *s)
+static il_status csv_row(il_write_fn w, void *ctx, int arms, size_t ex, size_t net,
+                         const il_report_net *n, size_t layer, const il_layer_stats *s)
 {
     char buf[512], num[8][40];
     il_status st;
     int k;
 
-    k = snprintf(buf, sizeof buf, "%zu,%zu,", ex, net);
+    if (arms)
+        k = snprintf(buf, sizeof buf, "%zu,", net);
+    else
+        k = snprintf(buf, sizeof buf, "%zu,%zu,", ex, net);
     if ((st = w(ctx, buf, (size_t)k)) != IL_OK || (st = csv_text(w, ctx, n->init)) != IL_OK ||
         (st = w(ctx, ",", 1)) != IL_OK || (st = csv_text(w, ctx, n->act)) != IL_OK)
+        return st;
+    if (arms && ((st = w(ctx, ",", 1)) != IL_OK ||
+                 (st = csv_text(w, ctx, n->bias ? n->bias : "")) != IL_OK))
         return st;
     csv_number(num[0], sizeof num[0], s->mean);
     csv_number(num[1], sizeof num[1], s->std);
@@ -213,10 +221,13 @@ static il_status csv_row(il_write_fn w, void *ctx, size_t ex, size_t net, const 
 
 il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
 {
-    static const char header[] = "exercise,network,init,act,layer,count,mean,std,min,max,"
-                                 "frac_low,frac_high,frac_zero,nonfinite,hist_lo,hist_hi,"
-                                 "below,above,counts\n";
-    il_status st = w(ctx, header, sizeof header - 1);
+    static const char columns[] = "layer,count,mean,std,min,max,frac_low,frac_high,frac_zero,"
+                                  "nonfinite,hist_lo,hist_hi,below,above,counts\n";
+    const char *head = r->arms ? "arm,init,act,bias," : "exercise,network,init,act,";
+    il_status st = w(ctx, head, strlen(head));
+
+    if (st == IL_OK)
+        st = w(ctx, columns, sizeof columns - 1);
 
     for (size_t g = 0; st == IL_OK && g < r->n_groups; g++) {
         const il_report_group *grp = &r->groups[g];
@@ -224,7 +235,7 @@ il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
             const il_report_net *n = &grp->nets[k];
             size_t n_layers = il_exp_layer_count(n->result);
             for (size_t l = 0; st == IL_OK && l < n_layers; l++)
-                st = csv_row(w, ctx, grp->number, k + 1, n, l + 1,
+                st = csv_row(w, ctx, r->arms, grp->number, k + 1, n, l + 1,
                              il_exp_stats(n->result, n->arm, l));
         }
     }

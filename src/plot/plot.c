@@ -260,6 +260,51 @@ typedef struct grid_part {
     size_t row0, row_end; /* draw grid rows [row0, row_end) */
 } grid_part;
 
+/* A row label, wrapped after '/' or ':' or ',' to fit ROW_LABEL_W, centred
+ * vertically on 'ymid'; bold when it fits on one line. */
+static void draw_label(cairo_t *cr, double x, double ymid, const char *label)
+{
+    char lines[6][96];
+    size_t n = 0, len = 0;
+    const double width = ROW_LABEL_W - 12, size = 11.5;
+    cairo_text_extents_t e;
+
+    lines[0][0] = '\0';
+    cairo_set_font_size(cr, size);
+    if (font_faces[0])
+        cairo_set_font_face(cr, font_faces[0]);
+    for (const char *p = label; *p && n < 6;) {
+        /* the next piece: up to and including a break character */
+        size_t k = strcspn(p, "/:,");
+        char piece[96];
+        if (p[k])
+            k++;
+        if (k >= sizeof piece)
+            k = sizeof piece - 1;
+        memcpy(piece, p, k);
+        piece[k] = '\0';
+        if (len + k < sizeof lines[n]) {
+            char trial[192];
+            snprintf(trial, sizeof trial, "%s%s", lines[n], piece);
+            cairo_text_extents(cr, trial, &e);
+            if (e.x_advance > width && len > 0 && n + 1 < 6) {
+                n++;
+                lines[n][0] = '\0';
+                len = 0;
+            }
+        }
+        if (len + k < sizeof lines[n]) {
+            memcpy(lines[n] + len, piece, k + 1);
+            len += k;
+        }
+        p += k;
+    }
+    n = lines[n][0] ? n + 1 : n;
+    for (size_t i = 0; i < n; i++)
+        text_at(cr, x, ymid + 5 - 7.5 * (double)(n - 1) + 15.0 * (double)i, lines[i], size, n == 1,
+                0.0);
+}
+
 static void draw_grid(cairo_t *cr, const il_hist_grid *g, double width, double height,
                       int paint_background, grid_part part)
 {
@@ -284,12 +329,13 @@ static void draw_grid(cairo_t *cr, const il_hist_grid *g, double width, double h
         double y0 = top + (double)r * CELL_H;
         if (g->row_labels && g->row_labels[r]) {
             cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
-            text_at(cr, MARGIN, y0 + PAD_TOP + PLOT_H / 2 + 5, g->row_labels[r], 13, 1, 0.0);
+            draw_label(cr, MARGIN, y0 + PAD_TOP + PLOT_H / 2, g->row_labels[r]);
         }
         for (size_t c = 0; c < g->cols; c++) {
             const il_layer_stats *s = g->panels[r * g->cols + c];
             double ymax = g->shared_y ? shared : (double)max_count(s);
-            draw_panel(cr, left + (double)c * CELL_W, y0, s, c + 1, ymax);
+            draw_panel(cr, left + (double)c * CELL_W, y0, s,
+                       g->layer_numbers ? g->layer_numbers[c] : c + 1, ymax);
         }
     }
 }
@@ -411,6 +457,218 @@ il_status il_plot_hist_grid(const il_hist_grid *g, il_plot_format fmt, il_write_
     cs = cairo_status(cr);
     cairo_destroy(cr);
     cairo_surface_finish(surf); /* the stream is written here */
+    if (cs == CAIRO_STATUS_SUCCESS)
+        cs = cairo_surface_status(surf);
+    cairo_surface_destroy(surf);
+    if (k.st != IL_OK)
+        return k.st;
+    return cairo_to_status(cs);
+}
+
+/* ---- line plots ---- */
+
+#define LP_W      760.0
+#define LP_H      460.0
+#define LP_LEFT   78.0
+#define LP_RIGHT  200.0 /* legend */
+#define LP_TOP    48.0
+#define LP_BOTTOM 58.0
+
+/* matplotlib's default colour cycle (tab10) */
+static const double palette[10][3] = {
+    {0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173}, {0.839, 0.153, 0.157},
+    {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294}, {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498},
+    {0.737, 0.741, 0.133}, {0.090, 0.745, 0.812},
+};
+
+static int usable(const il_line_plot *p, double v)
+{
+    return isfinite(v) && (!p->log_y || v > 0);
+}
+
+static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double height,
+                       int paint_background)
+{
+    double px = LP_LEFT, py = LP_TOP, pw = width - LP_LEFT - LP_RIGHT,
+           ph = height - LP_TOP - LP_BOTTOM;
+    double xmin = p->x[0], xmax = p->x[p->n - 1], ymin = (double)INFINITY, ymax = -(double)INFINITY;
+    char buf[64];
+
+    if (paint_background) {
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+    }
+    for (size_t s = 0; s < p->n_series; s++)
+        for (size_t i = 0; i < p->n; i++) {
+            double v = p->series[s].y[i];
+            if (!usable(p, v))
+                continue;
+            v = p->log_y ? log10(v) : v;
+            ymin = v < ymin ? v : ymin;
+            ymax = v > ymax ? v : ymax;
+        }
+    if (!(ymin <= ymax)) { /* nothing to draw: an empty frame */
+        ymin = 0;
+        ymax = 1;
+    }
+    if (p->log_y) {
+        ymin = floor(ymin);
+        ymax = ceil(ymax);
+        if (ymax == ymin)
+            ymax = ymin + 1;
+    } else {
+        double pad = (ymax - ymin) * 0.05;
+        if (pad == 0)
+            pad = fabs(ymax) > 0 ? fabs(ymax) * 0.1 : 1.0;
+        ymin -= pad;
+        ymax += pad;
+    }
+    if (xmax == xmin)
+        xmax = xmin + 1;
+#define X(v) (px + pw * ((v)-xmin) / (xmax - xmin))
+#define Y(v) (py + ph - ph * ((v)-ymin) / (ymax - ymin))
+    if (p->title) {
+        cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+        text_at(cr, px + pw / 2, 30, p->title, 15, 1, 0.5);
+    }
+    /* grid and ticks */
+    cairo_set_line_width(cr, 1.0);
+    if (p->log_y) {
+        for (double e = ymin; e <= ymax + 1e-9; e += 1) {
+            double y = floor(Y(e)) + 0.5;
+            cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+            cairo_move_to(cr, px, y);
+            cairo_line_to(cr, px + pw, y);
+            cairo_stroke(cr);
+            cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+            snprintf(buf, sizeof buf, "1e%+.0f", e);
+            text_at(cr, px - 7, y + 4, buf, 11, 0, 1.0);
+        }
+    } else {
+        double step = nice_step(ymax - ymin, 5);
+        for (double v = ceil(ymin / step) * step; v <= ymax + 1e-9 * step; v += step) {
+            double y = floor(Y(v)) + 0.5;
+            cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+            cairo_move_to(cr, px, y);
+            cairo_line_to(cr, px + pw, y);
+            cairo_stroke(cr);
+            cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+            tick_label(buf, sizeof buf, v, step);
+            text_at(cr, px - 7, y + 4, buf, 11, 0, 1.0);
+        }
+    }
+    {
+        double step = nice_step(xmax - xmin, 8);
+        if (step < 1)
+            step = 1;
+        cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+        for (double v = ceil(xmin / step) * step; v <= xmax + 1e-9; v += step) {
+            double x = floor(X(v)) + 0.5;
+            cairo_move_to(cr, x, py + ph);
+            cairo_line_to(cr, x, py + ph + 4);
+            cairo_stroke(cr);
+            tick_label(buf, sizeof buf, v, step);
+            text_at(cr, x, py + ph + 17, buf, 11, 0, 0.5);
+        }
+    }
+    cairo_rectangle(cr, px + 0.5, py + 0.5, pw - 1, ph - 1);
+    cairo_stroke(cr);
+    text_at(cr, px + pw / 2, height - 14, p->xlabel ? p->xlabel : "", 12, 0, 0.5);
+    cairo_save(cr);
+    cairo_move_to(cr, 0, 0);
+    cairo_translate(cr, 18, py + ph / 2);
+    cairo_rotate(cr, -3.14159265358979323846 / 2);
+    text_at(cr, 0, 0, p->ylabel ? p->ylabel : "", 12, 0, 0.5);
+    cairo_restore(cr);
+    /* series: lines broken where a value is missing, dots at the points */
+    cairo_rectangle(cr, px, py, pw, ph);
+    cairo_save(cr);
+    cairo_clip(cr);
+    for (size_t s = 0; s < p->n_series; s++) {
+        const double *c = palette[s % 10];
+        int pen = 0;
+        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+        cairo_set_line_width(cr, 2.0);
+        for (size_t i = 0; i < p->n; i++) {
+            double v = p->series[s].y[i];
+            if (!usable(p, v)) {
+                pen = 0;
+                continue;
+            }
+            v = p->log_y ? log10(v) : v;
+            if (pen)
+                cairo_line_to(cr, X(p->x[i]), Y(v));
+            else
+                cairo_move_to(cr, X(p->x[i]), Y(v));
+            pen = 1;
+        }
+        cairo_stroke(cr);
+        if (p->n <= 60)
+            for (size_t i = 0; i < p->n; i++) {
+                double v = p->series[s].y[i];
+                if (!usable(p, v))
+                    continue;
+                v = p->log_y ? log10(v) : v;
+                cairo_arc(cr, X(p->x[i]), Y(v), 3.0, 0, 2 * 3.14159265358979323846);
+                cairo_fill(cr);
+            }
+    }
+    cairo_restore(cr);
+#undef X
+#undef Y
+    /* legend */
+    for (size_t s = 0; s < p->n_series; s++) {
+        const double *c = palette[s % 10];
+        double ly = py + 10 + 20.0 * (double)s;
+        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+        cairo_set_line_width(cr, 2.0);
+        cairo_move_to(cr, px + pw + 14, ly);
+        cairo_line_to(cr, px + pw + 36, ly);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        text_at(cr, px + pw + 42, ly + 4, p->series[s].label ? p->series[s].label : "", 11, 0, 0.0);
+    }
+}
+
+il_status il_plot_lines(const il_line_plot *p, il_plot_format fmt, il_write_fn w, void *ctx)
+{
+    struct sink k = {w, ctx, IL_OK};
+    cairo_surface_t *surf;
+    cairo_t *cr;
+    cairo_status_t cs;
+
+    if (p->n == 0 || p->n_series == 0 || p->n_series > 10)
+        return IL_EINVAL;
+    pthread_once(&fonts_once, load_fonts);
+    if (fmt == IL_PLOT_SVG)
+        surf = cairo_svg_surface_create_for_stream(write_cb, &k, LP_W, LP_H);
+    else if (fmt == IL_PLOT_PDF)
+        surf = cairo_pdf_surface_create_for_stream(write_cb, &k, LP_W, LP_H);
+    else
+        surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)LP_W, (int)LP_H);
+    cs = cairo_surface_status(surf);
+    if (cs != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(surf);
+        return cairo_to_status(cs);
+    }
+    cr = cairo_create(surf);
+    draw_lines(cr, p, LP_W, LP_H, fmt != IL_PLOT_PNG);
+    cs = cairo_status(cr);
+    cairo_destroy(cr);
+    if (cs == CAIRO_STATUS_SUCCESS && fmt == IL_PLOT_PNG) {
+        il__png *png = NULL;
+        cairo_surface_flush(surf);
+        k.st = il__png_begin((int)LP_W, (int)LP_H, w, ctx, &png);
+        if (k.st == IL_OK)
+            k.st = il__png_rows(png, cairo_image_surface_get_data(surf), (int)LP_H,
+                                cairo_image_surface_get_stride(surf));
+        if (png) {
+            il_status end = il__png_end(png, k.st != IL_OK);
+            if (k.st == IL_OK)
+                k.st = end;
+        }
+    }
+    cairo_surface_finish(surf);
     if (cs == CAIRO_STATUS_SUCCESS)
         cs = cairo_surface_status(surf);
     cairo_surface_destroy(surf);

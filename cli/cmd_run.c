@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * initlab run: the lecture generalised. Arms (initializer / activation /
+ * optional bias) run on one network shape, by default on common random
+ * numbers (the same input batch and the same base noise per layer), and
+ * every layer's activations are measured, tabulated and drawn.
+ */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#define MAX_LAYERS  100000
+#define MAX_ARMS    CLI_LIST_MAX
+#define PLOT_LAYERS 10 /* histogram panels per arm at most */
+#define TABLE_ROWS  20 /* terminal rows per arm at most */
+
+static cli_list arm_texts, init_texts, act_texts;
+static const char *widths_text, *input_text = "normal", *rng_name = "mt19937",
+                                *out_dir = "initlab-out/run", *format_name = "png", *bias_text,
+                                *max_memory_text;
+static size_t depth = 5, width = 100, batch = 1000, bins = 30;
+static double range[2] = {(double)NAN, (double)NAN};
+static uint64_t seed = 100;
+static int save_activations, json, no_paired, paired_flag;
+
+static const cli_option run_options[] = {
+    {"arm", CLI_MULTI, &arm_texts, "INIT/ACT[/BIAS]",
+     "one network, e.g. kaiming_normal:nonlinearity=relu/relu (repeat for more)"},
+    {"init", CLI_MULTI, &init_texts, "SPEC", "with --act: every init x every act (repeatable)"},
+    {"act", CLI_MULTI, &act_texts, "NAME", "activation for the --init cross product (repeatable)"},
+    {"bias", CLI_STRING, &bias_text, "SPEC",
+     "bias initializer for arms that give none (default: no bias)"},
+    {"widths", CLI_STRING, &widths_text, "W0,W1,...",
+     "input width then layer widths, e.g. 784,512,512,10"},
+    {"depth", CLI_SIZE, &depth, "L", "number of layers (default 5; with --width)"},
+    {"width", CLI_SIZE, &width, "N", "input and layer width (default 100)"},
+    {"batch", CLI_SIZE, &batch, "B", "input rows (default 1000)"},
+    {"input", CLI_STRING, &input_text, "SPEC", "input distribution (default normal: N(0,1))"},
+    {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)"},
+    {"rng", CLI_STRING, &rng_name, "NAME", "generator (default mt19937, numpy's legacy stream)"},
+    {"paired", CLI_FLAG, &paired_flag, NULL,
+     "common random numbers: one input, shared noise per layer (the default)"},
+    {"no-paired", CLI_FLAG, &no_paired, NULL,
+     "each arm its own draws, in the lecture's order (numpy-reproducible)"},
+    {"out", CLI_STRING, &out_dir, "DIR", "output folder (default initlab-out/run)"},
+    {"format", CLI_STRING, &format_name, "FMT", "figure format: png, svg or pdf (default png)"},
+    {"bins", CLI_SIZE, &bins, "N", "histogram bins (default 30)"},
+    {"range", CLI_RANGE, range, "LO,HI", "histogram range (default: from the activations)"},
+    {"save-activations", CLI_FLAG, &save_activations, NULL,
+     "write every layer's activations as arm<N>_layer<L>.npy"},
+    {"max-memory", CLI_STRING, &max_memory_text, "SIZE",
+     "refuse runs needing more (default: half the RAM, at most 8G)"},
+    {"json", CLI_FLAG, &json, NULL, "print report.json to stdout instead of the tables"},
+    {NULL, CLI_FLAG, NULL, NULL, NULL},
+};
+
+static void help(FILE *f)
+{
+    fprintf(f, "usage: initlab run --arm INIT/ACT[/BIAS] [--arm ...] [options]\n"
+               "       initlab run --init SPEC [--init ...] --act NAME [--act ...] [options]\n\n"
+               "Run networks of dense layers, y = act(x W + b), one per arm, and measure every\n"
+               "layer's activations: the lecture generalised. INIT and BIAS are initializer\n"
+               "specs (NAME[:key=value,...], see 'initlab list inits'), ACT an activation.\n"
+               "W is (fan_in, fan_out), so fans are those of a dense layer.\n\n"
+               "By default the arms are paired: they share the input batch and, per layer,\n"
+               "the underlying normal or uniform noise, so differences come from the schemes\n"
+               "alone. With --no-paired each arm draws its own numbers in the lecture's\n"
+               "order (all inputs, then per layer each arm's weights and bias), which a\n"
+               "numpy script with np.random.seed can reproduce.\n\n"
+               "Options:\n");
+    cli_print_options(f, run_options);
+    fprintf(f, "\nOutputs in DIR: report.json, stats.csv, arm<N>.<fmt> (histograms per layer),\n"
+               "compare.<fmt> (arms x layers, shared axes), std.<fmt> (std per layer).\n"
+               "Example: initlab run --depth 10 --width 256 --arm xavier_normal/tanh "
+               "--arm kaiming_normal/relu\n");
+}
+
+/* ---- arms ---- */
+
+typedef struct arm_text {
+    char init[256], act[128], bias[256];
+} arm_text;
+
+static int split_arm(const char *text, arm_text *a)
+{
+    const char *s1 = strchr(text, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+    size_t n1, n2;
+    if (!s1 || (s2 && strchr(s2 + 1, '/'))) {
+        cli_error("run: invalid arm '%s': expected INIT/ACT or INIT/ACT/BIAS", text);
+        return EXIT_USAGE;
+    }
+    n1 = (size_t)(s1 - text);
+    n2 = s2 ? (size_t)(s2 - s1 - 1) : strlen(s1 + 1);
+    if (n1 == 0 || n2 == 0 || n1 >= sizeof a->init || n2 >= sizeof a->act ||
+        (s2 && (s2[1] == '\0' || strlen(s2 + 1) >= sizeof a->bias))) {
+        cli_error("run: invalid arm '%s': expected INIT/ACT or INIT/ACT/BIAS", text);
+        return EXIT_USAGE;
+    }
+    memcpy(a->init, text, n1);
+    a->init[n1] = '\0';
+    memcpy(a->act, s1 + 1, n2);
+    a->act[n2] = '\0';
+    a->bias[0] = '\0';
+    if (s2)
+        strcpy(a->bias, s2 + 1);
+    return 0;
+}
+
+/* ---- output ---- */
+
+typedef struct save_ctx {
+    const char *dir;
+    il_error err;
+} save_ctx;
+
+typedef struct npy_job {
+    const double *data;
+    size_t shape[2];
+} npy_job;
+
+static il_status produce_npy(void *pctx, il_write_fn w, void *wctx)
+{
+    const npy_job *j = pctx;
+    return il_npy_write_f64(j->data, j->shape, 2, w, wctx);
+}
+
+static il_status save_layer(void *vctx, size_t arm, size_t layer, const double *act, size_t rows,
+                            size_t cols)
+{
+    save_ctx *c = vctx;
+    char path[4200];
+    npy_job job = {act, {rows, cols}};
+    snprintf(path, sizeof path, "%s/arm%zu_layer%zu.npy", c->dir, arm + 1, layer + 1);
+    return il_write_file(path, produce_npy, &job, &c->err);
+}
+
+static il_status produce_json(void *pctx, il_write_fn w, void *wctx)
+{
+    return il_report_write_json(pctx, w, wctx);
+}
+
+static il_status produce_csv(void *pctx, il_write_fn w, void *wctx)
+{
+    return il_report_write_csv(pctx, w, wctx);
+}
+
+typedef struct grid_job {
+    const il_hist_grid *g;
+    il_plot_format fmt;
+} grid_job;
+
+static il_status produce_grid(void *pctx, il_write_fn w, void *wctx)
+{
+    const grid_job *j = pctx;
+    return il_plot_hist_grid(j->g, j->fmt, w, wctx);
+}
+
+typedef struct lines_job {
+    const il_line_plot *p;
+    il_plot_format fmt;
+} lines_job;
+
+static il_status produce_lines(void *pctx, il_write_fn w, void *wctx)
+{
+    const lines_job *j = pctx;
+    return il_plot_lines(j->p, j->fmt, w, wctx);
+}
+
+/* Up to 'max' layers, evenly spaced, always the first and the last. */
+static size_t pick_layers(size_t n_layers, size_t max, size_t *out)
+{
+    if (n_layers <= max) {
+        for (size_t i = 0; i < n_layers; i++)
+            out[i] = i;
+        return n_layers;
+    }
+    for (size_t k = 0; k < max; k++)
+        out[k] = (k * (n_layers - 1) + (max - 1) / 2) / (max - 1);
+    return max;
+}
+
+static double pct(double f)
+{
+    return isfinite(f) ? 100.0 * f : (double)NAN;
+}
+
+static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result *r, size_t n_layers)
+{
+    size_t rows[TABLE_ROWS], n = pick_layers(n_layers, TABLE_ROWS, rows);
+    size_t first_bad = 0, first_dead = 0;
+
+    fprintf(f, "\n  arm %zu: %s\n", a + 1, label);
+    fprintf(f, "    layer        mean         std         min         max   zeros  outside\n");
+    for (size_t i = 0; i < n; i++) {
+        const il_layer_stats *s = il_exp_stats(r, a, rows[i]);
+        double finite = (double)(s->count - s->nonfinite);
+        double outside = finite > 0 ? 100.0 * (double)(s->below + s->above) / finite : (double)NAN;
+        fprintf(f, "    %5zu  %10.4g  %10.4g  %10.4g  %10.4g  %5.1f%%  %6.1f%%", rows[i] + 1,
+                s->mean, s->std, s->min, s->max, pct(s->frac_zero), outside);
+        if (s->nonfinite)
+            fprintf(f, "  non-finite %.1f%%", 100.0 * (double)s->nonfinite / (double)s->count);
+        fputc('\n', f);
+    }
+    if (n < n_layers)
+        fprintf(f, "    (%zu of %zu layers shown; all are in stats.csv)\n", n, n_layers);
+    for (size_t l = 0; l < n_layers; l++) {
+        const il_layer_stats *s = il_exp_stats(r, a, l);
+        if (!first_bad && s->nonfinite)
+            first_bad = l + 1;
+        if (!first_dead && s->count > s->nonfinite && s->min == 0.0 && s->max == 0.0)
+            first_dead = l + 1;
+    }
+    if (first_bad)
+        fprintf(f, "    first layer with non-finite values: %zu\n", first_bad);
+    if (first_dead)
+        fprintf(f, "    first layer that is all zeros: %zu\n", first_dead);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static arm_text texts[MAX_ARMS];
+    static il_arm arms[MAX_ARMS];
+    static char init_specs[MAX_ARMS][256], bias_specs[MAX_ARMS][256], labels[MAX_ARMS][640];
+    static il_report_net rnets[MAX_ARMS];
+    size_t n_arms = 0, n_layers, n_in, *widths = NULL, need, cap;
+    int help_flag, npos, rc, fmt;
+    const il_rng_type *rt;
+    il_exp_config cfg;
+    il_exp_result *res = NULL;
+    il_rng *rng = NULL;
+    il_error err;
+    il_status st;
+    save_ctx sctx;
+    struct timespec t0;
+    char b1[32], b2[32];
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = cli_parse("run", run_options, argc, argv, &npos, &help_flag);
+    if (rc)
+        return rc;
+    if (help_flag) {
+        help(stdout);
+        return EXIT_OK;
+    }
+    if (npos > 0) {
+        cli_error("run: unexpected argument '%s' (see 'initlab run --help')", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (paired_flag && no_paired) {
+        cli_error("run: --paired and --no-paired contradict each other");
+        return EXIT_USAGE;
+    }
+    /* arms: --arm ..., then the --init x --act cross product */
+    if ((init_texts.n > 0) != (act_texts.n > 0)) {
+        cli_error("run: --init and --act go together (every init with every act)");
+        return EXIT_USAGE;
+    }
+    if (arm_texts.n + init_texts.n * act_texts.n == 0) {
+        cli_error("run: give at least one --arm INIT/ACT (or --init and --act)");
+        return EXIT_USAGE;
+    }
+    if (arm_texts.n + init_texts.n * act_texts.n > MAX_ARMS) {
+        cli_error("run: too many arms (at most %d)", MAX_ARMS);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < arm_texts.n; i++)
+        if ((rc = split_arm(arm_texts.items[i], &texts[n_arms++])) != 0)
+            return rc;
+    for (size_t i = 0; i < init_texts.n; i++)
+        for (size_t j = 0; j < act_texts.n; j++) {
+            arm_text *t = &texts[n_arms++];
+            if (strlen(init_texts.items[i]) >= sizeof t->init ||
+                strlen(act_texts.items[j]) >= sizeof t->act) {
+                cli_error("run: spec too long");
+                return EXIT_USAGE;
+            }
+            strcpy(t->init, init_texts.items[i]);
+            strcpy(t->act, act_texts.items[j]);
+            t->bias[0] = '\0';
+        }
+    memset(arms, 0, sizeof arms);
+    for (size_t a = 0; a < n_arms; a++) {
+        const char *bias = texts[a].bias[0] ? texts[a].bias : bias_text;
+        if (il_init_parse(texts[a].init, &arms[a].init, &err) != IL_OK ||
+            il_act_parse(texts[a].act, &arms[a].act, &err) != IL_OK ||
+            (bias && il_init_parse(bias, &arms[a].bias, &err) != IL_OK)) {
+            cli_error("run: %s", err.message);
+            return EXIT_USAGE;
+        }
+        arms[a].has_bias = bias != NULL;
+    }
+    /* the network's shape */
+    if (widths_text) {
+        size_t tmp[1024], n = cli_parse_shape("run", widths_text, tmp, 1024);
+        if (n == 0)
+            return EXIT_USAGE;
+        if (n < 2) {
+            cli_error("run: --widths needs the input width and at least one layer, e.g. 784,256");
+            return EXIT_USAGE;
+        }
+        n_in = tmp[0];
+        n_layers = n - 1;
+        widths = il_malloc_n(n_layers, sizeof *widths);
+        if (!widths)
+            return EXIT_NOMEM;
+        memcpy(widths, tmp + 1, n_layers * sizeof *widths);
+    } else {
+        if (depth == 0 || depth > MAX_LAYERS || width == 0) {
+            cli_error("run: --depth must be 1..%d and --width at least 1", MAX_LAYERS);
+            return EXIT_USAGE;
+        }
+        n_in = width;
+        n_layers = depth;
+        widths = il_malloc_n(n_layers, sizeof *widths);
+        if (!widths)
+            return EXIT_NOMEM;
+        for (size_t l = 0; l < n_layers; l++)
+            widths[l] = width;
+    }
+    if (batch == 0) {
+        cli_error("run: --batch must be at least 1");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    rt = il_rng_find(rng_name);
+    if (!rt) {
+        cli_error("run: unknown generator '%s' (see 'initlab list rngs')", rng_name);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    fmt = il_plot_format_from_name(format_name);
+    if (fmt < 0) {
+        cli_error("run: unknown format '%s' (valid: png, svg, pdf)", format_name);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (bins == 0 || bins > IL_HIST_MAX_BINS) {
+        cli_error("run: invalid value '%zu' for --bins: expected 1..%d", bins, IL_HIST_MAX_BINS);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (isnan(range[0])) { /* a range that shows every arm's activation */
+        range[0] = (double)INFINITY;
+        range[1] = -(double)INFINITY;
+        for (size_t a = 0; a < n_arms; a++) {
+            range[0] = fmin(range[0], arms[a].act.type->view_lo);
+            range[1] = fmax(range[1], arms[a].act.type->view_hi);
+        }
+    }
+    memset(&cfg, 0, sizeof cfg);
+    cfg.batch = batch;
+    cfg.n_in = n_in;
+    cfg.widths = widths;
+    cfg.n_layers = n_layers;
+    cfg.arms = arms;
+    cfg.n_arms = n_arms;
+    cfg.stats = (il_stats_config){bins, range[0], range[1], 0.01, 0.99};
+    cfg.order = no_paired ? IL_EXP_LECTURE : IL_EXP_PAIRED;
+    if (il_init_parse(input_text, &cfg.input, &err) != IL_OK) {
+        cli_error("run: --input: %s", err.message);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    cap = cli_default_memory_cap();
+    if (max_memory_text && (rc = cli_parse_bytes("run", "max-memory", max_memory_text, &cap)))
+        goto done;
+    if (il_exp_memory(&cfg, &need) != IL_OK || need > cap) {
+        if (il_exp_memory(&cfg, &need) != IL_OK)
+            cli_error("run: this network is too large (its size overflows)");
+        else
+            cli_error("run: this network needs %s; the limit is %s (--max-memory)",
+                      cli_format_bytes(b1, sizeof b1, (double)need),
+                      cli_format_bytes(b2, sizeof b2, (double)cap));
+        rc = EXIT_NOMEM;
+        goto done;
+    }
+    if ((rc = cli_mkdirs(out_dir)) != 0) {
+        cli_error("run: cannot create output folder '%s': %s", out_dir, strerror(rc));
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    if (il_rng_new(rt, seed, &rng) != IL_OK) {
+        cli_error("run: out of memory");
+        rc = EXIT_NOMEM;
+        goto done;
+    }
+    sctx.dir = out_dir;
+    sctx.err.message[0] = '\0';
+    err.message[0] = '\0';
+    st = il_exp_run(&cfg, rng, save_activations ? save_layer : NULL, &sctx, &res, &err);
+    if (st != IL_OK) {
+        cli_error("run: %s", err.message[0]
+                                 ? err.message
+                                 : (sctx.err.message[0] ? sctx.err.message : il_status_str(st)));
+        rc = cli_exit_for(st);
+        goto done;
+    }
+    for (size_t a = 0; a < n_arms; a++) {
+        il_init_format(&arms[a].init, init_specs[a], sizeof init_specs[a]);
+        if (arms[a].has_bias)
+            il_init_format(&arms[a].bias, bias_specs[a], sizeof bias_specs[a]);
+        snprintf(labels[a], sizeof labels[a], "%.255s/%.127s%s%.255s", texts[a].init, texts[a].act,
+                 arms[a].has_bias ? "/" : "", arms[a].has_bias ? bias_specs[a] : "");
+        rnets[a] = (il_report_net){init_specs[a],
+                                   texts[a].act,
+                                   labels[a],
+                                   res,
+                                   a,
+                                   arms[a].has_bias ? bias_specs[a] : NULL};
+    }
+    {
+        il_report_group group = {1, rnets, n_arms};
+        il_report report = {"run", seed, rng_name, &group, 1, 1, no_paired ? "lecture" : "paired"};
+        char path[4200];
+        size_t pick[PLOT_LAYERS], n_pick = pick_layers(n_layers, PLOT_LAYERS, pick),
+                                  numbers[PLOT_LAYERS];
+        const il_layer_stats *panels[MAX_ARMS * PLOT_LAYERS];
+        const char *row_labels[MAX_ARMS];
+        char title[800];
+        double *xs = NULL, *ys = NULL;
+
+        for (size_t k = 0; k < n_pick; k++)
+            numbers[k] = pick[k] + 1;
+        snprintf(path, sizeof path, "%s/report.json", out_dir);
+        st = il_write_file(path, produce_json, &report, &err);
+        if (st == IL_OK) {
+            snprintf(path, sizeof path, "%s/stats.csv", out_dir);
+            st = il_write_file(path, produce_csv, &report, &err);
+        }
+        for (size_t a = 0; st == IL_OK && a < n_arms; a++) {
+            il_hist_grid g = {title, 1, n_pick, NULL, panels, 0, numbers};
+            grid_job job = {&g, (il_plot_format)fmt};
+            for (size_t k = 0; k < n_pick; k++)
+                panels[k] = il_exp_stats(res, a, pick[k]);
+            snprintf(title, sizeof title, "arm %zu: %s", a + 1, labels[a]);
+            snprintf(path, sizeof path, "%s/arm%zu.%s", out_dir, a + 1, il_plot_format_ext(fmt));
+            st = il_write_file(path, produce_grid, &job, &err);
+        }
+        if (st == IL_OK && n_arms <= 100) {
+            il_hist_grid g = {title, n_arms, n_pick, row_labels, panels, 1, numbers};
+            grid_job job = {&g, (il_plot_format)fmt};
+            for (size_t a = 0; a < n_arms; a++) {
+                row_labels[a] = labels[a];
+                for (size_t k = 0; k < n_pick; k++)
+                    panels[a * n_pick + k] = il_exp_stats(res, a, pick[k]);
+            }
+            snprintf(title, sizeof title, "%zu arm%s, %zu layers (shared axes)", n_arms,
+                     n_arms == 1 ? "" : "s", n_layers);
+            snprintf(path, sizeof path, "%s/compare.%s", out_dir, il_plot_format_ext(fmt));
+            st = il_write_file(path, produce_grid, &job, &err);
+        }
+        xs = il_malloc_n(n_layers, sizeof *xs);
+        ys = il_malloc_n(n_layers * n_arms, sizeof *ys);
+        if (st == IL_OK && (!xs || !ys))
+            st = IL_ENOMEM;
+        if (st == IL_OK) {
+            il_line_series series[10];
+            size_t n_series = n_arms < 10 ? n_arms : 10;
+            il_line_plot lp = {"std of the activations, per layer",
+                               "layer",
+                               "std (log scale)",
+                               xs,
+                               n_layers,
+                               series,
+                               n_series,
+                               1};
+            lines_job job = {&lp, (il_plot_format)fmt};
+            for (size_t l = 0; l < n_layers; l++)
+                xs[l] = (double)(l + 1);
+            for (size_t a = 0; a < n_series; a++) {
+                for (size_t l = 0; l < n_layers; l++)
+                    ys[a * n_layers + l] = il_exp_stats(res, a, l)->std;
+                series[a] = (il_line_series){labels[a], ys + a * n_layers};
+            }
+            snprintf(path, sizeof path, "%s/std.%s", out_dir, il_plot_format_ext(fmt));
+            st = il_write_file(path, produce_lines, &job, &err);
+        }
+        il_free(xs);
+        il_free(ys);
+        if (st != IL_OK) {
+            cli_error("run: %s", err.message[0] ? err.message : il_status_str(st));
+            rc = cli_exit_for(st);
+            goto done;
+        }
+        if (json) {
+            il_membuf mb = {0};
+            st = il_report_write_json(&report, il_membuf_write, &mb);
+            if (st == IL_OK)
+                fwrite(mb.data, 1, mb.len, stdout);
+            il_membuf_release(&mb);
+        } else {
+            printf("%zu arm%s; input %zu x %zu (%s); %zu layer%s of width %zu%s; %s; seed %llu "
+                   "(%s)\n",
+                   n_arms, n_arms == 1 ? "" : "s", batch, n_in, input_text, n_layers,
+                   n_layers == 1 ? "" : "s", widths[0], widths_text ? " (first; see --widths)" : "",
+                   no_paired ? "each arm its own draws" : "paired: shared input and noise",
+                   (unsigned long long)seed, rng_name);
+            for (size_t a = 0; a < n_arms; a++)
+                print_arm(stdout, a, labels[a], res, n_layers);
+            printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
+                   n_arms + 2, format_name, save_activations ? ", activations (.npy)" : "",
+                   seconds_since(&t0));
+        }
+    }
+    rc = EXIT_OK;
+done:
+    il_exp_result_free(res);
+    il_rng_free(rng);
+    il_free(widths);
+    return rc;
+}
