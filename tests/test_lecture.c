@@ -224,5 +224,50 @@ static void observer_stops_run(void)
     il_rng_free(rng);
 }
 
-TEST_MAIN({"lecture_seed100", lecture_seed100}, {"lecture_seed7", lecture_seed7},
-          {"lecture_seed_max", lecture_seed_max}, {"observer_stops_run", observer_stops_run})
+/* Paired runs share the input and the base noise: normal:std=2 then makes
+ * exactly twice normal:std=1's pre-activations (scaling by 2 is exact), and
+ * a uniform scheme with a bias draws from its own shared noise. */
+static void paired_shares_noise(void)
+{
+    il_arm arms[3] = {0};
+    size_t widths[2] = {13, 7};
+    il_exp_config cfg;
+    il_exp_result *res = NULL;
+    il_rng *rng = NULL;
+
+    REQUIRE(il_rng_new(il_rng_find("mt19937"), 11, &rng) == IL_OK);
+    REQUIRE(il_init_parse("normal:std=1", &arms[0].init, NULL) == IL_OK);
+    REQUIRE(il_init_parse("normal:std=2", &arms[1].init, NULL) == IL_OK);
+    REQUIRE(il_init_parse("xavier_uniform", &arms[2].init, NULL) == IL_OK);
+    REQUIRE(il_init_parse("torch_bias_default", &arms[2].bias, NULL) == IL_OK);
+    arms[2].has_bias = 1;
+    for (int a = 0; a < 3; a++)
+        REQUIRE(il_act_parse("identity", &arms[a].act, NULL) == IL_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.batch = 50;
+    cfg.n_in = 9;
+    cfg.widths = widths;
+    cfg.n_layers = 2;
+    cfg.arms = arms;
+    cfg.n_arms = 3;
+    cfg.stats = (il_stats_config){10, -5, 5, 0.01, 0.99};
+    cfg.order = IL_EXP_PAIRED;
+    REQUIRE(il_init_parse("normal", &cfg.input, NULL) == IL_OK);
+    REQUIRE(il_exp_run(&cfg, rng, NULL, NULL, &res, NULL) == IL_OK);
+    CHECK_BITS(il_exp_stats(res, 1, 0)->std, 2 * il_exp_stats(res, 0, 0)->std);
+    CHECK_BITS(il_exp_stats(res, 1, 0)->max, 2 * il_exp_stats(res, 0, 0)->max);
+    /* layer 2: twice the input and twice the weights */
+    CHECK_NEAR(il_exp_stats(res, 1, 1)->std, 4 * il_exp_stats(res, 0, 1)->std, 1e-14, 0);
+    CHECK(il_exp_stats(res, 2, 0)->std > 0);
+    il_exp_result_free(res);
+    /* the lecture order draws each arm's own input: no such relation */
+    cfg.order = IL_EXP_LECTURE;
+    REQUIRE(il_exp_run(&cfg, rng, NULL, NULL, &res, NULL) == IL_OK);
+    CHECK(il_exp_stats(res, 1, 0)->std != 2 * il_exp_stats(res, 0, 0)->std);
+    il_exp_result_free(res);
+    il_rng_free(rng);
+}
+
+TEST_MAIN({"paired_shares_noise", paired_shares_noise}, {"lecture_seed100", lecture_seed100},
+          {"lecture_seed7", lecture_seed7}, {"lecture_seed_max", lecture_seed_max},
+          {"observer_stops_run", observer_stops_run})

@@ -153,5 +153,38 @@ static void csv_rows(void)
     il_rng_free(rng);
 }
 
-TEST_MAIN({"json_shape_and_values", json_shape_and_values},
+static void json_arms_shape(void)
+{
+    il_rng *rng = NULL;
+    il_exp_result *res;
+    il_membuf m = {0};
+    cJSON *root, *arm;
+
+    REQUIRE(il_rng_new(il_rng_find("mt19937"), 3, &rng) == IL_OK);
+    res = run_small(rng, 0);
+    REQUIRE(res);
+    {
+        il_report_net n = {"lecture_he", "relu", "he/relu", res, 0, "zeros"};
+        il_report_group g = {1, &n, 1};
+        il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired"};
+        REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
+        REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
+    }
+    root = cJSON_Parse((const char *)m.data);
+    REQUIRE(root);
+    CHECK_STR(cJSON_GetObjectItem(root, "command")->valuestring, "run");
+    CHECK_STR(cJSON_GetObjectItem(root, "order")->valuestring, "paired");
+    CHECK(cJSON_GetObjectItem(root, "exercises") == NULL);
+    arm = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "arms"), 0);
+    REQUIRE(arm);
+    CHECK_BITS(cJSON_GetObjectItem(arm, "arm")->valuedouble, 1.0);
+    CHECK_STR(cJSON_GetObjectItem(arm, "bias")->valuestring, "zeros");
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItem(arm, "layers")), 2);
+    cJSON_Delete(root);
+    il_membuf_release(&m);
+    il_exp_result_free(res);
+    il_rng_free(rng);
+}
+
+TEST_MAIN({"json_arms_shape", json_arms_shape}, {"json_shape_and_values", json_shape_and_values},
           {"json_nonfinite_is_null", json_nonfinite_is_null}, {"csv_rows", csv_rows})

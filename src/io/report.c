@@ -112,6 +112,18 @@ static cJSON *report_json(const il_report *r)
     if (!add(root, "command", cJSON_CreateString(r->command)) ||
         !add(root, "seed", count_item(r->seed)) || !add(root, "rng", cJSON_CreateString(r->rng)))
         goto fail;
+    if (r->arms) {
+        if (r->order && !add(root, "order", cJSON_CreateString(r->order)))
+            goto fail;
+        for (size_t k = 0; r->n_groups > 0 && k < r->groups[0].n_nets; k++) {
+            cJSON *nj = net_json(k + 1, &r->groups[0].nets[k], 1);
+            if (!nj)
+                goto fail;
+            cJSON_AddItemToArray(groups, nj);
+        }
+        cJSON_AddItemToObject(root, "arms", groups);
+        return root;
+    }
     for (size_t g = 0; g < r->n_groups; g++) {
         const il_report_group *grp = &r->groups[g];
         cJSON *gj = cJSON_CreateObject(), *nets = cJSON_CreateArray();

@@ -123,5 +123,74 @@ head -c 128 "$tmp/cwd/o/ex2/net1_layer1.npy" | tail -c +11 | grep -q "'shape': (
 run "custom histogram" 0 lecture 3 --bins 7 --range -1,2 --out o
 grep -q '"lo":[[:space:]]*-1' "$tmp/cwd/o/report.json" && grep -q '"hi":[[:space:]]*2' "$tmp/cwd/o/report.json" && ok "range in report" || fail "range in report"
 
+# --- initlab list ---
+run "list" 0 list
+for name in kaiming_normal xavier_uniform torch_linear_default orthogonal variance_scaling lecture_he relu mt19937; do
+    grep -q "^  $name " "$tmp/out" && ok "list shows $name" || fail "list shows $name"
+done
+run "list inits" 0 list inits
+grep -q "activations" "$tmp/out" && fail "list inits shows only inits" || ok "list inits shows only inits"
+bad "list unknown" 2 "unknown list 'things' (valid: inits, acts, rngs)" list things
+
+# --- initlab init ---
+run "init json" 0 init kaiming_uniform:nonlinearity=relu --shape 256,784 --layout torch --json
+# torch: bound = sqrt(3) * sqrt(2) / sqrt(784) (tests/golden/torch_scales.txt)
+grep -q '"fan_in": 784, "fan_out": 256, "gain": 1.4142135623730951' "$tmp/out" && ok "init json fans and gain" || fail "init json fans and gain" "$(cat "$tmp/out")"
+grep -q '"bound": 0.087481776527970651' "$tmp/out" && ok "init json bound as torch" || fail "init json bound as torch" "$(cat "$tmp/out")"
+for key in fan_in fan_out gain std bound mean sample_std min max; do
+    grep -q "\"$key\": " "$tmp/out" && ok "init json has $key" || fail "init json has $key"
+done
+run "init normal json" 0 init normal:std=0.5 --shape 3 --json
+grep -q '"fan_in": null, "fan_out": null, "gain": null, "std": 0.5, "bound": null' "$tmp/out" && ok "init json nulls" || fail "init json nulls" "$(cat "$tmp/out")"
+run "init npy" 0 init orthogonal --shape 4,6 --out w.npy
+[ "$(stat -c %s "$tmp/cwd/w.npy")" -eq $((128 + 4 * 6 * 8)) ] && ok "init writes f64 npy" || fail "init writes f64 npy"
+run "init npy f32" 0 init he_normal --shape 3,3,8,16 --layout keras --dtype f32 --out k.npy
+[ "$(stat -c %s "$tmp/cwd/k.npy")" -eq $((128 + 3 * 3 * 8 * 16 * 4)) ] && ok "init writes f32 npy" || fail "init writes f32 npy"
+head -c 60 "$tmp/cwd/k.npy" | grep -q "'<f4'" && ok "f32 descr" || fail "f32 descr"
+bad "init no spec" 2 "missing the initializer SPEC" init --shape 3,3
+bad "init no shape" 2 "--shape is required" init normal
+bad "init 1-d fans" 2 "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions" init xavier_normal --shape 7
+bad "init zero dim" 2 "zero-size dimension" init normal --shape 3,0
+bad "init bad dim" 2 "'x' is not a size" init normal --shape 3,x
+bad "init negative dim" 2 "'-3' is not a size" init normal --shape 3,-3
+bad "init overflow" 4 "too large" init normal --shape 99999999999,99999999999,99999999999
+bad "init over cap" 4 "needs 74.5 GiB; the limit is 1.0 GiB" init normal --shape 100000,100000 --max-memory 1G
+bad "init typo" 2 "did you mean 'kaiming_normal'?" init kaiming_nromal --shape 3,3
+bad "init bad mode" 2 "invalid mode 'fan_avg'" init kaiming_normal:mode=fan_avg --shape 3,3
+bad "init bad nonlinearity" 2 "invalid nonlinearity 'gelu'" init kaiming_normal:nonlinearity=gelu --shape 3,3
+bad "init negative std" 2 "std must be >= 0" init normal:std=-1 --shape 3,3
+bad "init sparsity" 2 "sparsity must be in [0, 1)" init sparse:sparsity=1.5 --shape 3,3
+bad "init dirac 2d" 2 "Only tensors with 3, 4, or 5 dimensions" init dirac --shape 3,3
+bad "init nan param" 2 "must be a finite number" init kaiming_normal:a=nan --shape 3,3
+bad "init layout" 2 "unknown layout 'tf'" init normal --shape 3,3 --layout tf
+bad "init dtype" 2 "unknown dtype 'f16'" init normal --shape 3,3 --dtype f16
+bad "init rng" 2 "unknown generator 'pcg'" init normal --shape 3,3 --rng pcg
+
+# --- initlab run ---
+run "run" 0 run --depth 4 --width 32 --batch 64 --arm xavier_normal/tanh --arm kaiming_normal:nonlinearity=relu/relu --out r
+for f in report.json stats.csv arm1.png arm2.png compare.png std.png; do
+    [ -s "$tmp/cwd/r/$f" ] && ok "run wrote $f" || fail "run wrote $f"
+done
+grep -q '"command":[[:space:]]*"run"' "$tmp/cwd/r/report.json" && grep -q '"arms":' "$tmp/cwd/r/report.json" && grep -q '"arm":[[:space:]]*2' "$tmp/cwd/r/report.json" && ok "run report shape" || fail "run report shape"
+head -1 "$tmp/cwd/r/stats.csv" | grep -q "^arm,init,act,bias,layer," && ok "run csv header" || fail "run csv header"
+[ "$(wc -l <"$tmp/cwd/r/stats.csv")" -eq 9 ] && ok "run csv rows" || fail "run csv rows"
+run "run cross" 0 run --depth 2 --width 8 --batch 4 --init xavier_normal --init lecture_he --act tanh --act relu --out c --json
+[ "$(grep -c '"arm":' "$tmp/out")" -eq 4 ] && ok "cross product gives 4 arms" || fail "cross product gives 4 arms"
+run "run widths bias save" 0 run --widths 10,7,3 --batch 5 --arm torch_linear_default/relu/torch_bias_default --save-activations --out s
+[ -s "$tmp/cwd/s/arm1_layer2.npy" ] && ok "run saves activations" || fail "run saves activations"
+grep -q '"bias":[[:space:]]*"torch_bias_default' "$tmp/cwd/s/report.json" && ok "run records the bias" || fail "run records the bias"
+run "run no-paired" 0 run --depth 2 --width 8 --batch 4 --arm normal/relu --no-paired --out n
+grep -q '"order":[[:space:]]*"lecture"' "$tmp/cwd/n/report.json" && ok "run records the order" || fail "run records the order"
+bad "run no arms" 2 "give at least one --arm" run
+bad "run bad arm" 2 "expected INIT/ACT" run --arm xavier_normal
+bad "run bad act" 2 "unknown activation 'rleu' (did you mean 'relu'?)" run --arm xavier_normal/rleu
+bad "run init without act" 2 "--init and --act go together" run --init xavier_normal
+bad "run widths one" 2 "at least one layer" run --arm normal/relu --widths 10
+bad "run paired both" 2 "contradict" run --arm normal/relu --paired --no-paired
+bad "run depth zero" 2 "--depth must be" run --arm normal/relu --depth 0
+bad "run batch zero" 2 "--batch must be at least 1" run --arm normal/relu --batch 0
+bad "run too big" 4 "the limit is" run --arm normal/relu --width 100000 --batch 100000
+bad "run bad input" 2 "--input" run --arm normal/relu --input gaussian
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
