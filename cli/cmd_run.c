@@ -442,7 +442,8 @@ int cmd_run(int argc, char **argv)
             for (size_t k = 0; k < n_pick; k++)
                 panels[k] = il_exp_stats(res, a, pick[k]);
             snprintf(title, sizeof title, "arm %zu: %s", a + 1, labels[a]);
-            snprintf(path, sizeof path, "%s/arm%zu.%s", out_dir, a + 1, il_plot_format_ext(fmt));
+            snprintf(path, sizeof path, "%s/arm%zu.%s", out_dir, a + 1,
+                     il_plot_format_ext((il_plot_format)fmt));
             st = il_write_file(path, produce_grid, &job, &err);
         }
         if (st == IL_OK && n_arms <= 100) {
@@ -455,7 +456,8 @@ int cmd_run(int argc, char **argv)
             }
             snprintf(title, sizeof title, "%zu arm%s, %zu layers (shared axes)", n_arms,
                      n_arms == 1 ? "" : "s", n_layers);
-            snprintf(path, sizeof path, "%s/compare.%s", out_dir, il_plot_format_ext(fmt));
+            snprintf(path, sizeof path, "%s/compare.%s", out_dir,
+                     il_plot_format_ext((il_plot_format)fmt));
             st = il_write_file(path, produce_grid, &job, &err);
         }
         xs = il_malloc_n(n_layers, sizeof *xs);
@@ -481,7 +483,8 @@ int cmd_run(int argc, char **argv)
                     ys[a * n_layers + l] = il_exp_stats(res, a, l)->std;
                 series[a] = (il_line_series){labels[a], ys + a * n_layers};
             }
-            snprintf(path, sizeof path, "%s/std.%s", out_dir, il_plot_format_ext(fmt));
+            snprintf(path, sizeof path, "%s/std.%s", out_dir,
+                     il_plot_format_ext((il_plot_format)fmt));
             st = il_write_file(path, produce_lines, &job, &err);
         }
         il_free(xs);
