@@ -189,7 +189,7 @@ static double pct(double f)
 static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result *r, size_t n_layers)
 {
     size_t rows[TABLE_ROWS], n = pick_layers(n_layers, TABLE_ROWS, rows);
-    size_t first_bad = 0, first_dead = 0;
+    size_t first_bad, first_dead;
 
     fprintf(f, "\n  arm %zu: %s\n", a + 1, label);
     fprintf(f, "    layer        mean         std         min         max   zeros  outside\n");
@@ -197,23 +197,25 @@ static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result 
         const il_layer_stats *s = il_exp_stats(r, a, rows[i]);
         double finite = (double)(s->count - s->nonfinite);
         double outside = finite > 0 ? 100.0 * (double)(s->below + s->above) / finite : (double)NAN;
-        fprintf(f, "    %5zu  %10.4g  %10.4g  %10.4g  %10.4g  %5.1f%%  %6.1f%%", rows[i] + 1,
-                s->mean, s->std, s->min, s->max, pct(s->frac_zero), outside);
+        fprintf(f, "    %5zu", rows[i] + 1);
+        if (s->count > s->nonfinite)
+            fprintf(f, "  %10.4g  %10.4g  %10.4g  %10.4g  %5.1f%%  %6.1f%%", s->mean, s->std,
+                    s->min, s->max, pct(s->frac_zero), outside);
+        else
+            fprintf(f, "  %10s  %10s  %10s  %10s  %6s  %7s", "-", "-", "-", "-", "-", "-");
         if (s->nonfinite)
             fprintf(f, "  non-finite %.1f%%", 100.0 * (double)s->nonfinite / (double)s->count);
         fputc('\n', f);
     }
     if (n < n_layers)
         fprintf(f, "    (%zu of %zu layers shown; all are in stats.csv)\n", n, n_layers);
-    for (size_t l = 0; l < n_layers; l++) {
-        const il_layer_stats *s = il_exp_stats(r, a, l);
-        if (!first_bad && s->nonfinite)
-            first_bad = l + 1;
-        if (!first_dead && s->count > s->nonfinite && s->min == 0.0 && s->max == 0.0)
-            first_dead = l + 1;
-    }
+    first_bad = il_exp_first_nonfinite(r, a);
+    first_dead = il_exp_first_dead(r, a);
     if (first_bad)
-        fprintf(f, "    first layer with non-finite values: %zu\n", first_bad);
+        fprintf(f, "    first layer with non-finite values: %zu (%.1f%% of its values)\n",
+                first_bad,
+                100.0 * (double)il_exp_stats(r, a, first_bad - 1)->nonfinite /
+                    (double)il_exp_stats(r, a, first_bad - 1)->count);
     if (first_dead)
         fprintf(f, "    first layer that is all zeros: %zu\n", first_dead);
 }

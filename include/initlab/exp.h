@@ -83,6 +83,11 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
 /* Statistics of arm 'arm' (0-based), layer 'layer' (0-based). */
 const il_layer_stats *il_exp_stats(const il_exp_result *r, size_t arm, size_t layer);
 
+/* The first layer (1-based) of arm 'arm' with a non-finite activation, and
+ * the first whose activations are all exactly zero; 0 if there is none. */
+size_t il_exp_first_nonfinite(const il_exp_result *r, size_t arm);
+size_t il_exp_first_dead(const il_exp_result *r, size_t arm);
+
 /* The number of arms and of layers in 'r'. */
 size_t il_exp_arm_count(const il_exp_result *r);
 size_t il_exp_layer_count(const il_exp_result *r);

@@ -9,6 +9,8 @@
  *                                                      "label", "layers": [LAYER...]}]}]}
  *   run:     {"command", "seed", "rng", "order",
  *             "arms": [{"arm", "init", "act", "bias", "label", "layers": [LAYER...]}]}
+ * Every network or arm also has "first_nonfinite_layer" and "first_dead_layer"
+ * (1-based; null when there is none).
  * LAYER: {"layer", "count", "mean", "std", "min", "max", "frac_low",
  *         "frac_high", "frac_zero", "nonfinite",
  *         "hist": {"lo", "hi", "counts": [...], "below", "above"}}

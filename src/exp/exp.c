@@ -82,6 +82,24 @@ const il_layer_stats *il_exp_stats(const il_exp_result *r, size_t arm, size_t la
     return &r->stats[arm * r->n_layers + layer];
 }
 
+size_t il_exp_first_nonfinite(const il_exp_result *r, size_t arm)
+{
+    for (size_t l = 0; l < r->n_layers; l++)
+        if (r->stats[arm * r->n_layers + l].nonfinite)
+            return l + 1;
+    return 0;
+}
+
+size_t il_exp_first_dead(const il_exp_result *r, size_t arm)
+{
+    for (size_t l = 0; l < r->n_layers; l++) {
+        const il_layer_stats *s = &r->stats[arm * r->n_layers + l];
+        if (s->count > 0 && s->nonfinite == 0 && s->min == 0.0 && s->max == 0.0)
+            return l + 1;
+    }
+    return 0;
+}
+
 size_t il_exp_arm_count(const il_exp_result *r)
 {
     return r->n_arms;

@@ -37,6 +37,12 @@ static int add(cJSON *obj, const char *key, cJSON *item)
     return 1;
 }
 
+/* A 1-based layer number, or null for 0 ("none"). */
+static cJSON *layer_or_null(size_t layer)
+{
+    return layer ? count_item(layer) : cJSON_CreateNull();
+}
+
 static cJSON *layer_json(size_t layer, const il_layer_stats *s)
 {
     cJSON *o = cJSON_CreateObject(), *h = cJSON_CreateObject(), *counts = cJSON_CreateArray();
@@ -93,7 +99,10 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms)
         !add(o, "init", cJSON_CreateString(n->init)) ||
         !add(o, "act", cJSON_CreateString(n->act)) ||
         (arms && !add(o, "bias", n->bias ? cJSON_CreateString(n->bias) : cJSON_CreateNull())) ||
-        !add(o, "label", n->label ? cJSON_CreateString(n->label) : cJSON_CreateNull()))
+        !add(o, "label", n->label ? cJSON_CreateString(n->label) : cJSON_CreateNull()) ||
+        !add(o, "first_nonfinite_layer",
+             layer_or_null(il_exp_first_nonfinite(n->result, n->arm))) ||
+        !add(o, "first_dead_layer", layer_or_null(il_exp_first_dead(n->result, n->arm))))
         goto fail;
     cJSON_AddItemToObject(o, "layers", layers);
     return o;
