@@ -56,13 +56,80 @@ static void sigmoid_matches_lecture_form(void)
 
 static void nan_propagates(void)
 {
-    const char *names[] = {"identity", "sigmoid", "tanh", "relu"};
-    for (size_t i = 0; i < 4; i++) {
-        il_act a = get(names[i]);
+    for (size_t i = 0; i < il_act_type_count(); i++) {
+        il_act a = get(il_act_type_at(i)->name);
         REQUIRE(a.type);
         CHECK(isnan(il_act_value(&a, (double)NAN)));
         CHECK(isnan(il_act_deriv(&a, (double)NAN)));
     }
+}
+
+/* RELIABILITY.md row 28 for every activation and both gelu forms: the
+ * extremes raise neither FE_OVERFLOW nor FE_INVALID, and give no NaN. */
+static void all_limits(void)
+{
+    static const double xs[] = {-1000, -745, -710, -40, 0, 40, 710, 1000};
+    static const char *const extra[] = {"gelu:approximate=tanh", "leaky_relu:a=0",
+                                        "softplus:beta=2.5", "elu:alpha=0.5"};
+    size_t n = il_act_type_count() + 4;
+    for (size_t i = 0; i < n; i++) {
+        const char *name =
+            i < il_act_type_count() ? il_act_type_at(i)->name : extra[i - il_act_type_count()];
+        il_act a = get(name);
+        REQUIRE(a.type);
+        feclearexcept(FE_ALL_EXCEPT);
+        for (size_t k = 0; k < sizeof xs / sizeof xs[0] + 2; k++) {
+            double x = k < sizeof xs / sizeof xs[0]
+                           ? xs[k]
+                           : (k % 2 ? (double)INFINITY : -(double)INFINITY);
+            double v = il_act_value(&a, x), d = il_act_deriv(&a, x);
+            if (isnan(v) || isnan(d)) {
+                fprintf(stderr, "  %s(%g): value %g, derivative %g\n", name, x, v, d);
+                test_failed_ = 1;
+            }
+        }
+        if (fetestexcept(FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO)) {
+            fprintf(stderr, "  %s raised an overflow, invalid or divide-by-zero flag\n", name);
+            test_failed_ = 1;
+        }
+    }
+    /* softplus(800) = 800 and softplus(-40) = 4.2483542552915889e-18 (RELIABILITY row 28) */
+    {
+        il_act sp = get("softplus");
+        CHECK_BITS(il_act_value(&sp, 800), 800.0);
+        CHECK_NEAR(il_act_value(&sp, -40), 4.2483542552915889e-18, 1e-15, 0);
+    }
+}
+
+/* Gains: torch's where it has one; else 1/sqrt(E[f(z)^2]) by quadrature,
+ * checked here against closed forms and an independent integration. */
+static void derived_gains(void)
+{
+    il_act a;
+    /* identity's second moment is 1 and relu's 1/2: the quadrature must
+     * recover both to 1e-12 when asked through a derived-gain activation
+     * that reduces to them: leaky_relu:a=1 is the identity (torch's
+     * formula), hardtanh with huge clamps is too. */
+    a = get("hardtanh:min_val=-1000,max_val=1000");
+    CHECK_NEAR(il_act_gain(&a), 1.0, 0, 1e-12);
+    a = get("elu:alpha=0");
+    CHECK_NEAR(il_act_gain(&a), sqrt(2.0), 0, 1e-12); /* elu with alpha 0 is relu */
+    a = get("softsign");
+    {
+        /* midpoint rule on [-40, 40] with 800000 steps, independent of the library */
+        double sum = 0, h = 1e-4;
+        for (double z = -40 + h / 2; z < 40; z += h) {
+            double f = z / (1 + fabs(z));
+            sum += f * f * exp(-z * z / 2) / sqrt(2 * 3.14159265358979323846) * h;
+        }
+        CHECK_NEAR(il_act_gain(&a), 1 / sqrt(sum), 1e-9, 0);
+    }
+    a = get("selu");
+    CHECK_BITS(il_act_gain(&a), 0.75);
+    a = get("leaky_relu");
+    CHECK_BITS(il_act_gain(&a), 1.4141428569978354); /* torch's pin */
+    a = get("leaky_relu:a=10");
+    CHECK_BITS(il_act_gain(&a), 0.14071950894605836); /* torch's pin */
 }
 
 static void relu_exact(void)
@@ -82,8 +149,22 @@ static void relu_exact(void)
  * relu's kink, the derivative agrees to 1e-7 relative. */
 static void derivatives(void)
 {
-    const char *names[] = {"identity", "sigmoid", "tanh", "relu"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const names[] = {"identity",
+                                        "sigmoid",
+                                        "tanh",
+                                        "relu",
+                                        "leaky_relu:a=0.2",
+                                        "elu",
+                                        "selu",
+                                        "gelu",
+                                        "gelu:approximate=tanh",
+                                        "silu",
+                                        "softplus",
+                                        "softplus:beta=3",
+                                        "mish",
+                                        "hardtanh",
+                                        "softsign"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         il_act a = get(names[i]);
         REQUIRE(a.type);
         for (double x = -6.1; x <= 6.1; x += 0.173) {
@@ -130,9 +211,14 @@ static void parse_errors(void)
     CHECK_CONTAINS(err.message, "did you mean 'sigmoid'?");
     CHECK(il_act_parse("relu:a=1", &a, &err) == IL_EINVAL);
     CHECK_CONTAINS(err.message, "takes no parameters");
+    CHECK(il_act_parse("softplus:beta=0", &a, &err) == IL_EINVAL);
+    CHECK(il_act_parse("hardtanh:min_val=1,max_val=1", &a, &err) == IL_EINVAL);
+    CHECK(il_act_parse("gelu:approximate=erf", &a, &err) == IL_EINVAL);
+    CHECK_CONTAINS(err.message, "valid: none, tanh");
 }
 
-TEST_MAIN({"limits_no_fp_exceptions", limits_no_fp_exceptions},
+TEST_MAIN({"limits_no_fp_exceptions", limits_no_fp_exceptions}, {"all_limits", all_limits},
+          {"derived_gains", derived_gains},
           {"sigmoid_matches_lecture_form", sigmoid_matches_lecture_form},
           {"nan_propagates", nan_propagates}, {"relu_exact", relu_exact},
           {"derivatives", derivatives}, {"apply_equals_value", apply_equals_value},

@@ -34,9 +34,11 @@ struct il_act_type {
     size_t n_params;
     double (*value)(const il_value *p, double x);
     double (*deriv)(const il_value *p, double x);
-    /* In place over 'n' values; the same results as value() element-wise. */
+    /* In place over 'n' values; the same results as value() element-wise.
+     * NULL: value() is applied element by element. */
     void (*apply)(const il_value *p, double *x, size_t n);
-    /* torch.nn.init.calculate_gain for this activation. */
+    /* torch.nn.init.calculate_gain for this activation; NULL: the gain that
+     * keeps the second moment, 1 / sqrt(E[f(z)^2]) for z ~ N(0, 1). */
     double (*gain)(const il_value *p);
     const char *gain_source;
     /* A histogram range that shows this activation's usual outputs. */

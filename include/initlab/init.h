@@ -149,7 +149,10 @@ il_status il_init_fill_bias(const il_init *init, size_t n_out, size_t fan_in, il
 
 /* torch.nn.init.calculate_gain(nonlinearity, param): the gain for a name
  * among linear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
- * conv_transpose3d, sigmoid, tanh, relu, leaky_relu, selu, identity.
+ * conv_transpose3d, sigmoid, tanh, relu, leaky_relu, selu, identity, and
+ * beyond torch's table the library's other activations (elu, gelu, silu,
+ * softplus, mish, hardtanh, softsign) with their derived gain
+ * 1/sqrt(E[f(z)^2]).
  * 'param' is leaky_relu's negative slope (NAN for torch's default 0.01).
  * IL_ENOTFOUND for another name (torch's "Unsupported nonlinearity ...");
  * IL_EINVAL for a non-finite slope. 'err' may be NULL. */

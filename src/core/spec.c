@@ -145,7 +145,7 @@ il_status il__spec_bind(const il__spec *sp, const il_param *params, size_t n_par
                         il_value *values, il_error *err)
 {
     int seen[IL_MAX_PARAMS] = {0};
-    char names[160];
+    char names[400];
 
     for (size_t i = 0; i < n_params; i++) {
         values[i].number = params[i].def_number;

@@ -8,13 +8,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "initlab/act.h"
 #include "internal/init_impl.h"
 #include "internal/spec_impl.h"
 
+/* torch's names first (kaiming's default, leaky_relu, is index 10), then
+ * the library's other activations, whose gain is the derived one. */
 const char *const il_init_gain_names[] = {
-    "linear",           "conv1d",  "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-    "conv_transpose3d", "sigmoid", "tanh",   "relu",   "leaky_relu",       "selu",
-    "identity",         NULL,
+    "linear",           "conv1d",   "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+    "conv_transpose3d", "sigmoid",  "tanh",   "relu",   "leaky_relu",       "selu",
+    "identity",         "elu",      "gelu",   "silu",   "softplus",         "mish",
+    "hardtanh",         "softsign", NULL,
 };
 
 il_status il_init_gain(const char *nonlinearity, double param, double *gain, il_error *err)
@@ -39,6 +43,13 @@ il_status il_init_gain(const char *nonlinearity, double param, double *gain, il_
             return IL_EINVAL;
         }
         *gain = sqrt(2.0 / (1 + slope * slope));
+    } else if (i > 12) {
+        /* not in torch's table: the activation's derived gain, its
+         * parameters at their defaults (see act.c) */
+        il_act a;
+        if (il_act_parse(nonlinearity, &a, err) != IL_OK)
+            return IL_ENOTFOUND;
+        *gain = il_act_gain(&a);
     } else if (strcmp(nonlinearity, "selu") == 0) {
         /* Empirical (torch PR #50664). For self-normalizing networks torch
          * itself advises 'linear' (variance 1/fan_in) instead. */

@@ -157,7 +157,7 @@ bad "init overflow" 4 "too large" init normal --shape 99999999999,99999999999,99
 bad "init over cap" 4 "needs 74.5 GiB; the limit is 1.0 GiB" init normal --shape 100000,100000 --max-memory 1G
 bad "init typo" 2 "did you mean 'kaiming_normal'?" init kaiming_nromal --shape 3,3
 bad "init bad mode" 2 "invalid mode 'fan_avg'" init kaiming_normal:mode=fan_avg --shape 3,3
-bad "init bad nonlinearity" 2 "invalid nonlinearity 'gelu'" init kaiming_normal:nonlinearity=gelu --shape 3,3
+bad "init bad nonlinearity" 2 "invalid nonlinearity 'swish2'" init kaiming_normal:nonlinearity=swish2 --shape 3,3
 bad "init negative std" 2 "std must be >= 0" init normal:std=-1 --shape 3,3
 bad "init sparsity" 2 "sparsity must be in [0, 1)" init sparse:sparsity=1.5 --shape 3,3
 bad "init dirac 2d" 2 "Only tensors with 3, 4, or 5 dimensions" init dirac --shape 3,3
