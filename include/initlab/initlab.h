@@ -12,6 +12,7 @@
  *             weights are (fan_in, fan_out) row-major: y = x W
  *   act.h     activations: value, derivative and gain in one table
  *   layer.h   y = act(x W + b) through BLAS
+ *   mlp.h     a multilayer perceptron: forward, backward, softmax loss
  *   stats.h   per-layer moments, saturation, zeros, non-finite counts and a
  *             histogram that drops nothing
  *   exp.h     arms of dense networks run in the lecture's draw order
@@ -52,6 +53,7 @@
 #include "initlab/init.h"
 #include "initlab/io.h"
 #include "initlab/layer.h"
+#include "initlab/mlp.h"
 #include "initlab/plot.h"
 #include "initlab/report.h"
 #include "initlab/rng.h"
