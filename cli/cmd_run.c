@@ -23,7 +23,9 @@ static const char *widths_text, *input_text = "normal", *rng_name = "mt19937",
 static size_t depth = 5, width = 100, batch = 1000, bins = 30;
 static double range[2] = {(double)NAN, (double)NAN};
 static uint64_t seed = 100;
-static int save_activations, json, no_paired, paired_flag;
+static int save_activations, json, no_paired, paired_flag, grad;
+static const char *grad_source = "softmax_ce";
+static size_t classes = 10;
 
 static const cli_option run_options[] = {
     {"arm", CLI_MULTI, &arm_texts, "INIT/ACT[/BIAS]",
@@ -48,6 +50,11 @@ static const cli_option run_options[] = {
     {"format", CLI_STRING, &format_name, "FMT", "figure format: png, svg or pdf (default png)"},
     {"bins", CLI_SIZE, &bins, "N", "histogram bins (default 30)"},
     {"range", CLI_RANGE, range, "LO,HI", "histogram range (default: from the activations)"},
+    {"grad", CLI_FLAG, &grad, NULL,
+     "also run backward: gradient tables, grad.<fmt>, grad_std.<fmt>, gradient fields"},
+    {"grad-source", CLI_STRING, &grad_source, "SRC",
+     "softmax_ce (random labels over a final linear layer; default) or unit (N(0,1) dL/da)"},
+    {"classes", CLI_SIZE, &classes, "K", "labels for softmax_ce (default 10)"},
     {"save-activations", CLI_FLAG, &save_activations, NULL,
      "write every layer's activations as arm<N>_layer<L>.npy"},
     {"max-memory", CLI_STRING, &max_memory_text, "SIZE",
@@ -72,7 +79,9 @@ static void help(FILE *f)
                "Options:\n");
     cli_print_options(f, run_options);
     fprintf(f, "\nOutputs in DIR: report.json, stats.csv, arm<N>.<fmt> (histograms per layer),\n"
-               "compare.<fmt> (arms x layers, shared axes), std.<fmt> (std per layer).\n"
+               "compare.<fmt> (arms x layers, shared axes), std.<fmt> (std per layer); with\n"
+               "--grad also grad.<fmt> (histograms of dL/dz) and grad_std.<fmt> (std of dL/dz\n"
+               "per layer). See docs/gradients.md.\n"
                "Example: initlab run --depth 10 --width 256 --arm xavier_normal/tanh "
                "--arm kaiming_normal/relu\n");
 }
@@ -190,9 +199,13 @@ static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result 
 {
     size_t rows[TABLE_ROWS], n = pick_layers(n_layers, TABLE_ROWS, rows);
     size_t first_bad, first_dead;
+    int grads = il_exp_grad_pre(r, a, 0) != NULL;
 
-    fprintf(f, "\n  arm %zu: %s\n", a + 1, label);
-    fprintf(f, "    layer        mean         std         min         max   zeros  outside\n");
+    fprintf(f, "\n  arm %zu: %s", a + 1, label);
+    if (grads && isfinite(il_exp_loss(r, a)))
+        fprintf(f, "   (loss %.4f)", il_exp_loss(r, a));
+    fprintf(f, "\n    layer        mean         std         min         max   zeros  outside%s\n",
+            grads ? "  std dL/dz  std dL/dW  dW/W ratio" : "");
     for (size_t i = 0; i < n; i++) {
         const il_layer_stats *s = il_exp_stats(r, a, rows[i]);
         double finite = (double)(s->count - s->nonfinite);
@@ -203,6 +216,9 @@ static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result 
                     s->min, s->max, pct(s->frac_zero), outside);
         else
             fprintf(f, "  %10s  %10s  %10s  %10s  %6s  %7s", "-", "-", "-", "-", "-", "-");
+        if (grads)
+            fprintf(f, "  %9.3g  %9.3g  %10.3g", il_exp_grad_pre(r, a, rows[i])->std,
+                    il_exp_grad_w(r, a, rows[i])->std, il_exp_grad_ratio(r, a, rows[i]));
         if (s->nonfinite)
             fprintf(f, "  non-finite %.1f%%", 100.0 * (double)s->nonfinite / (double)s->count);
         fputc('\n', f);
@@ -367,6 +383,23 @@ int cmd_run(int argc, char **argv)
     cfg.n_arms = n_arms;
     cfg.stats = (il_stats_config){bins, range[0], range[1], 0.01, 0.99};
     cfg.order = no_paired ? IL_EXP_LECTURE : IL_EXP_PAIRED;
+    if (grad) {
+        if (strcmp(grad_source, "softmax_ce") == 0) {
+            cfg.grad = IL_EXP_GRAD_SOFTMAX_CE;
+        } else if (strcmp(grad_source, "unit") == 0) {
+            cfg.grad = IL_EXP_GRAD_UNIT;
+        } else {
+            cli_error("run: unknown gradient source '%s' (valid: softmax_ce, unit)", grad_source);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        if (classes < 2 || classes > 100000) {
+            cli_error("run: --classes must be 2..100000");
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        cfg.classes = classes;
+    }
     if (il_init_parse(input_text, &cfg.input, &err) != IL_OK) {
         cli_error("run: --input: %s", err.message);
         rc = EXIT_USAGE;
@@ -489,6 +522,40 @@ int cmd_run(int argc, char **argv)
                      il_plot_format_ext((il_plot_format)fmt));
             st = il_write_file(path, produce_lines, &job, &err);
         }
+        if (st == IL_OK && grad) {
+            il_hist_grid g = {title, n_arms, n_pick, row_labels, panels, 0, numbers};
+            grid_job job = {&g, (il_plot_format)fmt};
+            for (size_t a = 0; a < n_arms; a++)
+                for (size_t k = 0; k < n_pick; k++)
+                    panels[a * n_pick + k] = il_exp_grad_pre(res, a, pick[k]);
+            snprintf(title, sizeof title,
+                     "dL/dz per layer (each panel over +-4 of its own std; "
+                     "the scale is in grad_std)");
+            snprintf(path, sizeof path, "%s/grad.%s", out_dir,
+                     il_plot_format_ext((il_plot_format)fmt));
+            st = il_write_file(path, produce_grid, &job, &err);
+        }
+        if (st == IL_OK && grad) {
+            il_line_series series[10];
+            size_t n_series = n_arms < 10 ? n_arms : 10;
+            il_line_plot lp = {"std of dL/dz, per layer (back-propagated gradient)",
+                               "layer",
+                               "std (log scale)",
+                               xs,
+                               n_layers,
+                               series,
+                               n_series,
+                               1};
+            lines_job job = {&lp, (il_plot_format)fmt};
+            for (size_t a = 0; a < n_series; a++) {
+                for (size_t l = 0; l < n_layers; l++)
+                    ys[a * n_layers + l] = il_exp_grad_pre(res, a, l)->std;
+                series[a] = (il_line_series){labels[a], ys + a * n_layers};
+            }
+            snprintf(path, sizeof path, "%s/grad_std.%s", out_dir,
+                     il_plot_format_ext((il_plot_format)fmt));
+            st = il_write_file(path, produce_lines, &job, &err);
+        }
         il_free(xs);
         il_free(ys);
         if (st != IL_OK) {
@@ -512,8 +579,8 @@ int cmd_run(int argc, char **argv)
             for (size_t a = 0; a < n_arms; a++)
                 print_arm(stdout, a, labels[a], res, n_layers);
             printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
-                   n_arms + 2, format_name, save_activations ? ", activations (.npy)" : "",
-                   seconds_since(&t0));
+                   n_arms + 2 + (grad ? 2 : 0), format_name,
+                   save_activations ? ", activations (.npy)" : "", seconds_since(&t0));
         }
     }
     rc = EXIT_OK;

@@ -43,6 +43,15 @@ typedef struct il_arm {
     il_init bias; /* the bias vector's initializer, if has_bias */
 } il_arm;
 
+/* Where the gradient of a backward pass comes from (il_exp_config.grad). */
+typedef enum il_exp_grad {
+    IL_EXP_GRAD_NONE,       /* forward only */
+    IL_EXP_GRAD_SOFTMAX_CE, /* a final linear layer to 'classes' logits (the arm's
+                               initializer), softmax cross-entropy against
+                               uniformly random labels */
+    IL_EXP_GRAD_UNIT        /* dL/da of the last layer drawn from N(0, 1) */
+} il_exp_grad;
+
 typedef enum il_exp_order {
     IL_EXP_LECTURE, /* the lecture's draw order; each arm its own noise */
     IL_EXP_PAIRED   /* shared input and shared base noise per layer */
@@ -58,7 +67,16 @@ typedef struct il_exp_config {
     il_init input;         /* how the input batch is drawn; the lecture's is "normal" */
     il_stats_config stats; /* histogram and saturation thresholds */
     il_exp_order order;    /* IL_EXP_LECTURE (0) or IL_EXP_PAIRED */
+    il_exp_grad grad;      /* IL_EXP_GRAD_NONE (0): no backward pass */
+    size_t classes;        /* logits for IL_EXP_GRAD_SOFTMAX_CE (>= 2) */
 } il_exp_config;
+
+/* With a backward pass, per arm and layer: the gradient at the
+ * pre-activations dL/dz and at the weights dL/dW (each histogram over
+ * +-4 of its own std), and std(dL/dW) / std(W). The random numbers of the
+ * backward pass (the classifier's weights, the labels or the upstream
+ * gradient) are drawn after all forward draws, once, and shared by all
+ * arms. */
 
 /* Called after each arm's layer is computed with its activations, 'rows' x
  * 'cols' row-major, valid only during the call. A status other than IL_OK
@@ -87,6 +105,13 @@ const il_layer_stats *il_exp_stats(const il_exp_result *r, size_t arm, size_t la
  * the first whose activations are all exactly zero; 0 if there is none. */
 size_t il_exp_first_nonfinite(const il_exp_result *r, size_t arm);
 size_t il_exp_first_dead(const il_exp_result *r, size_t arm);
+
+/* Gradient statistics (NULL / NAN without a backward pass). */
+const il_layer_stats *il_exp_grad_pre(const il_exp_result *r, size_t arm, size_t layer);
+const il_layer_stats *il_exp_grad_w(const il_exp_result *r, size_t arm, size_t layer);
+double il_exp_grad_ratio(const il_exp_result *r, size_t arm, size_t layer);
+/* The loss of arm 'arm' (softmax cross-entropy; NAN otherwise). */
+double il_exp_loss(const il_exp_result *r, size_t arm);
 
 /* The number of arms and of layers in 'r'. */
 size_t il_exp_arm_count(const il_exp_result *r);

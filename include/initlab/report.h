@@ -10,7 +10,11 @@
  *   run:     {"command", "seed", "rng", "order",
  *             "arms": [{"arm", "init", "act", "bias", "label", "layers": [LAYER...]}]}
  * Every network or arm also has "first_nonfinite_layer" and "first_dead_layer"
- * (1-based; null when there is none).
+ * (1-based; null when there is none). With a backward pass each arm has
+ * "loss" and each LAYER "grad_pre" and "grad_w" ({"mean", "std", "min",
+ * "max", "nonfinite", "hist"}) and "grad_ratio" (std(dL/dW) / std(W)); the
+ * CSV gains grad_pre_mean, grad_pre_std, grad_pre_nonfinite, grad_w_mean,
+ * grad_w_std, grad_w_nonfinite, grad_ratio.
  * LAYER: {"layer", "count", "mean", "std", "min", "max", "frac_low",
  *         "frac_high", "frac_zero", "nonfinite",
  *         "hist": {"lo", "hi", "counts": [...], "below", "above"}}

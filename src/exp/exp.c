@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Running arms of dense layers: the lecture's draw order, or paired. */
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "initlab/alloc.h"
 #include "initlab/exp.h"
+#include "initlab/dist.h"
 #include "initlab/layer.h"
+#include "initlab/mlp.h"
 #include "internal/spec_impl.h"
 
 struct il_exp_result {
     size_t n_arms, n_layers;
+    il_layer_stats *grad_pre, *grad_w; /* arm-major; NULL without gradients */
+    double *grad_ratio, *loss;
     il_layer_stats stats[]; /* arm-major */
 };
 
@@ -64,6 +70,23 @@ il_status il_exp_memory(const il_exp_config *cfg, size_t *bytes)
                      &stats) ||
         !il_add_size(total, stats, &total))
         return IL_ELIMIT;
+    if (cfg->grad != IL_EXP_GRAD_NONE) {
+        /* one il_mlp per arm with everything kept, and the classifier */
+        size_t *ws = il_malloc_n(cfg->n_layers + 1, sizeof *ws), per_net, nets;
+        il_status st;
+        if (!ws)
+            return IL_ENOMEM;
+        memcpy(ws, cfg->widths, cfg->n_layers * sizeof *ws);
+        ws[cfg->n_layers] = cfg->classes ? cfg->classes : 1;
+        st = il_mlp_memory(cfg->batch, cfg->n_in, ws,
+                           cfg->n_layers + (cfg->grad == IL_EXP_GRAD_SOFTMAX_CE), &per_net);
+        il_free(ws);
+        if (st != IL_OK || !il_mul_size(per_net, cfg->n_arms, &nets) ||
+            !il_add_size(total, nets, &total) ||
+            !il_add_size(total, n_stats * 2 * (sizeof(il_layer_stats) + 6 * cfg->stats.bins * 8),
+                         &total))
+            return IL_ELIMIT;
+    }
     *bytes = total;
     return IL_OK;
 }
@@ -72,9 +95,38 @@ void il_exp_result_free(il_exp_result *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->n_arms * r->n_layers; i++)
+    for (size_t i = 0; i < r->n_arms * r->n_layers; i++) {
         il_layer_stats_release(&r->stats[i]);
+        if (r->grad_pre)
+            il_layer_stats_release(&r->grad_pre[i]);
+        if (r->grad_w)
+            il_layer_stats_release(&r->grad_w[i]);
+    }
+    il_free(r->grad_pre);
+    il_free(r->grad_w);
+    il_free(r->grad_ratio);
+    il_free(r->loss);
     il_free(r);
+}
+
+const il_layer_stats *il_exp_grad_pre(const il_exp_result *r, size_t arm, size_t layer)
+{
+    return r->grad_pre ? &r->grad_pre[arm * r->n_layers + layer] : NULL;
+}
+
+const il_layer_stats *il_exp_grad_w(const il_exp_result *r, size_t arm, size_t layer)
+{
+    return r->grad_w ? &r->grad_w[arm * r->n_layers + layer] : NULL;
+}
+
+double il_exp_grad_ratio(const il_exp_result *r, size_t arm, size_t layer)
+{
+    return r->grad_ratio ? r->grad_ratio[arm * r->n_layers + layer] : (double)NAN;
+}
+
+double il_exp_loss(const il_exp_result *r, size_t arm)
+{
+    return r->loss ? r->loss[arm] : (double)NAN;
 }
 
 const il_layer_stats *il_exp_stats(const il_exp_result *r, size_t arm, size_t layer)
@@ -165,6 +217,278 @@ static const double *noise_for(const il_init *init, const double *normal, const 
     }
 }
 
+/* mean and std of the finite values of x (two passes) */
+static void quick_moments(const double *x, size_t n, double *mean, double *std)
+{
+    double s = 0, q = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            s += x[i];
+            k++;
+        }
+    *mean = k ? s / (double)k : 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            q += (x[i] - *mean) * (x[i] - *mean);
+    *std = k ? sqrt(q / (double)k) : 0.0;
+}
+
+/* Statistics of a gradient, its histogram over +-4 of its own std. */
+static il_status grad_stats(il_layer_stats *s, size_t bins, const double *x, size_t n)
+{
+    double mean, std, r;
+    il_stats_config c;
+    il_status st;
+
+    quick_moments(x, n, &mean, &std);
+    r = 4 * std;
+    if (!(r > 0) || !isfinite(r) || !isfinite(2 * r))
+        r = 1.0;
+    c = (il_stats_config){bins, -r, r, -r, r};
+    st = il_layer_stats_init(s, &c);
+    if (st != IL_OK)
+        return st;
+    il_layer_stats_add(s, x, n);
+    il_layer_stats_finish(s);
+    return IL_OK;
+}
+
+/* A uniform integer in [0, n) by masked rejection on 32-bit words. */
+static size_t draw_label(il_rng *rng, size_t n)
+{
+    uint32_t max = (uint32_t)(n - 1), mask = max, v;
+    mask |= mask >> 1;
+    mask |= mask >> 2;
+    mask |= mask >> 4;
+    mask |= mask >> 8;
+    mask |= mask >> 16;
+    do
+        v = il_rng_next_u32(rng) & mask;
+    while (v > max);
+    return v;
+}
+
+/* The run with a backward pass: every arm is an il_mlp that keeps what the
+ * gradients need. The draws are those of the forward-only run, then the
+ * backward pass's own. */
+static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_layer,
+                               void *ctx, il_exp_result *res, il_error *err)
+{
+    const int paired = cfg->order == IL_EXP_PAIRED, ce = cfg->grad == IL_EXP_GRAD_SOFTMAX_CE;
+    size_t L = cfg->n_layers, n_mlp = L + (ce ? 1 : 0), last = cfg->widths[L - 1];
+    size_t widest_w = 0, widest = 1, prev, n_in = cfg->batch * cfg->n_in;
+    size_t *widths = NULL, *labels = NULL;
+    il_mlp **nets = NULL;
+    double **inputs = NULL, *wn = NULL, *wu = NULL, *bn = NULL, *bu = NULL, *up = NULL,
+           *wstd = NULL;
+    const il_act **acts = NULL;
+    il_status st = IL_OK;
+
+    if (ce && (cfg->classes < 2 || cfg->classes > UINT32_MAX)) {
+        il__set_error(err, "softmax cross-entropy needs at least 2 classes");
+        return IL_EINVAL;
+    }
+    widths = il_malloc_n(n_mlp, sizeof *widths);
+    acts = il_calloc(n_mlp, sizeof *acts);
+    nets = il_calloc(cfg->n_arms, sizeof *nets);
+    inputs = il_calloc(cfg->n_arms, sizeof *inputs);
+    wstd = il_calloc(cfg->n_arms * L, sizeof *wstd);
+    res->grad_pre = il_calloc(cfg->n_arms * L, sizeof *res->grad_pre);
+    res->grad_w = il_calloc(cfg->n_arms * L, sizeof *res->grad_w);
+    res->grad_ratio = il_calloc(cfg->n_arms * L, sizeof *res->grad_ratio);
+    res->loss = il_calloc(cfg->n_arms, sizeof *res->loss);
+    if (!widths || !acts || !nets || !inputs || !wstd || !res->grad_pre || !res->grad_w ||
+        !res->grad_ratio || !res->loss) {
+        st = IL_ENOMEM;
+        goto done;
+    }
+    memcpy(widths, cfg->widths, L * sizeof *widths);
+    if (ce)
+        widths[L] = cfg->classes;
+    prev = cfg->n_in;
+    for (size_t l = 0; l < n_mlp; l++) {
+        if (prev * widths[l] > widest_w)
+            widest_w = prev * widths[l];
+        if (widths[l] > widest)
+            widest = widths[l];
+        prev = widths[l];
+    }
+    for (size_t a = 0; a < cfg->n_arms; a++) {
+        for (size_t l = 0; l < L; l++)
+            acts[l] = &cfg->arms[a].act;
+        st = il_mlp_new(cfg->batch, cfg->n_in, widths, n_mlp, acts, &nets[a]);
+        if (st != IL_OK)
+            goto done;
+        inputs[a] = il_malloc_n(n_in, sizeof(double));
+        if (!inputs[a]) {
+            st = IL_ENOMEM;
+            goto done;
+        }
+    }
+    wn = il_malloc_n(widest_w, sizeof *wn);
+    wu = il_malloc_n(widest_w, sizeof *wu);
+    bn = il_malloc_n(widest, sizeof *bn);
+    bu = il_malloc_n(widest, sizeof *bu);
+    if (!wn || !wu || !bn || !bu) {
+        st = IL_ENOMEM;
+        goto done;
+    }
+    /* inputs, as the forward-only run draws them */
+    for (size_t a = 0; a < cfg->n_arms; a++) {
+        size_t shape[2] = {cfg->batch, cfg->n_in};
+        if (paired && a > 0) {
+            memcpy(inputs[a], inputs[0], n_in * sizeof(double));
+            continue;
+        }
+        st = il_init_fill(&cfg->input, shape, 2, IL_LAYOUT_DENSE, rng, inputs[a], err);
+        if (st != IL_OK)
+            goto done;
+    }
+    /* weights and biases, layer by layer in the same order */
+    prev = cfg->n_in;
+    for (size_t l = 0; l < L; l++) {
+        size_t width = cfg->widths[l], shape[2] = {prev, width};
+        if (paired) {
+            int wn_used, wu_used, bn_used, bu_used;
+            bases_used(cfg, 0, &wn_used, &wu_used);
+            bases_used(cfg, 1, &bn_used, &bu_used);
+            if (wn_used)
+                il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, wn, prev * width);
+            if (wu_used)
+                il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, wu, prev * width);
+            if (bn_used)
+                il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, bn, width);
+            if (bu_used)
+                il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, bu, width);
+        }
+        for (size_t a = 0; a < cfg->n_arms; a++) {
+            const il_arm *arm = &cfg->arms[a];
+            const double *noise = paired ? noise_for(&arm->init, wn, wu) : NULL;
+            double *w = il_mlp_weights(nets[a], l), mean;
+            if (noise)
+                st = il_init_from_noise(&arm->init, shape, 2, IL_LAYOUT_DENSE, noise, w, err);
+            else
+                st = il_init_fill(&arm->init, shape, 2, IL_LAYOUT_DENSE, rng, w, err);
+            if (st != IL_OK)
+                goto done;
+            quick_moments(w, prev * width, &mean, &wstd[a * L + l]);
+            if (arm->has_bias) {
+                noise = paired ? noise_for(&arm->bias, bn, bu) : NULL;
+                st = il_init_fill_bias(&arm->bias, width, prev, rng, noise, il_mlp_bias(nets[a], l),
+                                       err);
+                if (st != IL_OK)
+                    goto done;
+            }
+        }
+        prev = width;
+    }
+    /* the backward pass's draws: the classifier (shared noise), labels or
+     * the upstream gradient */
+    if (ce) {
+        size_t shape[2] = {last, cfg->classes};
+        int need_n, need_u;
+        bases_used(cfg, 0, &need_n, &need_u);
+        if (need_n)
+            il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, wn, last * cfg->classes);
+        if (need_u)
+            il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, wu, last * cfg->classes);
+        for (size_t a = 0; a < cfg->n_arms; a++) {
+            const double *noise = noise_for(&cfg->arms[a].init, wn, wu);
+            double *w = il_mlp_weights(nets[a], L);
+            if (noise)
+                st = il_init_from_noise(&cfg->arms[a].init, shape, 2, IL_LAYOUT_DENSE, noise, w,
+                                        err);
+            else
+                st = il_init_fill(&cfg->arms[a].init, shape, 2, IL_LAYOUT_DENSE, rng, w, err);
+            if (st != IL_OK)
+                goto done;
+        }
+        labels = il_malloc_n(cfg->batch, sizeof *labels);
+        up = il_malloc_n(cfg->batch * cfg->classes, sizeof *up);
+        if (!labels || !up) {
+            st = IL_ENOMEM;
+            goto done;
+        }
+        for (size_t r = 0; r < cfg->batch; r++)
+            labels[r] = draw_label(rng, cfg->classes);
+    } else {
+        up = il_malloc_n(cfg->batch * last, sizeof *up);
+        if (!up) {
+            st = IL_ENOMEM;
+            goto done;
+        }
+        il_dist_fill_standard_normal(rng, up, cfg->batch * last);
+    }
+    /* forward, statistics, backward */
+    for (size_t a = 0; a < cfg->n_arms; a++) {
+        il_mlp *m = nets[a];
+        st = il_mlp_forward(m, inputs[a]);
+        if (st != IL_OK) {
+            il__set_error(err, "a layer is too large for BLAS (a dimension over 2^31)");
+            goto done;
+        }
+        for (size_t l = 0; l < L; l++) {
+            il_layer_stats *s = &res->stats[a * L + l];
+            il_layer_stats_add(s, il_mlp_act(m, l), cfg->batch * cfg->widths[l]);
+            il_layer_stats_finish(s);
+            if (on_layer) {
+                st = on_layer(ctx, a, l, il_mlp_act(m, l), cfg->batch, cfg->widths[l]);
+                if (st != IL_OK)
+                    goto done;
+            }
+        }
+        if (ce) {
+            double *grad = il_malloc_n(cfg->batch * cfg->classes, sizeof *grad);
+            if (!grad) {
+                st = IL_ENOMEM;
+                goto done;
+            }
+            res->loss[a] =
+                il_loss_softmax_ce(il_mlp_act(m, L), cfg->batch, cfg->classes, labels, grad);
+            st = il_mlp_backward(m, grad);
+            il_free(grad);
+        } else {
+            res->loss[a] = (double)NAN;
+            st = il_mlp_backward(m, up);
+        }
+        if (st != IL_OK)
+            goto done;
+        prev = cfg->n_in;
+        for (size_t l = 0; l < L; l++) {
+            size_t i = a * L + l;
+            st = grad_stats(&res->grad_pre[i], cfg->stats.bins, il_mlp_grad_pre(m, l),
+                            cfg->batch * cfg->widths[l]);
+            if (st == IL_OK)
+                st = grad_stats(&res->grad_w[i], cfg->stats.bins, il_mlp_grad_w(m, l),
+                                prev * cfg->widths[l]);
+            if (st != IL_OK)
+                goto done;
+            res->grad_ratio[i] = wstd[i] > 0 ? res->grad_w[i].std / wstd[i] : (double)NAN;
+            prev = cfg->widths[l];
+        }
+    }
+done:
+    if (nets)
+        for (size_t a = 0; a < cfg->n_arms; a++)
+            il_mlp_free(nets[a]);
+    if (inputs)
+        for (size_t a = 0; a < cfg->n_arms; a++)
+            il_free(inputs[a]);
+    il_free(nets);
+    il_free(inputs);
+    il_free(widths);
+    il_free(acts);
+    il_free(wstd);
+    il_free(wn);
+    il_free(wu);
+    il_free(bn);
+    il_free(bu);
+    il_free(up);
+    il_free(labels);
+    return st;
+}
+
 il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_layer, void *ctx,
                      il_exp_result **out, il_error *err)
 {
@@ -197,6 +521,15 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
     res = result_new(cfg, &st);
     if (!res)
         return st;
+    if (cfg->grad != IL_EXP_GRAD_NONE) {
+        st = run_with_grad(cfg, rng, on_layer, ctx, res, err);
+        if (st != IL_OK) {
+            il_exp_result_free(res);
+            return st;
+        }
+        *out = res;
+        return IL_OK;
+    }
     x = il_calloc(cfg->n_arms, sizeof *x);
     y = il_calloc(cfg->n_arms, sizeof *y);
     /* activations, weights and noise are written in full before they are read */

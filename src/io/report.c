@@ -43,6 +43,41 @@ static cJSON *layer_or_null(size_t layer)
     return layer ? count_item(layer) : cJSON_CreateNull();
 }
 
+/* {"mean", "std", "min", "max", "nonfinite", "hist"} of a gradient */
+static cJSON *grad_json(const il_layer_stats *s)
+{
+    cJSON *o = cJSON_CreateObject(), *h = cJSON_CreateObject(), *counts = cJSON_CreateArray();
+    int ok = o && h && counts;
+    for (size_t i = 0; ok && i < s->bins; i++) {
+        cJSON *c = count_item(s->counts[i]);
+        ok = c != NULL;
+        if (ok)
+            cJSON_AddItemToArray(counts, c);
+    }
+    if (!ok) {
+        cJSON_Delete(o);
+        cJSON_Delete(h);
+        cJSON_Delete(counts);
+        return NULL;
+    }
+    ok = add(h, "lo", number_or_null(s->lo)) && add(h, "hi", number_or_null(s->hi)) &&
+         add(h, "counts", counts) && add(h, "below", count_item(s->below)) &&
+         add(h, "above", count_item(s->above));
+    if (!ok) {
+        cJSON_Delete(o);
+        cJSON_Delete(h);
+        return NULL;
+    }
+    ok = add(o, "mean", number_or_null(s->mean)) && add(o, "std", number_or_null(s->std)) &&
+         add(o, "min", number_or_null(s->min)) && add(o, "max", number_or_null(s->max)) &&
+         add(o, "nonfinite", count_item(s->nonfinite)) && add(o, "hist", h);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 static cJSON *layer_json(size_t layer, const il_layer_stats *s)
 {
     cJSON *o = cJSON_CreateObject(), *h = cJSON_CreateObject(), *counts = cJSON_CreateArray();
@@ -94,6 +129,11 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms)
         if (!lj)
             goto fail;
         cJSON_AddItemToArray(layers, lj);
+        if (il_exp_grad_pre(n->result, n->arm, l) &&
+            (!add(lj, "grad_pre", grad_json(il_exp_grad_pre(n->result, n->arm, l))) ||
+             !add(lj, "grad_w", grad_json(il_exp_grad_w(n->result, n->arm, l))) ||
+             !add(lj, "grad_ratio", number_or_null(il_exp_grad_ratio(n->result, n->arm, l)))))
+            goto fail;
     }
     if (!add(o, arms ? "arm" : "network", count_item(number)) ||
         !add(o, "init", cJSON_CreateString(n->init)) ||
@@ -102,7 +142,9 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms)
         !add(o, "label", n->label ? cJSON_CreateString(n->label) : cJSON_CreateNull()) ||
         !add(o, "first_nonfinite_layer",
              layer_or_null(il_exp_first_nonfinite(n->result, n->arm))) ||
-        !add(o, "first_dead_layer", layer_or_null(il_exp_first_dead(n->result, n->arm))))
+        !add(o, "first_dead_layer", layer_or_null(il_exp_first_dead(n->result, n->arm))) ||
+        (il_exp_grad_pre(n->result, n->arm, 0) &&
+         !add(o, "loss", number_or_null(il_exp_loss(n->result, n->arm)))))
         goto fail;
     cJSON_AddItemToObject(o, "layers", layers);
     return o;
@@ -237,18 +279,39 @@ static il_status csv_row(il_write_fn w, void *ctx, int arms, size_t ex, size_t n
         if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
             return st;
     }
+    if (il_exp_grad_pre(n->result, n->arm, layer - 1)) {
+        const il_layer_stats *gp = il_exp_grad_pre(n->result, n->arm, layer - 1);
+        const il_layer_stats *gw = il_exp_grad_w(n->result, n->arm, layer - 1);
+        csv_number(num[0], sizeof num[0], gp->mean);
+        csv_number(num[1], sizeof num[1], gp->std);
+        csv_number(num[2], sizeof num[2], gw->mean);
+        csv_number(num[3], sizeof num[3], gw->std);
+        csv_number(num[4], sizeof num[4], il_exp_grad_ratio(n->result, n->arm, layer - 1));
+        k = snprintf(buf, sizeof buf, ",%s,%s,%zu,%s,%s,%zu,%s", num[0], num[1], gp->nonfinite,
+                     num[2], num[3], gw->nonfinite, num[4]);
+        if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
+            return st;
+    }
     return w(ctx, "\n", 1);
 }
 
 il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
 {
     static const char columns[] = "layer,count,mean,std,min,max,frac_low,frac_high,frac_zero,"
-                                  "nonfinite,hist_lo,hist_hi,below,above,counts\n";
+                                  "nonfinite,hist_lo,hist_hi,below,above,counts";
+    static const char grad_columns[] = ",grad_pre_mean,grad_pre_std,grad_pre_nonfinite,"
+                                       "grad_w_mean,grad_w_std,grad_w_nonfinite,grad_ratio";
     const char *head = r->arms ? "arm,init,act,bias," : "exercise,network,init,act,";
+    int grads = r->n_groups > 0 && r->groups[0].n_nets > 0 &&
+                il_exp_grad_pre(r->groups[0].nets[0].result, r->groups[0].nets[0].arm, 0);
     il_status st = w(ctx, head, strlen(head));
 
     if (st == IL_OK)
         st = w(ctx, columns, sizeof columns - 1);
+    if (st == IL_OK && grads)
+        st = w(ctx, grad_columns, sizeof grad_columns - 1);
+    if (st == IL_OK)
+        st = w(ctx, "\n", 1);
 
     for (size_t g = 0; st == IL_OK && g < r->n_groups; g++) {
         const il_report_group *grp = &r->groups[g];
