@@ -234,12 +234,12 @@ static void draw_panel(cairo_t *cr, double x0, double y0, const il_layer_stats *
     note_y = py + PLOT_H + 34;
     cairo_set_source_rgb(cr, 0.45, 0.1, 0.1);
     if (s->below > 0) {
-        snprintf(buf, sizeof buf, "below %g: %.1f%%", s->lo, 100.0 * (double)s->below / finite);
+        snprintf(buf, sizeof buf, "below %.3g: %.1f%%", s->lo, 100.0 * (double)s->below / finite);
         text_at(cr, px, note_y, buf, 10.5, 0, 0.0);
         note_y += 14;
     }
     if (s->above > 0) {
-        snprintf(buf, sizeof buf, "above %g: %.1f%%", s->hi, 100.0 * (double)s->above / finite);
+        snprintf(buf, sizeof buf, "above %.3g: %.1f%%", s->hi, 100.0 * (double)s->above / finite);
         text_at(cr, px, note_y, buf, 10.5, 0, 0.0);
         note_y += 14;
     }
