@@ -268,6 +268,92 @@ static void paired_shares_noise(void)
     il_rng_free(rng);
 }
 
-TEST_MAIN({"paired_shares_noise", paired_shares_noise}, {"lecture_seed100", lecture_seed100},
-          {"lecture_seed7", lecture_seed7}, {"lecture_seed_max", lecture_seed_max},
-          {"observer_stops_run", observer_stops_run})
+/* A backward pass changes no forward statistic (the draws are the same, in
+ * the same order), and its gradients behave as the theory says: identity
+ * layers with a unit upstream gradient pass it through with W's scale, and
+ * Xavier (1/sqrt(n)) weights under sigmoid shrink the gradient by about
+ * 4x per layer (sigmoid' <= 1/4), as in Glorot & Bengio's Fig. 7. */
+static void backward_pass(void)
+{
+    il_arm arms[2] = {0};
+    size_t widths[6] = {40, 40, 40, 40, 40, 40};
+    il_exp_config cfg;
+    il_exp_result *plain = NULL, *grad = NULL;
+    il_rng *rng = NULL;
+
+    REQUIRE(il_rng_new(il_rng_find("mt19937"), 5, &rng) == IL_OK);
+    REQUIRE(il_init_parse("lecture_xavier", &arms[0].init, NULL) == IL_OK);
+    REQUIRE(il_act_parse("sigmoid", &arms[0].act, NULL) == IL_OK);
+    REQUIRE(il_init_parse("kaiming_normal:nonlinearity=relu", &arms[1].init, NULL) == IL_OK);
+    REQUIRE(il_act_parse("relu", &arms[1].act, NULL) == IL_OK);
+    REQUIRE(il_init_parse("zeros", &arms[1].bias, NULL) == IL_OK);
+    arms[1].has_bias = 1;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.batch = 300;
+    cfg.n_in = 40;
+    cfg.widths = widths;
+    cfg.n_layers = 6;
+    cfg.arms = arms;
+    cfg.n_arms = 2;
+    cfg.stats = IL_STATS_CONFIG_LECTURE;
+    REQUIRE(il_init_parse("normal", &cfg.input, NULL) == IL_OK);
+    for (int order = 0; order < 2; order++) {
+        cfg.order = order ? IL_EXP_PAIRED : IL_EXP_LECTURE;
+        cfg.grad = IL_EXP_GRAD_NONE;
+        REQUIRE(il_rng_seed(rng, 5) == IL_OK);
+        REQUIRE(il_exp_run(&cfg, rng, NULL, NULL, &plain, NULL) == IL_OK);
+        cfg.grad = IL_EXP_GRAD_SOFTMAX_CE;
+        cfg.classes = 10;
+        REQUIRE(il_rng_seed(rng, 5) == IL_OK);
+        REQUIRE(il_exp_run(&cfg, rng, NULL, NULL, &grad, NULL) == IL_OK);
+        CHECK(il_exp_grad_pre(plain, 0, 0) == NULL);
+        for (size_t a = 0; a < 2; a++)
+            for (size_t l = 0; l < 6; l++) {
+                const il_layer_stats *p = il_exp_stats(plain, a, l), *g = il_exp_stats(grad, a, l);
+                CHECK_BITS(p->mean, g->mean);
+                CHECK_BITS(p->std, g->std);
+                CHECK(memcmp(p->counts, g->counts, p->bins * sizeof p->counts[0]) == 0);
+                CHECK(il_exp_grad_pre(grad, a, l) != NULL);
+                CHECK(isfinite(il_exp_grad_ratio(grad, a, l)));
+            }
+        /* the loss of random labels starts near ln(10) = 2.303 */
+        CHECK(il_exp_loss(grad, 0) > 1.5 && il_exp_loss(grad, 0) < 4.0);
+        /* sigmoid + 1/sqrt(n): each layer down shrinks dL/dz by about 4 */
+        {
+            double top = il_exp_grad_pre(grad, 0, 5)->std,
+                   bottom = il_exp_grad_pre(grad, 0, 0)->std;
+            CHECK(bottom < top / 200 && bottom > top / 20000);
+        }
+        /* He + ReLU: dL/dz keeps its scale within a factor of 3 over 6 layers */
+        {
+            double top = il_exp_grad_pre(grad, 1, 5)->std,
+                   bottom = il_exp_grad_pre(grad, 1, 0)->std;
+            CHECK(bottom < 3 * top && bottom > top / 3);
+        }
+        il_exp_result_free(plain);
+        il_exp_result_free(grad);
+    }
+    /* unit upstream gradient, identity layers: dL/dz of the last layer is
+     * the N(0, 1) draw itself */
+    {
+        il_arm lin = {0};
+        size_t w1[1] = {50};
+        REQUIRE(il_init_parse("lecture_xavier", &lin.init, NULL) == IL_OK);
+        REQUIRE(il_act_parse("identity", &lin.act, NULL) == IL_OK);
+        cfg.arms = &lin;
+        cfg.n_arms = 1;
+        cfg.widths = w1;
+        cfg.n_layers = 1;
+        cfg.batch = 400;
+        cfg.grad = IL_EXP_GRAD_UNIT;
+        REQUIRE(il_exp_run(&cfg, rng, NULL, NULL, &grad, NULL) == IL_OK);
+        CHECK_NEAR(il_exp_grad_pre(grad, 0, 0)->std, 1.0, 0.02, 0); /* 20000 draws: 5 SE ~ 2.5% */
+        CHECK(isnan(il_exp_loss(grad, 0)));
+        il_exp_result_free(grad);
+    }
+    il_rng_free(rng);
+}
+
+TEST_MAIN({"backward_pass", backward_pass}, {"paired_shares_noise", paired_shares_noise},
+          {"lecture_seed100", lecture_seed100}, {"lecture_seed7", lecture_seed7},
+          {"lecture_seed_max", lecture_seed_max}, {"observer_stops_run", observer_stops_run})

@@ -192,5 +192,24 @@ bad "run batch zero" 2 "--batch must be at least 1" run --arm normal/relu --batc
 bad "run too big" 4 "the limit is" run --arm normal/relu --width 100000 --batch 100000
 bad "run bad input" 2 "--input" run --arm normal/relu --input gaussian
 
+# --- gradients and overflow ---
+run "run grad" 0 run --depth 4 --width 16 --batch 32 --arm normal:std=1/sigmoid --arm kaiming_normal/relu --grad --out gr
+for f in grad.png grad_std.png; do
+    [ -s "$tmp/cwd/gr/$f" ] && ok "run --grad wrote $f" || fail "run --grad wrote $f"
+done
+grep -q '"grad_pre":' "$tmp/cwd/gr/report.json" && grep -q '"grad_w":' "$tmp/cwd/gr/report.json" && grep -q '"grad_ratio":' "$tmp/cwd/gr/report.json" && ok "grad fields in report" || fail "grad fields in report"
+head -1 "$tmp/cwd/gr/stats.csv" | grep -q ",grad_pre_mean,grad_pre_std,grad_pre_nonfinite,grad_w_mean,grad_w_std,grad_w_nonfinite,grad_ratio$" && ok "grad columns in csv" || fail "grad columns in csv"
+grep -q "std dL/dz" "$tmp/out" && ok "grad table" || fail "grad table"
+bad "run grad source" 2 "unknown gradient source 'mse'" run --arm normal/relu --grad --grad-source mse
+# RELIABILITY.md row 32: N(0,1) + ReLU at width 512 overflows around layer 256
+# (measured there for float64: 256); the run names the layer and exits 0,
+# while He stays finite over all 2000 layers.
+run "deep overflow" 0 run --depth 2000 --width 512 --batch 4 --arm normal:std=1/relu --arm kaiming_normal:nonlinearity=relu/relu --out deep
+layer=$(sed -n 's/.*first layer with non-finite values: \([0-9]*\).*/\1/p' "$tmp/out" | head -1)
+[ -n "$layer" ] && [ "$layer" -ge 240 ] && [ "$layer" -le 275 ] && ok "overflow named at layer $layer" || fail "overflow layer" "$layer"
+[ "$(grep -c 'first layer with non-finite' "$tmp/out")" -eq 1 ] && ok "He stays finite" || fail "He stays finite"
+grep -q '"first_nonfinite_layer":[[:space:]]*null' "$tmp/cwd/deep/report.json" && grep -q "\"first_nonfinite_layer\":[[:space:]]*$layer" "$tmp/cwd/deep/report.json" && ok "overflow in report" || fail "overflow in report"
+grep -Eq 'NaN|Infinity|nan|inf[^o]' "$tmp/cwd/deep/report.json" && fail "report has no NaN or Infinity" || ok "report has no NaN or Infinity"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
