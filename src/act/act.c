@@ -20,8 +20,9 @@
 #define SQRT_2_OVER_PI 0.79788456080286535588 /* sqrt(2/pi) */
 #define INV_SQRT_2PI   0.39894228040143267794 /* 1/sqrt(2 pi) */
 #define GELU_TANH_C    0.044715
-#define SELU_ALPHA     1.6732632423543772848170429916717
-#define SELU_LAMBDA    1.0507009873554804934193349852946
+#define SELU_LAMBDA    1.0507009873554804934193349852946 /* Klambauer et al. 2017 */
+/* lambda * alpha = 1.0507009873554804934 * 1.6732632423543772848, rounded once */
+#define SELU_LAMBDA_ALPHA 1.7580993408473768599402175208123
 
 /* exp(709.78) is the largest finite double; below this, use the other form. */
 #define SIGMOID_SWITCH (-708.0)
@@ -166,12 +167,12 @@ static double elu_deriv(const il_value *p, double x)
 static double selu_value(const il_value *p, double x)
 {
     (void)p;
-    return SELU_LAMBDA * (x > 0.0 ? x : SELU_ALPHA * expm1(x));
+    return x > 0.0 ? SELU_LAMBDA * x : SELU_LAMBDA_ALPHA * expm1(x);
 }
 static double selu_deriv(const il_value *p, double x)
 {
     (void)p;
-    return isnan(x) ? x : SELU_LAMBDA * (x > 0.0 ? 1.0 : SELU_ALPHA * exp(x));
+    return isnan(x) ? x : (x > 0.0 ? SELU_LAMBDA : SELU_LAMBDA_ALPHA * exp(x));
 }
 static double selu_gain(const il_value *p)
 {
@@ -180,6 +181,28 @@ static double selu_gain(const il_value *p)
 }
 
 /* ---- gelu(approximate = none | tanh) ---- */
+
+/* erfc(-x / sqrt(2)) with the argument's rounding corrected. In the left
+ * tail erfc(t) falls like exp(-t^2), so the one rounding of t = -x/sqrt(2)
+ * alone costs about 2 t^2 ulp (1700 ulp at x = -37). t is carried as
+ * t0 + dt (1/sqrt(2) in two parts, the product's error from fma), and
+ * erfc(t0 + dt) = erfc(t0) (1 - dt (2/sqrt(pi)) exp(-t0^2) / erfc(t0)),
+ * the ratio from its asymptotic series where both parts underflow. */
+static double erfc_scaled_arg(double x)
+{
+    const double hi = 0.70710678118654757, lo = -4.8336466567264567e-17; /* 1/sqrt(2) */
+    double t0 = -x * hi, dt = fma(-x, hi, -t0) + (-x * lo), e = erfc(t0), ratio;
+    if (e == 0.0 || dt == 0.0)
+        return e;
+    if (t0 > 5.0) {
+        double u =
+            1.0 / (2.0 * t0 * t0); /* exp(-t^2) / erfc(t) = sqrt(pi) t / (1 - u + 3u^2 - ...) */
+        ratio = 1.7724538509055160273 * t0 / (1.0 - u + 3.0 * u * u - 15.0 * u * u * u);
+    } else {
+        ratio = exp(-t0 * t0) / e;
+    }
+    return e * (1.0 - dt * 1.1283791670955125739 * ratio);
+}
 static const char *const gelu_modes[] = {"none", "tanh", NULL};
 
 static double gelu_value(const il_value *p, double x)
@@ -190,8 +213,7 @@ static double gelu_value(const il_value *p, double x)
         double u = SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x);
         return 0.5 * x * (1.0 + tanh(u));
     }
-    /* x * Phi(x), with erfc so that the left tail keeps its digits */
-    return 0.5 * x * erfc(-x / sqrt(2.0));
+    return 0.5 * x * erfc_scaled_arg(x);
 }
 static double gelu_deriv(const il_value *p, double x)
 {
@@ -204,7 +226,7 @@ static double gelu_deriv(const il_value *p, double x)
         return 0.5 * (1.0 + t) +
                0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * x2);
     }
-    return 0.5 * erfc(-x / sqrt(2.0)) + x * exp(-x * x / 2) * INV_SQRT_2PI;
+    return 0.5 * erfc_scaled_arg(x) + x * exp(-x * x / 2) * INV_SQRT_2PI;
 }
 
 /* ---- silu (swish) ---- */
