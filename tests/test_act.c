@@ -276,11 +276,11 @@ static void accuracy_1e6(void)
             state ^= state << 13, state ^= state >> 7, state ^= state << 17;
             x = -50 + 100 * ((double)(state >> 11) * 0x1p-53);
             v = il_act_value(&a, x);
-            r = act_ref(cases[k].name, x);
+            r = act_ref(cases[k].name, (long double)x);
             if (fabsl(r) < 2.2250738585072014e-308L)
                 continue;
             spacing = nextafter((double)r, (double)INFINITY) - (double)r;
-            u = (double)(fabsl((long double)v - r) / spacing);
+            u = (double)(fabsl((long double)v - r) / (long double)spacing);
             if (u > worst) {
                 worst = u;
                 at = x;
