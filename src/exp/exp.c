@@ -217,6 +217,71 @@ static const double *noise_for(const il_init *init, const double *normal, const 
     }
 }
 
+/* Shared base noise of one layer (paired runs): weights and biases. */
+typedef struct layer_noise {
+    double *wn, *wu, *bn, *bu;
+} layer_noise;
+
+/* Every arm's input: paired, one draw given to all; else one per arm, in
+ * arm order (the lecture's x_1, x_2). */
+static il_status draw_inputs(const il_exp_config *cfg, il_rng *rng, double *const *x, il_error *err)
+{
+    size_t shape[2] = {cfg->batch, cfg->n_in};
+    for (size_t a = 0; a < cfg->n_arms; a++) {
+        il_status st;
+        if (cfg->order == IL_EXP_PAIRED && a > 0) {
+            memcpy(x[a], x[0], cfg->batch * cfg->n_in * sizeof(double));
+            continue;
+        }
+        st = il_init_fill(&cfg->input, shape, 2, IL_LAYOUT_DENSE, rng, x[a], err);
+        if (st != IL_OK)
+            return st;
+    }
+    return IL_OK;
+}
+
+/* Paired runs: the layer's shared noise, for the kinds some arm uses. */
+static void draw_shared_noise(const il_exp_config *cfg, il_rng *rng, size_t fan_in, size_t fan_out,
+                              const layer_noise *nz)
+{
+    int wn_used, wu_used, bn_used, bu_used;
+    if (cfg->order != IL_EXP_PAIRED)
+        return;
+    bases_used(cfg, 0, &wn_used, &wu_used);
+    bases_used(cfg, 1, &bn_used, &bu_used);
+    if (wn_used)
+        il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, nz->wn, fan_in * fan_out);
+    if (wu_used)
+        il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, nz->wu, fan_in * fan_out);
+    if (bn_used)
+        il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, nz->bn, fan_out);
+    if (bu_used)
+        il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, nz->bu, fan_out);
+}
+
+/* Arm 'a's weights (and bias, if it has one) for a (fan_in, fan_out)
+ * layer: from the shared noise when paired and the scheme has a base,
+ * else drawn from 'rng'. */
+static il_status make_arm_params(const il_exp_config *cfg, size_t a, il_rng *rng, size_t fan_in,
+                                 size_t fan_out, const layer_noise *nz, double *w, double *b,
+                                 il_error *err)
+{
+    const il_arm *arm = &cfg->arms[a];
+    const int paired = cfg->order == IL_EXP_PAIRED;
+    size_t shape[2] = {fan_in, fan_out};
+    const double *noise = paired ? noise_for(&arm->init, nz->wn, nz->wu) : NULL;
+    il_status st;
+
+    if (noise)
+        st = il_init_from_noise(&arm->init, shape, 2, IL_LAYOUT_DENSE, noise, w, err);
+    else
+        st = il_init_fill(&arm->init, shape, 2, IL_LAYOUT_DENSE, rng, w, err);
+    if (st != IL_OK || !arm->has_bias)
+        return st;
+    noise = paired ? noise_for(&arm->bias, nz->bn, nz->bu) : NULL;
+    return il_init_fill_bias(&arm->bias, fan_out, fan_in, rng, noise, b, err);
+}
+
 /* mean and std of the finite values of x (two passes) */
 static void quick_moments(const double *x, size_t n, double *mean, double *std)
 {
@@ -275,7 +340,7 @@ static size_t draw_label(il_rng *rng, size_t n)
 static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_layer,
                                void *ctx, il_exp_result *res, il_error *err)
 {
-    const int paired = cfg->order == IL_EXP_PAIRED, ce = cfg->grad == IL_EXP_GRAD_SOFTMAX_CE;
+    const int ce = cfg->grad == IL_EXP_GRAD_SOFTMAX_CE;
     size_t L = cfg->n_layers, n_mlp = L + (ce ? 1 : 0), last = cfg->widths[L - 1];
     size_t widest_w = 0, widest = 1, prev, n_in = cfg->batch * cfg->n_in;
     size_t *widths = NULL, *labels = NULL;
@@ -283,6 +348,7 @@ static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_lay
     double **inputs = NULL, *wn = NULL, *wu = NULL, *bn = NULL, *bu = NULL, *up = NULL,
            *wstd = NULL;
     const il_act **acts = NULL;
+    layer_noise nz;
     il_status st = IL_OK;
 
     if (ce && (cfg->classes < 2 || cfg->classes > UINT32_MAX)) {
@@ -334,52 +400,23 @@ static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_lay
         st = IL_ENOMEM;
         goto done;
     }
+    nz = (layer_noise){wn, wu, bn, bu};
     /* inputs, as the forward-only run draws them */
-    for (size_t a = 0; a < cfg->n_arms; a++) {
-        size_t shape[2] = {cfg->batch, cfg->n_in};
-        if (paired && a > 0) {
-            memcpy(inputs[a], inputs[0], n_in * sizeof(double));
-            continue;
-        }
-        st = il_init_fill(&cfg->input, shape, 2, IL_LAYOUT_DENSE, rng, inputs[a], err);
-        if (st != IL_OK)
-            goto done;
-    }
+    st = draw_inputs(cfg, rng, inputs, err);
+    if (st != IL_OK)
+        goto done;
     /* weights and biases, layer by layer in the same order */
     prev = cfg->n_in;
     for (size_t l = 0; l < L; l++) {
-        size_t width = cfg->widths[l], shape[2] = {prev, width};
-        if (paired) {
-            int wn_used, wu_used, bn_used, bu_used;
-            bases_used(cfg, 0, &wn_used, &wu_used);
-            bases_used(cfg, 1, &bn_used, &bu_used);
-            if (wn_used)
-                il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, wn, prev * width);
-            if (wu_used)
-                il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, wu, prev * width);
-            if (bn_used)
-                il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, bn, width);
-            if (bu_used)
-                il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, bu, width);
-        }
+        size_t width = cfg->widths[l];
+        draw_shared_noise(cfg, rng, prev, width, &nz);
         for (size_t a = 0; a < cfg->n_arms; a++) {
-            const il_arm *arm = &cfg->arms[a];
-            const double *noise = paired ? noise_for(&arm->init, wn, wu) : NULL;
-            double *w = il_mlp_weights(nets[a], l), mean;
-            if (noise)
-                st = il_init_from_noise(&arm->init, shape, 2, IL_LAYOUT_DENSE, noise, w, err);
-            else
-                st = il_init_fill(&arm->init, shape, 2, IL_LAYOUT_DENSE, rng, w, err);
+            double mean;
+            st = make_arm_params(cfg, a, rng, prev, width, &nz, il_mlp_weights(nets[a], l),
+                                 il_mlp_bias(nets[a], l), err);
             if (st != IL_OK)
                 goto done;
-            quick_moments(w, prev * width, &mean, &wstd[a * L + l]);
-            if (arm->has_bias) {
-                noise = paired ? noise_for(&arm->bias, bn, bu) : NULL;
-                st = il_init_fill_bias(&arm->bias, width, prev, rng, noise, il_mlp_bias(nets[a], l),
-                                       err);
-                if (st != IL_OK)
-                    goto done;
-            }
+            quick_moments(il_mlp_weights(nets[a], l), prev * width, &mean, &wstd[a * L + l]);
         }
         prev = width;
     }
@@ -555,51 +592,23 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
     }
 
     /* Inputs: paired, one batch for all; else each arm's in arm order. */
-    for (size_t a = 0; a < cfg->n_arms; a++) {
-        size_t shape[2] = {cfg->batch, cfg->n_in};
-        if (paired && a > 0) {
-            memcpy(x[a], x[0], cfg->batch * cfg->n_in * sizeof(double));
-            continue;
-        }
-        st = il_init_fill(&cfg->input, shape, 2, IL_LAYOUT_DENSE, rng, x[a], err);
-        if (st != IL_OK)
-            goto done;
-    }
+    st = draw_inputs(cfg, rng, x, err);
+    if (st != IL_OK)
+        goto done;
     prev = cfg->n_in;
     for (size_t l = 0; l < cfg->n_layers; l++) {
-        size_t width = cfg->widths[l], shape[2] = {prev, width};
+        size_t width = cfg->widths[l];
+        layer_noise nz = {wn, wu, bn, bu};
 
-        if (paired) {
-            int wn_used, wu_used, bn_used, bu_used;
-            bases_used(cfg, 0, &wn_used, &wu_used);
-            bases_used(cfg, 1, &bn_used, &bu_used);
-            if (wn_used)
-                il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, wn, prev * width);
-            if (wu_used)
-                il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, wu, prev * width);
-            if (bn_used)
-                il_init_draw_noise(IL_INIT_BASE_NORMAL, rng, bn, width);
-            if (bu_used)
-                il_init_draw_noise(IL_INIT_BASE_UNIFORM, rng, bu, width);
-        }
+        draw_shared_noise(cfg, rng, prev, width, &nz);
         for (size_t a = 0; a < cfg->n_arms; a++) {
             const il_arm *arm = &cfg->arms[a];
             il_layer_stats *s = &res->stats[a * cfg->n_layers + l];
-            const double *noise = paired ? noise_for(&arm->init, wn, wu) : NULL;
             double *t;
 
-            if (noise)
-                st = il_init_from_noise(&arm->init, shape, 2, IL_LAYOUT_DENSE, noise, w, err);
-            else
-                st = il_init_fill(&arm->init, shape, 2, IL_LAYOUT_DENSE, rng, w, err);
+            st = make_arm_params(cfg, a, rng, prev, width, &nz, w, bias, err);
             if (st != IL_OK)
                 goto done;
-            if (arm->has_bias) {
-                noise = paired ? noise_for(&arm->bias, bn, bu) : NULL;
-                st = il_init_fill_bias(&arm->bias, width, prev, rng, noise, bias, err);
-                if (st != IL_OK)
-                    goto done;
-            }
             st = il_dense_forward(x[a], cfg->batch, prev, w, width, arm->has_bias ? bias : NULL,
                                   &arm->act, y[a]);
             if (st != IL_OK) {

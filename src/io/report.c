@@ -43,11 +43,12 @@ static cJSON *layer_or_null(size_t layer)
     return layer ? count_item(layer) : cJSON_CreateNull();
 }
 
-/* {"mean", "std", "min", "max", "nonfinite", "hist"} of a gradient */
-static cJSON *grad_json(const il_layer_stats *s)
+/* {"lo", "hi", "counts", "below", "above"} */
+static cJSON *hist_json(const il_layer_stats *s)
 {
-    cJSON *o = cJSON_CreateObject(), *h = cJSON_CreateObject(), *counts = cJSON_CreateArray();
-    int ok = o && h && counts;
+    cJSON *h = cJSON_CreateObject(), *counts = cJSON_CreateArray();
+    int ok = h && counts;
+
     for (size_t i = 0; ok && i < s->bins; i++) {
         cJSON *c = count_item(s->counts[i]);
         ok = c != NULL;
@@ -55,23 +56,36 @@ static cJSON *grad_json(const il_layer_stats *s)
             cJSON_AddItemToArray(counts, c);
     }
     if (!ok) {
-        cJSON_Delete(o);
         cJSON_Delete(h);
         cJSON_Delete(counts);
         return NULL;
     }
-    ok = add(h, "lo", number_or_null(s->lo)) && add(h, "hi", number_or_null(s->hi)) &&
-         add(h, "counts", counts) && add(h, "below", count_item(s->below)) &&
-         add(h, "above", count_item(s->above));
-    if (!ok) {
-        cJSON_Delete(o);
+    if (!add(h, "lo", number_or_null(s->lo)) || !add(h, "hi", number_or_null(s->hi))) {
+        cJSON_Delete(h);
+        cJSON_Delete(counts);
+        return NULL;
+    }
+    cJSON_AddItemToObject(h, "counts", counts);
+    if (!add(h, "below", count_item(s->below)) || !add(h, "above", count_item(s->above))) {
         cJSON_Delete(h);
         return NULL;
     }
-    ok = add(o, "mean", number_or_null(s->mean)) && add(o, "std", number_or_null(s->std)) &&
-         add(o, "min", number_or_null(s->min)) && add(o, "max", number_or_null(s->max)) &&
-         add(o, "nonfinite", count_item(s->nonfinite)) && add(o, "hist", h);
-    if (!ok) {
+    return h;
+}
+
+/* The moments every statistics object has: mean, std, min, max. */
+static int add_moments(cJSON *o, const il_layer_stats *s)
+{
+    return add(o, "mean", number_or_null(s->mean)) && add(o, "std", number_or_null(s->std)) &&
+           add(o, "min", number_or_null(s->min)) && add(o, "max", number_or_null(s->max));
+}
+
+/* {"mean", "std", "min", "max", "nonfinite", "hist"} of a gradient */
+static cJSON *grad_json(const il_layer_stats *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !add_moments(o, s) || !add(o, "nonfinite", count_item(s->nonfinite)) ||
+        !add(o, "hist", hist_json(s))) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -80,37 +94,12 @@ static cJSON *grad_json(const il_layer_stats *s)
 
 static cJSON *layer_json(size_t layer, const il_layer_stats *s)
 {
-    cJSON *o = cJSON_CreateObject(), *h = cJSON_CreateObject(), *counts = cJSON_CreateArray();
-    int ok = o && h && counts;
-
-    for (size_t i = 0; ok && i < s->bins; i++) {
-        cJSON *c = count_item(s->counts[i]);
-        ok = c != NULL;
-        if (ok)
-            cJSON_AddItemToArray(counts, c);
-    }
-    if (!ok) {
-        cJSON_Delete(o);
-        cJSON_Delete(h);
-        cJSON_Delete(counts);
-        return NULL;
-    }
-    ok = add(h, "lo", number_or_null(s->lo)) && add(h, "hi", number_or_null(s->hi)) &&
-         add(h, "counts", counts) && add(h, "below", count_item(s->below)) &&
-         add(h, "above", count_item(s->above));
-    if (!ok) {
-        cJSON_Delete(o);
-        cJSON_Delete(h);
-        return NULL;
-    }
-    ok = add(o, "layer", count_item(layer)) && add(o, "count", count_item(s->count)) &&
-         add(o, "mean", number_or_null(s->mean)) && add(o, "std", number_or_null(s->std)) &&
-         add(o, "min", number_or_null(s->min)) && add(o, "max", number_or_null(s->max)) &&
-         add(o, "frac_low", number_or_null(s->frac_low)) &&
-         add(o, "frac_high", number_or_null(s->frac_high)) &&
-         add(o, "frac_zero", number_or_null(s->frac_zero)) &&
-         add(o, "nonfinite", count_item(s->nonfinite)) && add(o, "hist", h);
-    if (!ok) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !add(o, "layer", count_item(layer)) || !add(o, "count", count_item(s->count)) ||
+        !add_moments(o, s) || !add(o, "frac_low", number_or_null(s->frac_low)) ||
+        !add(o, "frac_high", number_or_null(s->frac_high)) ||
+        !add(o, "frac_zero", number_or_null(s->frac_zero)) ||
+        !add(o, "nonfinite", count_item(s->nonfinite)) || !add(o, "hist", hist_json(s))) {
         cJSON_Delete(o);
         return NULL;
     }
