@@ -90,6 +90,16 @@ const char *cli_format_bytes(char *buf, size_t cap, double bytes);
 /* Print a number for JSON: %.17g, or null when not finite. */
 void cli_json_number(FILE *f, double v);
 
+/* Output files (output.c), each written atomically. */
+il_status cli_write_npy(const char *path, const double *data, const size_t *shape, size_t ndim,
+                        int f32, il_error *err);
+/* DIR/report.json and DIR/stats.csv */
+il_status cli_write_report(const char *dir, const il_report *r, il_error *err);
+il_status cli_write_grid(const char *path, const il_hist_grid *g, il_plot_format fmt,
+                         il_error *err);
+il_status cli_write_lines(const char *path, const il_line_plot *p, il_plot_format fmt,
+                          il_error *err);
+
 /* Terminal output (term.c). */
 int term_is_tty(FILE *f);
 /* A one-line histogram with Unicode blocks, 'width' cells (bins are merged

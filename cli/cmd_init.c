@@ -43,20 +43,6 @@ static void help(FILE *f)
                "(17 significant digits; null where a value does not apply).\n");
 }
 
-typedef struct npy_job {
-    const double *data;
-    const size_t *shape;
-    size_t ndim;
-    int f32;
-} npy_job;
-
-static il_status produce(void *pctx, il_write_fn w, void *wctx)
-{
-    const npy_job *j = pctx;
-    return j->f32 ? il_npy_write_f32(j->data, j->shape, j->ndim, w, wctx)
-                  : il_npy_write_f64(j->data, j->shape, j->ndim, w, wctx);
-}
-
 static void text_number(FILE *f, const char *label, double v)
 {
     if (isfinite(v))
@@ -167,8 +153,7 @@ int cmd_init(int argc, char **argv)
     il_layer_stats_finish(&stats);
     il_layer_stats_release(&stats);
     if (out_path) {
-        npy_job job = {w, shape, ndim, f32};
-        st = il_write_file(out_path, produce, &job, &err);
+        st = cli_write_npy(out_path, w, shape, ndim, f32, &err);
         if (st != IL_OK) {
             cli_error("init: %s", err.message);
             rc = cli_exit_for(st);

@@ -93,26 +93,15 @@ typedef struct run_ctx {
     il_error err;
 } run_ctx;
 
-typedef struct npy_job {
-    const double *data;
-    size_t shape[2];
-} npy_job;
-
-static il_status produce_npy(void *pctx, il_write_fn w, void *wctx)
-{
-    const npy_job *j = pctx;
-    return il_npy_write_f64(j->data, j->shape, 2, w, wctx);
-}
-
 static il_status save_layer(void *vctx, size_t arm, size_t layer, const double *act, size_t rows,
                             size_t cols)
 {
     run_ctx *ctx = vctx;
     char path[4200];
-    npy_job job = {act, {rows, cols}};
+    size_t shape[2] = {rows, cols};
 
     snprintf(path, sizeof path, "%s/net%zu_layer%zu.npy", ctx->ex_dir, arm + 1, layer + 1);
-    return il_write_file(path, produce_npy, &job, &ctx->err);
+    return cli_write_npy(path, act, shape, 2, 0, &ctx->err);
 }
 
 static int parse_arms(const lecture_exercise *ex, il_arm *arms)
@@ -197,27 +186,6 @@ static void print_network(FILE *f, size_t e, size_t k, const il_exp_result *r, c
 
 /* ---- files ---- */
 
-typedef struct plot_job {
-    const il_hist_grid *grid;
-    il_plot_format fmt;
-} plot_job;
-
-static il_status produce_plot(void *pctx, il_write_fn w, void *wctx)
-{
-    const plot_job *j = pctx;
-    return il_plot_hist_grid(j->grid, j->fmt, w, wctx);
-}
-
-static il_status produce_json(void *pctx, il_write_fn w, void *wctx)
-{
-    return il_report_write_json(pctx, w, wctx);
-}
-
-static il_status produce_csv(void *pctx, il_write_fn w, void *wctx)
-{
-    return il_report_write_csv(pctx, w, wctx);
-}
-
 /* Figure 'which' of exercise 'e': network which+1 (one row, its own y
  * axes), or, for which == n_nets, all networks on shared axes. */
 static il_status write_figure(const char *ex_dir, size_t e, size_t which, const il_exp_result *r,
@@ -228,7 +196,6 @@ static il_status write_figure(const char *ex_dir, size_t e, size_t which, const 
     const char *labels[MAX_NETS];
     char path[4200], title[256];
     il_hist_grid g = {title, 1, LECTURE_LAYERS, NULL, panels, 0, NULL};
-    plot_job job = {&g, fmt};
 
     if (which < ex->n_nets) {
         for (size_t l = 0; l < LECTURE_LAYERS; l++)
@@ -248,7 +215,7 @@ static il_status write_figure(const char *ex_dir, size_t e, size_t which, const 
         snprintf(title, sizeof title, "Exercise %zu (shared axes)", e + 1);
         snprintf(path, sizeof path, "%s/compare.%s", ex_dir, il_plot_format_ext(fmt));
     }
-    return il_write_file(path, produce_plot, &job, err);
+    return cli_write_grid(path, &g, fmt, err);
 }
 
 /* Drawing and compressing the figures costs about as much as computing the
@@ -483,13 +450,7 @@ int cmd_lecture(int argc, char **argv)
     figure_queue_close(&figq);
     if (st == IL_OK) {
         il_report report = {"lecture", seed, "mt19937", groups, n_groups, 0, NULL};
-        char path[4200];
-        snprintf(path, sizeof path, "%s/report.json", out_dir);
-        st = il_write_file(path, produce_json, &report, &ctx.err);
-        if (st == IL_OK) {
-            snprintf(path, sizeof path, "%s/stats.csv", out_dir);
-            st = il_write_file(path, produce_csv, &report, &ctx.err);
-        }
+        st = cli_write_report(out_dir, &report, &ctx.err);
         if (st == IL_OK && json) {
             il_membuf mb = {0};
             st = il_report_write_json(&report, il_membuf_write, &mb);

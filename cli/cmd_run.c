@@ -124,57 +124,14 @@ typedef struct save_ctx {
     il_error err;
 } save_ctx;
 
-typedef struct npy_job {
-    const double *data;
-    size_t shape[2];
-} npy_job;
-
-static il_status produce_npy(void *pctx, il_write_fn w, void *wctx)
-{
-    const npy_job *j = pctx;
-    return il_npy_write_f64(j->data, j->shape, 2, w, wctx);
-}
-
 static il_status save_layer(void *vctx, size_t arm, size_t layer, const double *act, size_t rows,
                             size_t cols)
 {
     save_ctx *c = vctx;
     char path[4200];
-    npy_job job = {act, {rows, cols}};
+    size_t shape[2] = {rows, cols};
     snprintf(path, sizeof path, "%s/arm%zu_layer%zu.npy", c->dir, arm + 1, layer + 1);
-    return il_write_file(path, produce_npy, &job, &c->err);
-}
-
-static il_status produce_json(void *pctx, il_write_fn w, void *wctx)
-{
-    return il_report_write_json(pctx, w, wctx);
-}
-
-static il_status produce_csv(void *pctx, il_write_fn w, void *wctx)
-{
-    return il_report_write_csv(pctx, w, wctx);
-}
-
-typedef struct grid_job {
-    const il_hist_grid *g;
-    il_plot_format fmt;
-} grid_job;
-
-static il_status produce_grid(void *pctx, il_write_fn w, void *wctx)
-{
-    const grid_job *j = pctx;
-    return il_plot_hist_grid(j->g, j->fmt, w, wctx);
-}
-
-typedef struct lines_job {
-    const il_line_plot *p;
-    il_plot_format fmt;
-} lines_job;
-
-static il_status produce_lines(void *pctx, il_write_fn w, void *wctx)
-{
-    const lines_job *j = pctx;
-    return il_plot_lines(j->p, j->fmt, w, wctx);
+    return cli_write_npy(path, act, shape, 2, 0, &c->err);
 }
 
 /* Up to 'max' layers, evenly spaced, always the first and the last. */
@@ -465,25 +422,18 @@ int cmd_run(int argc, char **argv)
 
         for (size_t k = 0; k < n_pick; k++)
             numbers[k] = pick[k] + 1;
-        snprintf(path, sizeof path, "%s/report.json", out_dir);
-        st = il_write_file(path, produce_json, &report, &err);
-        if (st == IL_OK) {
-            snprintf(path, sizeof path, "%s/stats.csv", out_dir);
-            st = il_write_file(path, produce_csv, &report, &err);
-        }
+        st = cli_write_report(out_dir, &report, &err);
         for (size_t a = 0; st == IL_OK && a < n_arms; a++) {
             il_hist_grid g = {title, 1, n_pick, NULL, panels, 0, numbers};
-            grid_job job = {&g, (il_plot_format)fmt};
             for (size_t k = 0; k < n_pick; k++)
                 panels[k] = il_exp_stats(res, a, pick[k]);
             snprintf(title, sizeof title, "arm %zu: %s", a + 1, labels[a]);
             snprintf(path, sizeof path, "%s/arm%zu.%s", out_dir, a + 1,
                      il_plot_format_ext((il_plot_format)fmt));
-            st = il_write_file(path, produce_grid, &job, &err);
+            st = cli_write_grid(path, &g, (il_plot_format)fmt, &err);
         }
         if (st == IL_OK && n_arms <= 100) {
             il_hist_grid g = {title, n_arms, n_pick, row_labels, panels, 1, numbers};
-            grid_job job = {&g, (il_plot_format)fmt};
             for (size_t a = 0; a < n_arms; a++) {
                 row_labels[a] = labels[a];
                 for (size_t k = 0; k < n_pick; k++)
@@ -493,7 +443,7 @@ int cmd_run(int argc, char **argv)
                      n_arms == 1 ? "" : "s", n_layers);
             snprintf(path, sizeof path, "%s/compare.%s", out_dir,
                      il_plot_format_ext((il_plot_format)fmt));
-            st = il_write_file(path, produce_grid, &job, &err);
+            st = cli_write_grid(path, &g, (il_plot_format)fmt, &err);
         }
         xs = il_malloc_n(n_layers, sizeof *xs);
         ys = il_malloc_n(n_layers * n_arms, sizeof *ys);
@@ -510,7 +460,6 @@ int cmd_run(int argc, char **argv)
                                series,
                                n_series,
                                1};
-            lines_job job = {&lp, (il_plot_format)fmt};
             for (size_t l = 0; l < n_layers; l++)
                 xs[l] = (double)(l + 1);
             for (size_t a = 0; a < n_series; a++) {
@@ -520,11 +469,10 @@ int cmd_run(int argc, char **argv)
             }
             snprintf(path, sizeof path, "%s/std.%s", out_dir,
                      il_plot_format_ext((il_plot_format)fmt));
-            st = il_write_file(path, produce_lines, &job, &err);
+            st = cli_write_lines(path, &lp, (il_plot_format)fmt, &err);
         }
         if (st == IL_OK && grad) {
             il_hist_grid g = {title, n_arms, n_pick, row_labels, panels, 0, numbers};
-            grid_job job = {&g, (il_plot_format)fmt};
             for (size_t a = 0; a < n_arms; a++)
                 for (size_t k = 0; k < n_pick; k++)
                     panels[a * n_pick + k] = il_exp_grad_pre(res, a, pick[k]);
@@ -533,7 +481,7 @@ int cmd_run(int argc, char **argv)
                      "the scale is in grad_std)");
             snprintf(path, sizeof path, "%s/grad.%s", out_dir,
                      il_plot_format_ext((il_plot_format)fmt));
-            st = il_write_file(path, produce_grid, &job, &err);
+            st = cli_write_grid(path, &g, (il_plot_format)fmt, &err);
         }
         if (st == IL_OK && grad) {
             il_line_series series[10];
@@ -546,7 +494,6 @@ int cmd_run(int argc, char **argv)
                                series,
                                n_series,
                                1};
-            lines_job job = {&lp, (il_plot_format)fmt};
             for (size_t a = 0; a < n_series; a++) {
                 for (size_t l = 0; l < n_layers; l++)
                     ys[a * n_layers + l] = il_exp_grad_pre(res, a, l)->std;
@@ -554,7 +501,7 @@ int cmd_run(int argc, char **argv)
             }
             snprintf(path, sizeof path, "%s/grad_std.%s", out_dir,
                      il_plot_format_ext((il_plot_format)fmt));
-            st = il_write_file(path, produce_lines, &job, &err);
+            st = cli_write_lines(path, &lp, (il_plot_format)fmt, &err);
         }
         il_free(xs);
         il_free(ys);
