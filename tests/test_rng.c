@@ -242,6 +242,22 @@ static void bulk_fills_match_single_draws(void)
     il_rng_free(b);
 }
 
+/* numpy/random/tests/test_random.py, TestSeed: the first
+ * RandomState(seed).randint(1000) is 684 for seed 0 and 419 for seed
+ * 2^32 - 1 (masked rejection on 32-bit words). */
+static void bounded_ints(void)
+{
+    il_rng *r = new_mt(0);
+    REQUIRE(r);
+    CHECK_EQ_U64(il_dist_bounded(r, 1000), 684);
+    CHECK(il_rng_seed(r, 4294967295u) == IL_OK);
+    CHECK_EQ_U64(il_dist_bounded(r, 1000), 419);
+    for (int i = 0; i < 10000; i++)
+        CHECK(il_dist_bounded(r, 7) < 7);
+    CHECK_EQ_U64(il_dist_bounded(r, 1), 0);
+    il_rng_free(r);
+}
+
 static void seed_range(void)
 {
     il_rng *r = NULL;
@@ -281,4 +297,5 @@ TEST_MAIN({"mt_kat_cpp", mt_kat_cpp}, {"mt_kat_gsl", mt_kat_gsl},
           {"numpy_pinned_values", numpy_pinned_values}, {"state_roundtrip", state_roundtrip},
           {"state_rejects_garbage", state_rejects_garbage}, {"no_hidden_state", no_hidden_state},
           {"bulk_fills_match_single_draws", bulk_fills_match_single_draws},
-          {"seed_range", seed_range}, {"double_range", double_range})
+          {"bounded_ints", bounded_ints}, {"seed_range", seed_range},
+          {"double_range", double_range})

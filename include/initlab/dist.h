@@ -30,6 +30,10 @@ void il_dist_fill_normal(il_rng *r, double mean, double std, double *out, size_t
 /* 'n' draws of lo + (hi - lo) * U[0,1) (np.random.uniform(lo, hi, n)). */
 void il_dist_fill_uniform(il_rng *r, double lo, double hi, double *out, size_t n);
 
+/* A uniform integer in [0, n), 1 <= n <= 2^32, by numpy legacy's masked
+ * rejection on 32-bit words (the smallest all-ones mask covering n - 1). */
+size_t il_dist_bounded(il_rng *r, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
  * changes about 14% of the deviates (RELIABILITY.md section 0).
  */
 #include <math.h>
+#include <stdint.h>
 
 #include "initlab/dist.h"
 #include "internal/rng_impl.h"
@@ -87,4 +88,18 @@ void il_dist_fill_uniform(il_rng *r, double lo, double hi, double *out, size_t n
     il_rng_fill_double(r, out, n);
     for (size_t i = 0; i < n; i++)
         out[i] = lo + range * out[i];
+}
+
+size_t il_dist_bounded(il_rng *r, size_t n)
+{
+    uint32_t max = (uint32_t)(n - 1), mask = max, v;
+    mask |= mask >> 1;
+    mask |= mask >> 2;
+    mask |= mask >> 4;
+    mask |= mask >> 8;
+    mask |= mask >> 16;
+    do
+        v = il_rng_next_u32(r) & mask;
+    while (v > max);
+    return v;
 }

@@ -319,21 +319,6 @@ static il_status grad_stats(il_layer_stats *s, size_t bins, const double *x, siz
     return IL_OK;
 }
 
-/* A uniform integer in [0, n) by masked rejection on 32-bit words. */
-static size_t draw_label(il_rng *rng, size_t n)
-{
-    uint32_t max = (uint32_t)(n - 1), mask = max, v;
-    mask |= mask >> 1;
-    mask |= mask >> 2;
-    mask |= mask >> 4;
-    mask |= mask >> 8;
-    mask |= mask >> 16;
-    do
-        v = il_rng_next_u32(rng) & mask;
-    while (v > max);
-    return v;
-}
-
 /* The run with a backward pass: every arm is an il_mlp that keeps what the
  * gradients need. The draws are those of the forward-only run, then the
  * backward pass's own. */
@@ -448,7 +433,7 @@ static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_lay
             goto done;
         }
         for (size_t r = 0; r < cfg->batch; r++)
-            labels[r] = draw_label(rng, cfg->classes);
+            labels[r] = il_dist_bounded(rng, cfg->classes);
     } else {
         up = il_malloc_n(cfg->batch * last, sizeof *up);
         if (!up) {

@@ -298,22 +298,6 @@ static il_status sparse_check(const il_init *init, const il_init_ctx *ctx, il_er
     return IL_OK;
 }
 
-/* A uniform integer in [0, n), n >= 1, by masked rejection on 32-bit words
- * (numpy legacy's method for ranges below 2^32). */
-static size_t bounded(il_rng *rng, size_t n)
-{
-    uint32_t max = (uint32_t)(n - 1), mask = max, v;
-    mask |= mask >> 1;
-    mask |= mask >> 2;
-    mask |= mask >> 4;
-    mask |= mask >> 8;
-    mask |= mask >> 16;
-    do
-        v = il_rng_next_u32(rng) & mask;
-    while (v > max);
-    return v;
-}
-
 static il_status sparse_fill(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
                              il_error *err)
 {
@@ -339,7 +323,7 @@ static il_status sparse_fill(const il_init *init, const il_init_ctx *ctx, il_rng
             perm[i] = i;
         /* the first 'zeros' entries of a Fisher-Yates shuffle */
         for (size_t i = 0; i < zeros; i++) {
-            size_t j = i + bounded(rng, rows - i), t = perm[i];
+            size_t j = i + il_dist_bounded(rng, rows - i), t = perm[i];
             perm[i] = perm[j];
             perm[j] = t;
             if (torch)
