@@ -111,6 +111,7 @@ int cmd_lecture(int argc, char **argv);
 void cmd_lecture_help(FILE *f);
 int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_theory(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 
 #endif

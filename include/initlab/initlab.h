@@ -16,6 +16,7 @@
  *   stats.h   per-layer moments, saturation, zeros, non-finite counts and a
  *             histogram that drops nothing
  *   exp.h     arms of dense networks run in the lecture's draw order
+ *   theory.h  mean-field predictions: length and correlation maps, chi1
  *   report.h  report.json and stats.csv
  *   plot.h    histogram grids as PNG, SVG or PDF
  *   io.h      byte sinks, atomic file replacement, .npy
@@ -60,6 +61,7 @@
 #include "initlab/spec.h"
 #include "initlab/stats.h"
 #include "initlab/status.h"
+#include "initlab/theory.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -211,5 +211,21 @@ layer=$(sed -n 's/.*first layer with non-finite values: \([0-9]*\).*/\1/p' "$tmp
 grep -q '"first_nonfinite_layer":[[:space:]]*null' "$tmp/cwd/deep/report.json" && grep -q "\"first_nonfinite_layer\":[[:space:]]*$layer" "$tmp/cwd/deep/report.json" && ok "overflow in report" || fail "overflow in report"
 grep -Eq 'NaN|Infinity|nan|inf[^o]' "$tmp/cwd/deep/report.json" && fail "report has no NaN or Infinity" || ok "report has no NaN or Infinity"
 
+# --- theory ---
+run "theory --help" 0 theory --help
+# ReLU at He's scale keeps q = sigma_w2 * E[x^2] = 2 at every layer and is
+# critical (chi1 = 1); closed form: E[relu(sqrt(2) z)] = 1/sqrt(pi).
+run "theory relu json" 0 theory --act relu --init kaiming_normal --width 512 --depth 3 --json
+grep -q '"q_star": 2, "c_star": 1, "chi1": 1, "xi_q": null, "xi_c": null' "$tmp/out" && ok "relu fixed point" || fail "relu fixed point" "$(cat "$tmp/out")"
+grep -q '"act_mean": 0.5641895835477' "$tmp/out" && ok "relu act mean 1/sqrt(pi)" || fail "relu act mean 1/sqrt(pi)"
+# Edge of chaos for tanh at sigma_b2 = 0.05: ANCHORS.md 5.6 gives 1.761;
+# 'initlab theory --act tanh --sigma-b2 0.05 --critical' prints 1.76095.
+run "theory critical" 0 theory --act tanh --sigma-b2 0.05 --critical
+grep -q "edge of chaos: sigma_w2 = 1.76095" "$tmp/out" && ok "tanh critical sigma_w2" || fail "tanh critical sigma_w2" "$(cat "$tmp/out")"
+bad "theory bad act" 2 "unknown activation 'nope'" theory --act nope
+bad "theory negative sigma" 2 "invalid value '-1' for --sigma-w2" theory --act tanh --sigma-w2 -1
+bad "theory nan bias" 2 "invalid value 'nan' for --sigma-b2" theory --act tanh --sigma-b2 nan
+bad "theory depth zero" 2 "--depth must be" theory --act tanh --depth 0
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

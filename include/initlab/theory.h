@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mean-field theory of wide random networks (Poole et al. 2016; Schoenholz
+ * et al. 2017): what a layer's statistics should be, before measuring them.
+ *
+ * Weights W_ij ~ (0, sigma_w2 / fan_in), biases ~ (0, sigma_b2). The
+ * pre-activation second moment obeys the length map
+ *     q_1 = sigma_w2 * E[x^2] + sigma_b2,
+ *     q_l = sigma_w2 * E_z[f(sqrt(q_{l-1}) z)^2] + sigma_b2,   z ~ N(0, 1),
+ * and two inputs' correlation c the correlation map
+ *     c_l = (sigma_w2 * E[f(u1) f(u2)] + sigma_b2) / q*,
+ *     u1 = sqrt(q*) z1, u2 = sqrt(q*) (c z1 + sqrt(1 - c^2) z2).
+ * chi1 = sigma_w2 * E[f'(sqrt(q*) z)^2] separates order (< 1: inputs
+ * converge, gradients vanish) from chaos (> 1); the depth scales are
+ * xi_q = -1 / log|dq_l/dq_{l-1}| at q* and xi_c = -1 / log(sigma_w2 E[f'(u1*) f'(u2*)]).
+ *
+ * One-dimensional Gaussian expectations use adaptive Simpson quadrature
+ * split where the activation's and the Gaussian's features are (closed
+ * forms for identity and relu); the two-dimensional ones of the
+ * correlation map a product Gauss-Hermite rule of order IL_THEORY_GH_ORDER.
+ */
+#ifndef INITLAB_THEORY_H
+#define INITLAB_THEORY_H
+
+#include <stddef.h>
+
+#include "initlab/act.h"
+#include "initlab/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Gauss-Hermite nodes per dimension (the tests measure the error). */
+#define IL_THEORY_GH_ORDER 96
+
+/* E_z[g(sqrt(q) z)] for z ~ N(0, 1), by Gauss-Hermite quadrature of order
+ * 'order' (2..200); 'g' is evaluated at the nodes. */
+double il_theory_gauss(double (*g)(void *ctx, double x), void *ctx, double q, int order);
+
+/* Second moment and mean of f(sqrt(q) z): E[f^2] and E[f]. */
+double il_theory_second_moment(const il_act *act, double q);
+double il_theory_mean(const il_act *act, double q);
+
+/* One step of the length map: sigma_w2 * E[f(sqrt(q) z)^2] + sigma_b2. */
+double il_theory_qmap(const il_act *act, double sigma_w2, double sigma_b2, double q);
+
+typedef struct il_theory_layer {
+    double q;        /* pre-activation second moment */
+    double act_mean; /* E[f(sqrt(q) z)] */
+    double act_std;  /* sqrt(E[f^2] - E[f]^2) */
+} il_theory_layer;
+
+typedef struct il_theory {
+    double q_star; /* the limit of the length map from q_1 (INFINITY if it diverges) */
+    double c_star; /* the stable fixed point of the correlation map */
+    double chi1;
+    double xi_q, xi_c; /* INFINITY at criticality */
+} il_theory;
+
+/* The per-layer predictions for 'depth' layers (into 'layers', 'depth'
+ * entries) and the fixed-point quantities. IL_EINVAL for a negative or
+ * non-finite sigma or input_q, or depth 0. */
+il_status il_theory_run(const il_act *act, double sigma_w2, double sigma_b2, double input_q,
+                        size_t depth, il_theory_layer *layers, il_theory *out);
+
+/* The fixed-point quantities alone (q* reached from q_1 = sigma_w2 * input_q + sigma_b2). */
+il_status il_theory_fixed(const il_act *act, double sigma_w2, double sigma_b2, double input_q,
+                          il_theory *out);
+
+/* The sigma_w2 with chi1 = 1 for 'sigma_b2' (edge of chaos), by bisection
+ * on [1e-3, 1e3]; IL_ENOTFOUND if chi1 - 1 does not change sign there. */
+il_status il_theory_critical(const il_act *act, double sigma_b2, double input_q, double *sigma_w2);
+
+/* The sigma_w2 that keeps the second moment of a unit-q input: the q_l =
+ * q_{l-1} solution at q = input_q with no bias, input_q / E[f(sqrt(input_q) z)^2]. */
+double il_theory_preserving(const il_act *act, double input_q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
