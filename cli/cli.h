@@ -112,6 +112,7 @@ void cmd_lecture_help(FILE *f);
 int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_theory(int argc, char **argv);
+int cmd_advise(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 
 #endif

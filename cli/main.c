@@ -11,6 +11,7 @@ static const cli_command commands[] = {
     {"lecture", cmd_lecture, "reproduce the lecture's three exercises, numbers and figures"},
     {"run", cmd_run, "compare initializers and activations on a network of dense layers"},
     {"theory", cmd_theory, "mean-field predictions: per-layer statistics, chi1, edge of chaos"},
+    {"advise", cmd_advise, "which initialization for an activation, from theory, with a check"},
     {"init", cmd_init, "sample one tensor with an initializer; its fans, gain, std and bound"},
     {"list", cmd_list, "list the initializers, activations and generators"},
     {"help", cmd_help, "show help for initlab or for one command"},

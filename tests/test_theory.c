@@ -150,6 +150,37 @@ static void against_simulation(void)
     il_rng_free(rng);
 }
 
+/* The preserving scale: relu's 2 (He) and identity's 1 for any q; for the
+ * other activations 1 / E[f(z)^2], which is the library's derived gain
+ * squared (computed in src/act by its own quadrature), so the two must
+ * agree; selu's lambda and alpha are chosen so that E[selu(z)^2] = 1
+ * (Klambauer et al. 2017), to the 4 digits their constants carry. */
+static void preserving(void)
+{
+    static const char *derived[] = {"gelu", "silu", "mish", "softplus", "elu"};
+    il_act relu = get("relu"), ident = get("identity"), selu = get("selu"), tanh_a = get("tanh");
+    double w;
+    REQUIRE(il_theory_preserving(&relu, 0.0, 3.0, &w) == IL_OK);
+    CHECK_BITS(w, 2.0);
+    REQUIRE(il_theory_preserving(&ident, 0.0, 1.0, &w) == IL_OK);
+    CHECK_BITS(w, 1.0);
+    REQUIRE(il_theory_preserving(&relu, 0.5, 1.0, &w) == IL_OK);
+    CHECK_NEAR(w, 1.0, 1e-15, 0); /* (1 - 0.5) / (1/2) */
+    REQUIRE(il_theory_preserving(&selu, 0.0, 1.0, &w) == IL_OK);
+    CHECK_NEAR(w, 1.0, 0, 1e-4);
+    REQUIRE(il_theory_preserving(&tanh_a, 0.0, 1.0, &w) == IL_OK);
+    CHECK_NEAR(w, 1 / 0.394, 0, 4e-3); /* ANCHORS: E[tanh(z)^2] = 0.394 */
+    for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++) {
+        il_act a = get(derived[i]);
+        double g = il_act_gain(&a);
+        REQUIRE(il_theory_preserving(&a, 0.0, 1.0, &w) == IL_OK);
+        CHECK_NEAR(sqrt(w), g, 1e-9, 0);
+    }
+    CHECK(il_theory_preserving(&relu, 1.0, 1.0, &w) == IL_EINVAL);
+    CHECK(il_theory_preserving(&relu, 0.0, 0.0, &w) == IL_EINVAL);
+    CHECK(il_theory_preserving(&relu, 0.0, (double)INFINITY, &w) == IL_EINVAL);
+}
+
 static void errors(void)
 {
     il_act relu = get("relu");
@@ -164,4 +195,4 @@ static void errors(void)
 
 TEST_MAIN({"closed_forms", closed_forms}, {"edge_of_chaos", edge_of_chaos},
           {"quadrature", quadrature}, {"against_simulation", against_simulation},
-          {"errors", errors})
+          {"preserving", preserving}, {"errors", errors})

@@ -72,9 +72,13 @@ il_status il_theory_fixed(const il_act *act, double sigma_w2, double sigma_b2, d
  * on [1e-3, 1e3]; IL_ENOTFOUND if chi1 - 1 does not change sign there. */
 il_status il_theory_critical(const il_act *act, double sigma_b2, double input_q, double *sigma_w2);
 
-/* The sigma_w2 that keeps the second moment of a unit-q input: the q_l =
- * q_{l-1} solution at q = input_q with no bias, input_q / E[f(sqrt(input_q) z)^2]. */
-double il_theory_preserving(const il_act *act, double input_q);
+/* The sigma_w2 that makes 'q' a fixed point of the length map with bias
+ * variance 'sigma_b2': sigma_w2 E[f(sqrt(q) z)^2] + sigma_b2 = q, so that
+ * pre-activations of second moment q keep it from layer to layer. For a
+ * homogeneous activation (relu, identity) the answer does not depend on q.
+ * IL_EINVAL for q <= 0, sigma_b2 outside [0, q), or a non-finite argument;
+ * IL_ENOTFOUND when E[f^2] is 0. */
+il_status il_theory_preserving(const il_act *act, double sigma_b2, double q, double *sigma_w2);
 
 #ifdef __cplusplus
 }

@@ -227,5 +227,20 @@ bad "theory negative sigma" 2 "invalid value '-1' for --sigma-w2" theory --act t
 bad "theory nan bias" 2 "invalid value 'nan' for --sigma-b2" theory --act tanh --sigma-b2 nan
 bad "theory depth zero" 2 "--depth must be" theory --act tanh --depth 0
 
+# --- advise ---
+run "advise --help" 0 advise --help
+run "advise relu" 0 advise --act relu --widths 50,50,50 --batch 200
+grep -q "suggested initializer:   kaiming_normal:nonlinearity=relu" "$tmp/out" && ok "advise relu suggests He" || fail "advise relu suggests He" "$(cat "$tmp/out")"
+# tanh: 1 / E[tanh(z)^2] = 2.53618 (ANCHORS: E[tanh(z)^2] = 0.394), gain
+# 1.593 with Xavier's form on square layers; the edge of chaos is sigma_w2 = 1.
+run "advise tanh json" 0 advise --act tanh --widths 50,50,50 --batch 200 --json
+grep -q '"act": "tanh", "sigma_w2_preserve": 2.5361' "$tmp/out" && grep -q '"suggested_init": "xavier_normal:gain=1.593"' "$tmp/out" && grep -q '"sigma_w2_critical": 1[,.]' "$tmp/out" && grep -q '"gain_preserve": 1.5925' "$tmp/out" && ok "advise tanh numbers" || fail "advise tanh numbers" "$(cat "$tmp/out")"
+run "advise gelu unequal widths" 0 advise --act gelu --widths 64,32,16 --batch 100
+grep -q "variance_scaling:scale=2.352,mode=fan_in,distribution=untruncated_normal" "$tmp/out" && ok "advise gelu variance scaling" || fail "advise gelu variance scaling" "$(cat "$tmp/out")"
+bad "advise no act" 2 "--act is required" advise
+bad "advise bad act" 2 "unknown activation 'tnah'" advise --act tnah
+bad "advise bias too large" 2 "invalid value '1' for --sigma-b2" advise --act tanh --sigma-b2 1
+bad "advise one width" 2 "at least one layer" advise --act tanh --widths 5
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

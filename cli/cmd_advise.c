@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * initlab advise: the lecture's closing question, "which initialization?",
+ * answered for any activation from mean-field theory, and checked with a
+ * short simulation (see docs/theory.md).
+ *
+ * Two scales are reported. sigma_w2_preserve keeps unit pre-activations at
+ * unit second moment from layer to layer (the fixed point q = 1 of the
+ * length map; for relu this is He's 2, for the activations torch has no
+ * calculate_gain for it is the library's derived gain squared).
+ * sigma_w2_critical puts the network at the edge of chaos, chi1 = 1.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_WIDTHS 1024
+
+static const char *act_name, *sigma_b2_text = "0", *widths_text = "100,100,100,100,100,100";
+static size_t batch = 1000;
+static uint64_t seed = 100;
+static int json;
+
+static const cli_option advise_options[] = {
+    {"act", CLI_STRING, &act_name, "ACT", "activation (required; see 'initlab list acts')"},
+    {"sigma-b2", CLI_STRING, &sigma_b2_text, "Y", "bias variance, 0 <= Y < 1 (default 0)"},
+    {"widths", CLI_STRING, &widths_text, "W0,W1,...",
+     "input width then layer widths for the check (default 100 then 5 x 100)"},
+    {"batch", CLI_SIZE, &batch, "B", "input rows for the check (default 1000)"},
+    {"seed", CLI_SEED, &seed, "N", "generator seed for the check (default 100)"},
+    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of the text"},
+    {NULL, CLI_FLAG, NULL, NULL, NULL},
+};
+
+static void help(FILE *f)
+{
+    fprintf(f, "usage: initlab advise --act ACT [--widths W0,W1,...] [--sigma-b2 Y] [--json]\n\n"
+               "Which initialization for this activation? From mean-field theory:\n"
+               "  sigma_w2_preserve: fan_in * Var(w) that keeps unit pre-activations at unit\n"
+               "    second moment, (1 - sigma_b2) / E[act(z)^2], and its gain sqrt(...);\n"
+               "  sigma_w2_critical: the edge of chaos, chi1 = 1;\n"
+               "  suggested_init: the nearest named initializer giving sigma_w2_preserve;\n"
+               "then a forward pass through N(0,1) inputs at the given widths shows the\n"
+               "per-layer std it gives.\n\nOptions:\n");
+    cli_print_options(f, advise_options);
+    fprintf(f, "\nJSON: {\"act\", \"sigma_w2_preserve\", \"gain_preserve\", "
+               "\"sigma_w2_critical\", \"suggested_init\", \"layers\": [{\"layer\", "
+               "\"std\", \"predicted_std\"}, ...]}\n");
+}
+
+/* The catalogue's presets and their fan_in * Var(w), tried before a
+ * parameterised spec: a user recognises kaiming_normal:nonlinearity=relu. */
+static const struct preset {
+    const char *act; /* the activation this preset is named for; NULL: any */
+    const char *spec;
+    double sigma_w2;
+} presets[] = {
+    {"relu", "kaiming_normal:nonlinearity=relu", 2.0},
+    {"tanh", "kaiming_normal:nonlinearity=tanh", 25.0 / 9.0},
+    {"selu", "lecun_normal", 1.0},
+    {NULL, "lecun_normal", 1.0},
+};
+
+/* Within 2% of the preset's scale: the preset; otherwise Xavier with a gain
+ * when every layer is square (then fan_in = fan_out and Var = gain^2 /
+ * fan_in), else Keras' variance scaling over fan_in. */
+static void suggest(const char *act, double sigma_w2, int square, char *buf, size_t size)
+{
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        if (presets[i].act && strcmp(presets[i].act, act) != 0)
+            continue;
+        if (fabs(sigma_w2 / presets[i].sigma_w2 - 1) < 0.02) {
+            snprintf(buf, size, "%s", presets[i].spec);
+            return;
+        }
+    }
+    if (square)
+        snprintf(buf, size, "xavier_normal:gain=%.4g", sqrt(sigma_w2));
+    else
+        snprintf(buf, size,
+                 "variance_scaling:scale=%.4g,mode=fan_in,distribution=untruncated_normal",
+                 sigma_w2);
+}
+
+/* A forward pass with weights of exactly sigma_w2 / fan_in (and biases of
+ * variance sigma_b2): the per-layer std, into 'std'. */
+static int simulate(const il_act *act, double sigma_w2, double sigma_b2, const size_t *shape,
+                    size_t n, double *std)
+{
+    char spec[128];
+    il_arm arm;
+    il_exp_config cfg;
+    il_exp_result *res = NULL;
+    il_rng *rng = NULL;
+    il_error err;
+    il_status st;
+
+    memset(&arm, 0, sizeof arm);
+    memset(&cfg, 0, sizeof cfg);
+    arm.act = *act;
+    snprintf(spec, sizeof spec,
+             "variance_scaling:scale=%.17g,mode=fan_in,distribution=untruncated_normal", sigma_w2);
+    if (il_init_parse(spec, &arm.init, &err) != IL_OK)
+        goto fail;
+    if (sigma_b2 > 0) {
+        arm.has_bias = 1;
+        snprintf(spec, sizeof spec, "normal:std=%.17g", sqrt(sigma_b2));
+        if (il_init_parse(spec, &arm.bias, &err) != IL_OK)
+            goto fail;
+    }
+    cfg.batch = batch;
+    cfg.n_in = shape[0];
+    cfg.widths = shape + 1;
+    cfg.n_layers = n - 1;
+    cfg.arms = &arm;
+    cfg.n_arms = 1;
+    cfg.stats = (il_stats_config){10, -1, 1, 0.01, 0.99};
+    if (il_init_parse("normal", &cfg.input, &err) != IL_OK)
+        goto fail;
+    if ((st = il_rng_new(il_rng_find("mt19937"), seed, &rng)) != IL_OK) {
+        cli_error("advise: %s", il_status_str(st));
+        return cli_exit_for(st);
+    }
+    st = il_exp_run(&cfg, rng, NULL, NULL, &res, &err);
+    il_rng_free(rng);
+    if (st != IL_OK) {
+        cli_error("advise: %s", err.message[0] ? err.message : il_status_str(st));
+        return cli_exit_for(st);
+    }
+    for (size_t l = 0; l + 1 < n; l++)
+        std[l] = il_exp_stats(res, 0, l)->std;
+    il_exp_result_free(res);
+    return 0;
+fail:
+    cli_error("advise: %s", err.message);
+    return EXIT_USAGE;
+}
+
+int cmd_advise(int argc, char **argv)
+{
+    int help_flag, npos, rc, square = 1;
+    il_act act;
+    il_error err;
+    il_status st;
+    double sigma_b2, preserve, critical = (double)NAN;
+    double std[MAX_WIDTHS];
+    il_theory_layer pred[MAX_WIDTHS];
+    il_theory th;
+    size_t shape[MAX_WIDTHS], n;
+    char suggestion[160];
+
+    rc = cli_parse("advise", advise_options, argc, argv, &npos, &help_flag);
+    if (rc)
+        return rc;
+    if (help_flag) {
+        help(stdout);
+        return EXIT_OK;
+    }
+    if (npos > 0) {
+        cli_error("advise: unexpected argument '%s' (see 'initlab advise --help')", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (!act_name) {
+        cli_error("advise: --act is required (see 'initlab list acts')");
+        return EXIT_USAGE;
+    }
+    if (il_act_parse(act_name, &act, &err) != IL_OK) {
+        cli_error("advise: %s", err.message);
+        return EXIT_USAGE;
+    }
+    if (!il_parse_number(sigma_b2_text, &sigma_b2) || sigma_b2 < 0 || sigma_b2 >= 1) {
+        cli_error("advise: invalid value '%s' for --sigma-b2: expected a number in [0, 1)",
+                  sigma_b2_text);
+        return EXIT_USAGE;
+    }
+    n = cli_parse_shape("advise", widths_text, shape, MAX_WIDTHS);
+    if (n == 0)
+        return EXIT_USAGE;
+    if (n < 2) {
+        cli_error("advise: --widths needs the input width and at least one layer");
+        return EXIT_USAGE;
+    }
+    if (batch == 0) {
+        cli_error("advise: --batch must be at least 1");
+        return EXIT_USAGE;
+    }
+    for (size_t i = 1; i < n; i++)
+        square &= shape[i] == shape[0];
+
+    st = il_theory_preserving(&act, sigma_b2, 1.0, &preserve);
+    if (st != IL_OK) {
+        cli_error("advise: %s has no second moment to preserve", act_name);
+        return EXIT_USAGE;
+    }
+    st = il_theory_critical(&act, sigma_b2, 1.0, &critical);
+    if (st != IL_OK)
+        critical = (double)NAN; /* chi1 does not cross 1 in [1e-3, 1e3] */
+    suggest(act.type->name, preserve, square, suggestion, sizeof suggestion);
+    if ((rc = simulate(&act, preserve, sigma_b2, shape, n, std)) != 0)
+        return rc;
+    /* the prediction for the simulation's N(0, 1) input: E[x^2] = 1 */
+    st = il_theory_run(&act, preserve, sigma_b2, 1.0, n - 1, pred, &th);
+    if (st != IL_OK) {
+        cli_error("advise: %s", il_status_str(st));
+        return cli_exit_for(st);
+    }
+
+    if (json) {
+        printf("{\"act\": \"%s\", \"sigma_w2_preserve\": ", act_name);
+        cli_json_number(stdout, preserve);
+        printf(", \"gain_preserve\": ");
+        cli_json_number(stdout, sqrt(preserve));
+        printf(", \"sigma_w2_critical\": ");
+        cli_json_number(stdout, critical);
+        printf(", \"suggested_init\": \"%s\", \"layers\": [", suggestion);
+        for (size_t l = 0; l + 1 < n; l++) {
+            printf("%s{\"layer\": %zu, \"std\": ", l ? ", " : "", l + 1);
+            cli_json_number(stdout, std[l]);
+            printf(", \"predicted_std\": ");
+            cli_json_number(stdout, pred[l].act_std);
+            printf("}");
+        }
+        printf("]}\n");
+        return EXIT_OK;
+    }
+    printf("%s, sigma_b2 %.6g\n", act_name, sigma_b2);
+    printf("  keep the second moment:  sigma_w2 = fan_in * Var(w) = %.6g (gain %.6g)\n", preserve,
+           sqrt(preserve));
+    printf("  suggested initializer:   %s\n", suggestion);
+    if (isfinite(critical))
+        printf("  edge of chaos (chi1 = 1): sigma_w2 = %.6g (gain %.6g)\n", critical,
+               sqrt(critical));
+    else
+        printf("  edge of chaos: none (chi1 does not reach 1 for sigma_w2 in [1e-3, 1e3])\n");
+    printf("\n  check: %zu N(0,1) rows through widths %s, weights of variance %.4g / fan_in\n",
+           batch, widths_text, preserve);
+    printf("    layer    act std  predicted\n");
+    for (size_t l = 0; l + 1 < n; l++)
+        printf("    %5zu  %9.4f  %9.4f\n", l + 1, std[l], pred[l].act_std);
+    return EXIT_OK;
+}
