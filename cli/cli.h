@@ -99,6 +99,8 @@ il_status cli_write_grid(const char *path, const il_hist_grid *g, il_plot_format
                          il_error *err);
 il_status cli_write_lines(const char *path, const il_line_plot *p, il_plot_format fmt,
                           il_error *err);
+il_status cli_write_heatmap(const char *path, const il_heatmap *h, il_plot_format fmt,
+                            il_error *err);
 
 /* Terminal output (term.c). */
 int term_is_tty(FILE *f);

@@ -10,11 +10,14 @@
 #include "cli.h"
 
 #define MAX_DEPTH 100000
+#define MAX_GRID  40000 /* phase-diagram points (651, the default, take ~15 s for tanh) */
 
 static const char *act_name = "relu", *sigma_w2_text, *sigma_b2_text = "0", *input_q_text = "1",
                   *init_text;
+static const char *grid_text = "31,21", *out_dir = "initlab-out/theory", *format_name = "png";
 static size_t depth = 10, width;
-static int json, critical;
+static int json, critical, phase;
+static double w_range[2] = {0.5, 4.0}, b_range[2] = {0.0, 0.5};
 
 static const cli_option theory_options[] = {
     {"act", CLI_STRING, &act_name, "ACT", "activation (default relu; see 'initlab list acts')"},
@@ -26,6 +29,13 @@ static const cli_option theory_options[] = {
     {"width", CLI_SIZE, &width, "N", "fan_in for --init"},
     {"critical", CLI_FLAG, &critical, NULL, "also the sigma_w2 with chi1 = 1 (edge of chaos)"},
     {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of the table"},
+    {"phase", CLI_FLAG, &phase, NULL,
+     "draw the phase diagram: chi1 over (sigma_w2, sigma_b2) and the critical line"},
+    {"w-range", CLI_RANGE, w_range, "LO,HI", "--phase: sigma_w2 axis (default 0.5,4)"},
+    {"b-range", CLI_RANGE, b_range, "LO,HI", "--phase: sigma_b2 axis (default 0,0.5)"},
+    {"grid", CLI_STRING, &grid_text, "NX,NY", "--phase: grid points per axis (default 31,21)"},
+    {"out", CLI_STRING, &out_dir, "DIR", "--phase: output folder (default initlab-out/theory)"},
+    {"format", CLI_STRING, &format_name, "FMT", "--phase: png, svg or pdf (default png)"},
     {NULL, CLI_FLAG, NULL, NULL, NULL},
 };
 
@@ -45,7 +55,8 @@ static void help(FILE *f)
         f,
         "\nJSON: {\"q_star\", \"c_star\", \"chi1\", \"xi_q\", \"xi_c\", \"layers\": [{\"layer\", "
         "\"q\", \"act_mean\", \"act_std\"}, ...]}\n(and \"critical_sigma_w2\" with "
-        "--critical); null where a value is undefined.\n");
+        "--critical); null where a value is undefined.\n"
+        "--phase writes DIR/phase.FMT and DIR/phase.csv (sigma_w2,sigma_b2,q_star,chi1).\n");
 }
 
 static int parse_sigma(const char *opt, const char *text, double *out)
@@ -79,6 +90,140 @@ static const char *phase_name(double chi1)
         return "critical (edge of chaos)";
     return chi1 < 1 ? "ordered (inputs converge, gradients vanish)"
                     : "chaotic (inputs decorrelate, gradients explode)";
+}
+
+typedef struct phase_csv {
+    const double *w, *b, *q, *chi;
+    size_t nx, ny;
+} phase_csv;
+
+static il_status produce_phase_csv(void *pctx, il_write_fn w, void *wctx)
+{
+    const phase_csv *c = pctx;
+    char line[160];
+    static const char head[] = "sigma_w2,sigma_b2,q_star,chi1\n";
+    il_status st = w(wctx, head, sizeof head - 1);
+    for (size_t j = 0; j < c->ny && st == IL_OK; j++)
+        for (size_t i = 0; i < c->nx && st == IL_OK; i++) {
+            size_t k = j * c->nx + i;
+            int n = snprintf(line, sizeof line, "%.17g,%.17g,%.17g,%.17g\n", c->w[i], c->b[j],
+                             c->q[k], c->chi[k]);
+            st = w(wctx, line, (size_t)n);
+        }
+    return st;
+}
+
+/* chi1 over the (sigma_w2, sigma_b2) grid, coloured on a log scale with
+ * white at chi1 = 1, and the critical line. */
+static int run_phase(const il_act *act, double input_q)
+{
+    size_t shape[2], nx, ny, n;
+    double *w = NULL, *b = NULL, *q = NULL, *chi = NULL, *crit = NULL;
+    char path[4200], title[160];
+    il_error err;
+    il_status st = IL_OK;
+    int fmt = il_plot_format_from_name(format_name), rc = EXIT_OK;
+
+    if (fmt < 0) {
+        cli_error("theory: unknown --format '%s' (valid: png, svg, pdf)", format_name);
+        return EXIT_USAGE;
+    }
+    if (cli_parse_shape("theory", grid_text, shape, 2) != 2) {
+        cli_error("theory: --grid needs two counts, NX,NY");
+        return EXIT_USAGE;
+    }
+    nx = shape[0];
+    ny = shape[1];
+    if (nx < 2 || ny < 2 || nx > MAX_GRID / ny) {
+        cli_error("theory: --grid %zux%zu: each side at least 2 and at most %d points in all", nx,
+                  ny, MAX_GRID);
+        return EXIT_USAGE;
+    }
+    if (w_range[0] < 0 || b_range[0] < 0) {
+        cli_error("theory: --w-range and --b-range must not go below 0");
+        return EXIT_USAGE;
+    }
+    n = nx * ny;
+    w = il_malloc_n(nx, sizeof *w);
+    b = il_malloc_n(ny, sizeof *b);
+    crit = il_malloc_n(ny, sizeof *crit);
+    q = il_malloc_n(n, sizeof *q);
+    chi = il_malloc_n(n, sizeof *chi);
+    if (!w || !b || !crit || !q || !chi) {
+        cli_error("theory: out of memory");
+        rc = EXIT_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < nx; i++)
+        w[i] = w_range[0] + (w_range[1] - w_range[0]) * (double)i / (double)(nx - 1);
+    for (size_t j = 0; j < ny; j++)
+        b[j] = b_range[0] + (b_range[1] - b_range[0]) * (double)j / (double)(ny - 1);
+    for (size_t j = 0; j < ny && st == IL_OK; j++) {
+        for (size_t i = 0; i < nx && st == IL_OK; i++)
+            st = il_theory_chi1(act, w[i], b[j], input_q, &q[j * nx + i], &chi[j * nx + i]);
+        /* the critical line where chi1 crosses 1 along the row, linearly
+         * interpolated (bisection per row would cost 35 near-critical
+         * fixed-point searches, each creeping at a rate near 1) */
+        crit[j] = (double)NAN;
+        for (size_t i = 1; i < nx; i++) {
+            double c0 = chi[j * nx + i - 1] - 1, c1 = chi[j * nx + i] - 1;
+            if (c0 <= 0 && c1 > 0) {
+                crit[j] = w[i - 1] + (w[i] - w[i - 1]) * (c0 / (c0 - c1));
+                break;
+            }
+        }
+    }
+    if (st != IL_OK) {
+        cli_error("theory: %s", il_status_str(st));
+        rc = cli_exit_for(st);
+        goto done;
+    }
+    if (cli_mkdirs(out_dir) != 0) {
+        cli_error("theory: cannot create '%s'", out_dir);
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    snprintf(title, sizeof title, "%s: order (chi1 < 1) and chaos (chi1 > 1); black: chi1 = 1",
+             act_name);
+    {
+        il_heatmap h = {title,
+                        "sigma_w2 = fan_in * Var(w)",
+                        "sigma_b2 = Var(b)",
+                        "chi1",
+                        w,
+                        b,
+                        nx,
+                        ny,
+                        chi,
+                        -log10(2.0),
+                        log10(2.0),
+                        1,
+                        crit,
+                        b,
+                        ny};
+        phase_csv c = {w, b, q, chi, nx, ny};
+        snprintf(path, sizeof path, "%s/phase.%s", out_dir,
+                 il_plot_format_ext((il_plot_format)fmt));
+        st = cli_write_heatmap(path, &h, (il_plot_format)fmt, &err);
+        if (st == IL_OK) {
+            printf("wrote %s\n", path);
+            snprintf(path, sizeof path, "%s/phase.csv", out_dir);
+            st = il_write_file(path, produce_phase_csv, &c, &err);
+        }
+        if (st != IL_OK) {
+            cli_error("theory: %s", err.message);
+            rc = cli_exit_for(st);
+            goto done;
+        }
+        printf("wrote %s\n", path);
+    }
+done:
+    il_free(w);
+    il_free(b);
+    il_free(crit);
+    il_free(q);
+    il_free(chi);
+    return rc;
 }
 
 int cmd_theory(int argc, char **argv)
@@ -119,6 +264,8 @@ int cmd_theory(int argc, char **argv)
     }
     if (sigma_w2_text && (rc = parse_sigma("sigma-w2", sigma_w2_text, &sigma_w2)) != 0)
         return rc;
+    if (phase)
+        return run_phase(&act, input_q);
     if (init_text) {
         il_init init;
         il_init_target t;

@@ -50,25 +50,36 @@ il_status cli_write_report(const char *dir, const il_report *r, il_error *err)
 typedef struct grid_job {
     const il_hist_grid *g;
     const il_line_plot *lines;
+    const il_heatmap *heat;
     il_plot_format fmt;
 } grid_job;
 
 static il_status produce_plot(void *pctx, il_write_fn w, void *wctx)
 {
     const grid_job *j = pctx;
-    return j->g ? il_plot_hist_grid(j->g, j->fmt, w, wctx)
-                : il_plot_lines(j->lines, j->fmt, w, wctx);
+    if (j->g)
+        return il_plot_hist_grid(j->g, j->fmt, w, wctx);
+    if (j->heat)
+        return il_plot_heatmap(j->heat, j->fmt, w, wctx);
+    return il_plot_lines(j->lines, j->fmt, w, wctx);
 }
 
 il_status cli_write_grid(const char *path, const il_hist_grid *g, il_plot_format fmt, il_error *err)
 {
-    grid_job job = {g, NULL, fmt};
+    grid_job job = {g, NULL, NULL, fmt};
     return il_write_file(path, produce_plot, &job, err);
 }
 
 il_status cli_write_lines(const char *path, const il_line_plot *p, il_plot_format fmt,
                           il_error *err)
 {
-    grid_job job = {NULL, p, fmt};
+    grid_job job = {NULL, p, NULL, fmt};
+    return il_write_file(path, produce_plot, &job, err);
+}
+
+il_status cli_write_heatmap(const char *path, const il_heatmap *h, il_plot_format fmt,
+                            il_error *err)
+{
+    grid_job job = {NULL, NULL, h, fmt};
     return il_write_file(path, produce_plot, &job, err);
 }

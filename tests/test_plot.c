@@ -65,4 +65,36 @@ static void limits_and_errors(void)
     il_layer_stats_release(&s);
 }
 
-TEST_MAIN({"formats", formats}, {"limits_and_errors", limits_and_errors})
+/* The phase diagram's heat map: every format, a failing sink, and the
+ * refusals (empty grid, a colour scale with no width, x not increasing). */
+static void heatmap(void)
+{
+    static const double x[3] = {1, 2, 3}, y[2] = {0, 0.5};
+    static const double z[6] = {0.5, 1, 2, 0.8, (double)NAN, 1.5};
+    static const double lx[2] = {2, 2.5}, ly[2] = {0, 0.5};
+    il_heatmap h = {"t", "x", "y", "z", x, y, 3, 2, z, -0.3, 0.3, 1, lx, ly, 2};
+    il_membuf m = {0};
+    double bad_x[3] = {1, 3, 2};
+
+    REQUIRE(il_plot_heatmap(&h, IL_PLOT_PNG, il_membuf_write, &m) == IL_OK);
+    CHECK(m.len > 1000 && memcmp(m.data, "\x89PNG\r\n\x1a\n", 8) == 0);
+    m.len = 0;
+    REQUIRE(il_plot_heatmap(&h, IL_PLOT_SVG, il_membuf_write, &m) == IL_OK);
+    REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
+    CHECK_CONTAINS((char *)m.data, "</svg>");
+    m.len = 0;
+    REQUIRE(il_plot_heatmap(&h, IL_PLOT_PDF, il_membuf_write, &m) == IL_OK);
+    CHECK(memcmp(m.data, "%PDF", 4) == 0);
+    CHECK(il_plot_heatmap(&h, IL_PLOT_PNG, failing_sink, NULL) == IL_EIO);
+    h.z_hi = h.z_lo;
+    CHECK(il_plot_heatmap(&h, IL_PLOT_PNG, il_membuf_write, &m) == IL_EINVAL);
+    h.z_hi = 0.3;
+    h.x = bad_x;
+    CHECK(il_plot_heatmap(&h, IL_PLOT_PNG, il_membuf_write, &m) == IL_EINVAL);
+    h.x = x;
+    h.nx = 0;
+    CHECK(il_plot_heatmap(&h, IL_PLOT_PNG, il_membuf_write, &m) == IL_EINVAL);
+    il_membuf_release(&m);
+}
+
+TEST_MAIN({"formats", formats}, {"limits_and_errors", limits_and_errors}, {"heatmap", heatmap})

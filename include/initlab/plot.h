@@ -58,6 +58,18 @@ typedef struct il_line_plot {
     int log_y;       /* nonzero: logarithmic y axis */
 } il_line_plot;
 
+/* A heat map over a regular grid, with an optional line drawn over it. */
+typedef struct il_heatmap {
+    const char *title, *xlabel, *ylabel, *zlabel; /* may be NULL */
+    const double *x, *y; /* 'nx' and 'ny' cell centres, increasing, evenly spaced */
+    size_t nx, ny;
+    const double *z;   /* ny * nx values, row j = y[j]; non-finite cells are grey */
+    double z_lo, z_hi; /* the colour scale's ends (log10 of them with log_z); white midway */
+    int log_z;
+    const double *line_x, *line_y; /* 'n_line' points; a non-finite point breaks the line */
+    size_t n_line;
+} il_heatmap;
+
 /* Load the fonts and warm the glyph caches now rather than in the first
  * figure. Optional (every figure function does it once if needed) and
  * thread-safe: for a program that can do it while other work runs. */
@@ -66,6 +78,10 @@ void il_plot_prepare(void);
 /* Draw 'p' (e.g. the std of every layer, per arm) in format 'fmt' to the
  * sink. IL_EINVAL for no points or no series or more than 10. */
 il_status il_plot_lines(const il_line_plot *p, il_plot_format fmt, il_write_fn w, void *ctx);
+
+/* Draw 'h' in format 'fmt' to the sink. IL_EINVAL for an empty grid,
+ * non-increasing x or y, or z_lo >= z_hi. */
+il_status il_plot_heatmap(const il_heatmap *h, il_plot_format fmt, il_write_fn w, void *ctx);
 
 /* Largest figure side in pixels (cairo's image limit is 32767). */
 #define IL_PLOT_MAX_SIDE 32767

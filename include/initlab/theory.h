@@ -72,6 +72,11 @@ il_status il_theory_fixed(const il_act *act, double sigma_w2, double sigma_b2, d
  * on [1e-3, 1e3]; IL_ENOTFOUND if chi1 - 1 does not change sign there. */
 il_status il_theory_critical(const il_act *act, double sigma_b2, double input_q, double *sigma_w2);
 
+/* q* and chi1 alone, to a relative 1e-9 (for a grid of many points: the
+ * phase diagram); chi1 NAN when q* is infinite. IL_EINVAL as il_theory_run. */
+il_status il_theory_chi1(const il_act *act, double sigma_w2, double sigma_b2, double input_q,
+                         double *q_star, double *chi1);
+
 /* The sigma_w2 that makes 'q' a fixed point of the length map with bias
  * variance 'sigma_b2': sigma_w2 E[f(sqrt(q) z)^2] + sigma_b2 = q, so that
  * pre-activations of second moment q keep it from layer to layer. For a

@@ -630,37 +630,39 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
     }
 }
 
-il_status il_plot_lines(const il_line_plot *p, il_plot_format fmt, il_write_fn w, void *ctx)
+/* Draw with 'draw' on a surface of the format's kind and send it to the
+ * sink (PNG through our own encoder, SVG and PDF through cairo's streams). */
+static il_status render(double width, double height, il_plot_format fmt,
+                        void (*draw)(cairo_t *cr, const void *arg, double w, double h, int paint),
+                        const void *arg, il_write_fn w, void *ctx)
 {
     struct sink k = {w, ctx, IL_OK};
     cairo_surface_t *surf;
     cairo_t *cr;
     cairo_status_t cs;
 
-    if (p->n == 0 || p->n_series == 0 || p->n_series > 10)
-        return IL_EINVAL;
     pthread_once(&fonts_once, load_fonts);
     if (fmt == IL_PLOT_SVG)
-        surf = cairo_svg_surface_create_for_stream(write_cb, &k, LP_W, LP_H);
+        surf = cairo_svg_surface_create_for_stream(write_cb, &k, width, height);
     else if (fmt == IL_PLOT_PDF)
-        surf = cairo_pdf_surface_create_for_stream(write_cb, &k, LP_W, LP_H);
+        surf = cairo_pdf_surface_create_for_stream(write_cb, &k, width, height);
     else
-        surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)LP_W, (int)LP_H);
+        surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)width, (int)height);
     cs = cairo_surface_status(surf);
     if (cs != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(surf);
         return cairo_to_status(cs);
     }
     cr = cairo_create(surf);
-    draw_lines(cr, p, LP_W, LP_H, fmt != IL_PLOT_PNG);
+    draw(cr, arg, width, height, fmt != IL_PLOT_PNG);
     cs = cairo_status(cr);
     cairo_destroy(cr);
     if (cs == CAIRO_STATUS_SUCCESS && fmt == IL_PLOT_PNG) {
         il__png *png = NULL;
         cairo_surface_flush(surf);
-        k.st = il__png_begin((int)LP_W, (int)LP_H, w, ctx, &png);
+        k.st = il__png_begin((int)width, (int)height, w, ctx, &png);
         if (k.st == IL_OK)
-            k.st = il__png_rows(png, cairo_image_surface_get_data(surf), (int)LP_H,
+            k.st = il__png_rows(png, cairo_image_surface_get_data(surf), (int)height,
                                 cairo_image_surface_get_stride(surf));
         if (png) {
             il_status end = il__png_end(png, k.st != IL_OK);
@@ -675,4 +677,185 @@ il_status il_plot_lines(const il_line_plot *p, il_plot_format fmt, il_write_fn w
     if (k.st != IL_OK)
         return k.st;
     return cairo_to_status(cs);
+}
+
+static void draw_lines_cb(cairo_t *cr, const void *arg, double w, double h, int paint)
+{
+    draw_lines(cr, arg, w, h, paint);
+}
+
+il_status il_plot_lines(const il_line_plot *p, il_plot_format fmt, il_write_fn w, void *ctx)
+{
+    if (p->n == 0 || p->n_series == 0 || p->n_series > 10)
+        return IL_EINVAL;
+    return render(LP_W, LP_H, fmt, draw_lines_cb, p, w, ctx);
+}
+
+/* ---- heat maps ---- */
+
+#define HM_W      760.0
+#define HM_H      560.0
+#define HM_LEFT   70.0
+#define HM_RIGHT  120.0
+#define HM_TOP    50.0
+#define HM_BOTTOM 50.0
+
+/* A diverging blue-white-red scale for t in [0, 1] (white at 0.5), after
+ * ColorBrewer's RdBu: order in blue, chaos in red. */
+static void diverging(double t, double rgb[3])
+{
+    static const double stops[5][3] = {{0.129, 0.400, 0.675},
+                                       {0.573, 0.773, 0.871},
+                                       {0.969, 0.969, 0.969},
+                                       {0.957, 0.647, 0.510},
+                                       {0.698, 0.094, 0.169}};
+    double u = (t < 0 ? 0 : t > 1 ? 1 : t) * 4;
+    int i = u >= 4 ? 3 : (int)u;
+    double f = u - i;
+    for (int c = 0; c < 3; c++)
+        rgb[c] = stops[i][c] + f * (stops[i + 1][c] - stops[i][c]);
+}
+
+static double hm_t(const il_heatmap *h, double v)
+{
+    if (h->log_z)
+        v = v > 0 ? log10(v) : -(double)INFINITY;
+    return (v - h->z_lo) / (h->z_hi - h->z_lo);
+}
+
+static void draw_heatmap(cairo_t *cr, const void *arg, double width, double height, int paint)
+{
+    const il_heatmap *h = arg;
+    double px = HM_LEFT, py = HM_TOP, pw = width - HM_LEFT - HM_RIGHT,
+           ph = height - HM_TOP - HM_BOTTOM;
+    double xmin = h->x[0], xmax = h->x[h->nx - 1], ymin = h->y[0], ymax = h->y[h->ny - 1];
+    double dx = h->nx > 1 ? (xmax - xmin) / (double)(h->nx - 1) : 1.0;
+    double dy = h->ny > 1 ? (ymax - ymin) / (double)(h->ny - 1) : 1.0;
+    char buf[64];
+
+    (void)paint; /* the cells cover the plot; the margins are painted below */
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    /* cells centred on the grid points */
+    xmin -= dx / 2;
+    xmax += dx / 2;
+    ymin -= dy / 2;
+    ymax += dy / 2;
+#define X(v) (px + pw * ((v)-xmin) / (xmax - xmin))
+#define Y(v) (py + ph - ph * ((v)-ymin) / (ymax - ymin))
+    for (size_t j = 0; j < h->ny; j++)
+        for (size_t i = 0; i < h->nx; i++) {
+            double v = h->z[j * h->nx + i], rgb[3] = {0.6, 0.6, 0.6};
+            double x0 = X(h->x[i] - dx / 2), x1 = X(h->x[i] + dx / 2);
+            double y0 = Y(h->y[j] + dy / 2), y1 = Y(h->y[j] - dy / 2);
+            if (isfinite(v))
+                diverging(hm_t(h, v), rgb);
+            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+            /* a quarter-pixel overlap hides the seams between cells */
+            cairo_rectangle(cr, x0, y0, x1 - x0 + 0.25, y1 - y0 + 0.25);
+            cairo_fill(cr);
+        }
+    /* the line, clipped to the plot */
+    if (h->n_line > 1) {
+        int pen = 0;
+        cairo_save(cr);
+        cairo_rectangle(cr, px, py, pw, ph);
+        cairo_clip(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_set_line_width(cr, 2.5);
+        for (size_t k = 0; k < h->n_line; k++) {
+            if (!isfinite(h->line_x[k]) || !isfinite(h->line_y[k])) {
+                pen = 0;
+                continue;
+            }
+            if (pen)
+                cairo_line_to(cr, X(h->line_x[k]), Y(h->line_y[k]));
+            else
+                cairo_move_to(cr, X(h->line_x[k]), Y(h->line_y[k]));
+            pen = 1;
+        }
+        cairo_stroke(cr);
+        cairo_restore(cr);
+    }
+    /* axes */
+    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+    cairo_set_line_width(cr, 1.0);
+    {
+        double step = nice_step(xmax - xmin, 8);
+        for (double v = ceil(xmin / step) * step; v <= xmax + 1e-9 * step; v += step) {
+            double x = floor(X(v)) + 0.5;
+            cairo_move_to(cr, x, py + ph);
+            cairo_line_to(cr, x, py + ph + 4);
+            cairo_stroke(cr);
+            tick_label(buf, sizeof buf, v, step);
+            text_at(cr, x, py + ph + 17, buf, 11, 0, 0.5);
+        }
+        step = nice_step(ymax - ymin, 6);
+        for (double v = ceil(ymin / step) * step; v <= ymax + 1e-9 * step; v += step) {
+            double y = floor(Y(v)) + 0.5;
+            cairo_move_to(cr, px - 4, y);
+            cairo_line_to(cr, px, y);
+            cairo_stroke(cr);
+            tick_label(buf, sizeof buf, v, step);
+            text_at(cr, px - 7, y + 4, buf, 11, 0, 1.0);
+        }
+    }
+    cairo_rectangle(cr, px + 0.5, py + 0.5, pw - 1, ph - 1);
+    cairo_stroke(cr);
+#undef X
+#undef Y
+    if (h->title)
+        text_at(cr, px + pw / 2, 30, h->title, 15, 1, 0.5);
+    text_at(cr, px + pw / 2, height - 12, h->xlabel ? h->xlabel : "", 12, 0, 0.5);
+    cairo_save(cr);
+    cairo_translate(cr, 18, py + ph / 2);
+    cairo_rotate(cr, -3.14159265358979323846 / 2);
+    text_at(cr, 0, 0, h->ylabel ? h->ylabel : "", 12, 0, 0.5);
+    cairo_restore(cr);
+    /* the colour bar */
+    {
+        double bx = px + pw + 24, bw = 18, steps = 200;
+        for (int k = 0; k < (int)steps; k++) {
+            double rgb[3];
+            diverging((k + 0.5) / steps, rgb);
+            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+            cairo_rectangle(cr, bx, py + ph - ph * (k + 1) / steps, bw, ph / steps + 0.25);
+            cairo_fill(cr);
+        }
+        cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+        cairo_rectangle(cr, bx + 0.5, py + 0.5, bw - 1, ph - 1);
+        cairo_stroke(cr);
+        {
+            double step = h->log_z ? 1.0 : nice_step(h->z_hi - h->z_lo, 6);
+            if (h->log_z && h->z_hi - h->z_lo < 2)
+                step = nice_step(h->z_hi - h->z_lo, 4);
+            for (double v = ceil(h->z_lo / step) * step; v <= h->z_hi + 1e-9 * step; v += step) {
+                double y = py + ph - ph * (v - h->z_lo) / (h->z_hi - h->z_lo);
+                if (h->log_z)
+                    snprintf(buf, sizeof buf, "%.3g", pow(10.0, v));
+                else
+                    tick_label(buf, sizeof buf, v, step);
+                cairo_move_to(cr, bx + bw, floor(y) + 0.5);
+                cairo_line_to(cr, bx + bw + 4, floor(y) + 0.5);
+                cairo_stroke(cr);
+                text_at(cr, bx + bw + 7, y + 4, buf, 11, 0, 0.0);
+            }
+        }
+        if (h->zlabel)
+            text_at(cr, bx + bw / 2, py - 8, h->zlabel, 12, 0, 0.5);
+    }
+}
+
+il_status il_plot_heatmap(const il_heatmap *h, il_plot_format fmt, il_write_fn w, void *ctx)
+{
+    if (h->nx == 0 || h->ny == 0 || !(h->z_lo < h->z_hi) || !isfinite(h->z_lo) ||
+        !isfinite(h->z_hi))
+        return IL_EINVAL;
+    for (size_t i = 1; i < h->nx; i++)
+        if (!(h->x[i] > h->x[i - 1]))
+            return IL_EINVAL;
+    for (size_t j = 1; j < h->ny; j++)
+        if (!(h->y[j] > h->y[j - 1]))
+            return IL_EINVAL;
+    return render(HM_W, HM_H, fmt, draw_heatmap, h, w, ctx);
 }

@@ -284,14 +284,14 @@ static double moment_fast(const il_act *act, double q, int deriv)
     return expect_tol(deriv ? df_sq : f_sq, (void *)act, q, 1e-9);
 }
 
-static double q_fixed(const il_act *act, double sigma_w2, double sigma_b2, double q1)
+static double q_fixed(const il_act *act, double sigma_w2, double sigma_b2, double q1, double tol)
 {
     double q = q1;
     for (int it = 0; it < 3000; it++) {
         double next = sigma_w2 * moment_fast(act, q, 0) + sigma_b2;
         if (!isfinite(next) || next > 1e300)
             return (double)INFINITY;
-        if (fabs(next - q) <= 1e-14 * fmax(1e-3, fabs(q)))
+        if (fabs(next - q) <= tol * fmax(1e-3, fabs(q)))
             return next;
         q = next;
     }
@@ -309,7 +309,7 @@ il_status il_theory_fixed(const il_act *act, double sigma_w2, double sigma_b2, d
         !isfinite(sigma_b2) || !isfinite(input_q))
         return IL_EINVAL;
     q1 = sigma_w2 * input_q + sigma_b2;
-    qs = q_fixed(act, sigma_w2, sigma_b2, q1);
+    qs = q_fixed(act, sigma_w2, sigma_b2, q1, 1e-14);
     /* polish the search's 1e-9 with the full-accuracy map */
     for (int it = 0; it < 50 && isfinite(qs) && qs > 0; it++) {
         double next = il_theory_qmap(act, sigma_w2, sigma_b2, qs);
@@ -396,7 +396,7 @@ il_status il_theory_run(const il_act *act, double sigma_w2, double sigma_b2, dou
  * (chaotic), -1 when it collapses to zero with a flat activation there. */
 static double chi1_minus_one(const il_act *act, double sigma_w2, double sigma_b2, double input_q)
 {
-    double qs = q_fixed(act, sigma_w2, sigma_b2, sigma_w2 * input_q + sigma_b2);
+    double qs = q_fixed(act, sigma_w2, sigma_b2, sigma_w2 * input_q + sigma_b2, 1e-11);
     if (!isfinite(qs))
         return 1.0;
     if (qs <= 0)
@@ -435,5 +435,24 @@ il_status il_theory_preserving(const il_act *act, double sigma_b2, double q, dou
     if (!(m2 > 0) || !isfinite(m2))
         return IL_ENOTFOUND;
     *sigma_w2 = (q - sigma_b2) / m2;
+    return IL_OK;
+}
+
+il_status il_theory_chi1(const il_act *act, double sigma_w2, double sigma_b2, double input_q,
+                         double *q_star, double *chi1)
+{
+    double qs;
+
+    if (!(sigma_w2 >= 0) || !(sigma_b2 >= 0) || !(input_q >= 0) || !isfinite(sigma_w2) ||
+        !isfinite(sigma_b2) || !isfinite(input_q))
+        return IL_EINVAL;
+    qs = q_fixed(act, sigma_w2, sigma_b2, sigma_w2 * input_q + sigma_b2, 1e-11);
+    *q_star = qs;
+    if (!isfinite(qs))
+        *chi1 = (double)NAN;
+    else if (qs <= 0)
+        *chi1 = sigma_w2 * il_act_deriv(act, 0.0) * il_act_deriv(act, 0.0);
+    else
+        *chi1 = sigma_w2 * moment_fast(act, qs, 1);
     return IL_OK;
 }

@@ -242,5 +242,15 @@ bad "advise bad act" 2 "unknown activation 'tnah'" advise --act tnah
 bad "advise bias too large" 2 "invalid value '1' for --sigma-b2" advise --act tanh --sigma-b2 1
 bad "advise one width" 2 "at least one layer" advise --act tanh --widths 5
 
+# --- phase diagram ---
+run "theory phase" 0 theory --phase --act tanh --grid 6,4 --w-range 0.5,3 --b-range 0,0.3 --out ph
+[ -s "$tmp/cwd/ph/phase.png" ] && ok "phase.png written" || fail "phase.png written"
+head -1 "$tmp/cwd/ph/phase.csv" | grep -qx "sigma_w2,sigma_b2,q_star,chi1" && [ "$(wc -l < "$tmp/cwd/ph/phase.csv")" -eq 25 ] && ok "phase.csv header and 24 rows" || fail "phase.csv header and 24 rows"
+# tanh with no bias: q* = 0 below sigma_w2 = 1, where chi1 = sigma_w2 * tanh'(0)^2 = sigma_w2
+grep -q "^0.5,0,[^,]*,0.5000000" "$tmp/cwd/ph/phase.csv" && ok "phase chi1 = sigma_w2 in the ordered corner" || fail "phase chi1 = sigma_w2 in the ordered corner" "$(sed -n 2p "$tmp/cwd/ph/phase.csv")"
+bad "theory phase grid too large" 2 "at most 40000 points" theory --phase --act tanh --grid 1000,1000
+bad "theory phase one count" 2 "--grid needs two counts" theory --phase --act tanh --grid 5
+bad "theory phase bad format" 2 "unknown --format 'gif'" theory --phase --act tanh --format gif
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
