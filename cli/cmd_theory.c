@@ -68,18 +68,21 @@ static int parse_sigma(const char *opt, const char *text, double *out)
     return 0;
 }
 
-/* Var(w) of a scheme's target: std^2 + mean^2 corrections for truncation. */
-static double target_variance(const il_init_target *t)
+/* E[w^2] of a scheme's target, the sigma_w2 / fan_in of mean-field theory:
+ * variance plus squared mean, both taken after truncation (a truncation
+ * that is not symmetric about the mean moves the mean by std * m). */
+static double target_second_moment(const il_init_target *t)
 {
-    double var = t->std * t->std;
+    double var = t->std * t->std, mean = isfinite(t->mean) ? t->mean : 0.0;
     if (isfinite(t->lo) && isfinite(t->hi) && t->std > 0) {
         double a = (t->lo - t->mean) / t->std, b = (t->hi - t->mean) / t->std;
         double pa = exp(-a * a / 2) / sqrt(2 * 3.14159265358979323846);
         double pb = exp(-b * b / 2) / sqrt(2 * 3.14159265358979323846);
         double z = 0.5 * (erfc(-b / sqrt(2.0)) - erfc(-a / sqrt(2.0))), m = (pa - pb) / z;
         var *= 1 + (a * pa - b * pb) / z - m * m;
+        mean += t->std * m;
     }
-    return var + (isfinite(t->mean) ? t->mean * t->mean : 0.0);
+    return var + mean * mean;
 }
 
 static const char *phase_name(double chi1)
@@ -279,7 +282,7 @@ int cmd_theory(int argc, char **argv)
             cli_error("theory: %s", err.message);
             return EXIT_USAGE;
         }
-        sigma_w2 = (double)width * target_variance(&t);
+        sigma_w2 = (double)width * target_second_moment(&t);
         if (!isfinite(sigma_w2)) {
             cli_error("theory: '%s' has no variance to map (try --sigma-w2)", init_text);
             return EXIT_USAGE;

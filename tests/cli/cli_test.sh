@@ -222,6 +222,10 @@ grep -q '"act_mean": 0.5641895835477' "$tmp/out" && ok "relu act mean 1/sqrt(pi)
 # 'initlab theory --act tanh --sigma-b2 0.05 --critical' prints 1.76095.
 run "theory critical" 0 theory --act tanh --sigma-b2 0.05 --critical
 grep -q "edge of chaos: sigma_w2 = 1.76095" "$tmp/out" && ok "tanh critical sigma_w2" || fail "tanh critical sigma_w2" "$(cat "$tmp/out")"
+# A one-sided truncation: N(0,1) cut to [0, 2] has E[w^2] = 1 - 2 phi(2) /
+# (Phi(2) - Phi(0)) = 0.773741 (computed with math.erf in /usr/bin/python3).
+run "theory one-sided truncation" 0 theory --act relu --init trunc_normal:a=0,b=2 --width 1 --depth 1
+grep -q "sigma_w2 0.773741" "$tmp/out" && ok "truncated second moment" || fail "truncated second moment" "$(head -1 "$tmp/out")"
 bad "theory bad act" 2 "unknown activation 'nope'" theory --act nope
 bad "theory negative sigma" 2 "invalid value '-1' for --sigma-w2" theory --act tanh --sigma-w2 -1
 bad "theory nan bias" 2 "invalid value 'nan' for --sigma-b2" theory --act tanh --sigma-b2 nan
