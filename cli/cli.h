@@ -102,6 +102,30 @@ il_status cli_write_lines(const char *path, const il_line_plot *p, il_plot_forma
 il_status cli_write_heatmap(const char *path, const il_heatmap *h, il_plot_format fmt,
                             il_error *err);
 
+/* Mean-field predictions beside measurements (overlay.c). */
+typedef struct cli_theory {
+    size_t n_arms, n_layers;
+    il_theory_layer *layers; /* n_arms * n_layers, arm-major */
+    il_error *notes;         /* per arm: why there is no prediction, or "" */
+} cli_theory;
+
+/* Predict every arm of 'cfg' (il_exp_theory); an arm the theory cannot
+ * describe gets a note instead. IL_ENOMEM or IL_ELIMIT. */
+il_status cli_theory_make(const il_exp_config *cfg, cli_theory *t);
+void cli_theory_free(cli_theory *t);
+/* Arm 'arm's layers, or NULL when it has none ('t' may be NULL). */
+const il_theory_layer *cli_theory_arm(const cli_theory *t, size_t arm);
+/* Why arm 'arm' has no prediction, or NULL. */
+const char *cli_theory_note(const cli_theory *t, size_t arm);
+/* Predicted histograms for a figure's rows x cols panels, row r showing arm
+ * arm_of[r] and column c layer layer_of[c] (0-based), each over its panel's
+ * bins; expected[i] is NULL where there is no prediction. Free with
+ * cli_theory_grid_free. */
+il_status cli_theory_grid(const cli_theory *t, const il_arm *arms, const size_t *arm_of,
+                          size_t rows, const size_t *layer_of, size_t cols,
+                          const il_layer_stats *const *panels, double **expected);
+void cli_theory_grid_free(double **expected, size_t n);
+
 /* Terminal output (term.c). */
 int term_is_tty(FILE *f);
 /* A one-line histogram with Unicode blocks, 'width' cells (bins are merged

@@ -55,7 +55,11 @@ static const char *format_name = "png";
 static uint64_t seed = 100;
 static size_t bins = 30;
 static double range[2] = {0.0, 1.0};
-static int save_activations, json;
+static int save_activations, json, theory;
+/* With --theory, each exercise's predictions; made before its figures are
+ * queued and read-only afterwards, so the figure thread may read them. */
+static cli_theory theories[N_EXERCISES];
+static il_arm net_arms[N_EXERCISES][MAX_NETS]; /* the same: parsed before the figures */
 
 static const cli_option lecture_options[] = {
     {"seed", CLI_SEED, &seed, "N", "np.random.seed for every exercise (default 100)"},
@@ -65,6 +69,8 @@ static const cli_option lecture_options[] = {
     {"range", CLI_RANGE, range, "LO,HI", "histogram range (default 0,1, as Visual)"},
     {"save-activations", CLI_FLAG, &save_activations, NULL,
      "write every layer's activations as ex<K>/net<N>_layer<L>.npy"},
+    {"theory", CLI_FLAG, &theory, NULL,
+     "mean-field theory's prediction beside each layer (tables, figures, report)"},
     {"json", CLI_FLAG, &json, NULL, "print report.json to stdout instead of the tables"},
     {NULL, CLI_FLAG, NULL, NULL, NULL},
 };
@@ -83,7 +89,8 @@ void cmd_lecture_help(FILE *f)
                "Options:\n");
     cli_print_options(f, lecture_options);
     fprintf(f, "\nOutputs in DIR: report.json, stats.csv, ex<K>/net<N>.<fmt> (one panel per\n"
-               "layer), ex<K>/compare.<fmt> (networks x layers on shared axes).\n");
+               "layer), ex<K>/compare.<fmt> (networks x layers on shared axes). With\n"
+               "--theory the predicted histograms are drawn in red (see docs/theory.md).\n");
 }
 
 /* ---- running ---- */
@@ -162,10 +169,11 @@ static void print_network(FILE *f, size_t e, size_t k, const il_exp_result *r, c
                           int tty)
 {
     const lecture_net *n = &exercises[e].nets[k];
+    const il_theory_layer *pred = theory ? cli_theory_arm(&theories[e], k) : NULL;
 
     fprintf(f, "\n  network %zu: %s   (init %s, act %s)\n", k + 1, n->label, spec, n->act);
-    fprintf(f, "    layer      mean       std       max   <0.01   >0.99   zeros  outside%s\n",
-            tty ? "  histogram (√count)" : "");
+    fprintf(f, "    layer      mean       std       max   <0.01   >0.99   zeros  outside%s%s\n",
+            pred ? "  theory mean  theory std" : "", tty ? "  histogram (√count)" : "");
     for (size_t l = 0; l < LECTURE_LAYERS; l++) {
         const il_layer_stats *s = il_exp_stats(r, k, l);
         double finite = (double)(s->count - s->nonfinite);
@@ -173,6 +181,8 @@ static void print_network(FILE *f, size_t e, size_t k, const il_exp_result *r, c
         fprintf(f, "    %5zu  %8.4f  %8.4f  %8.4f  %5.1f%%  %5.1f%%  %5.1f%%  %6.1f%%", l + 1,
                 s->mean, s->std, s->max, pct(s->frac_low), pct(s->frac_high), pct(s->frac_zero),
                 outside);
+        if (pred)
+            fprintf(f, "  %11.4f  %10.4f", pred[l].act_mean, pred[l].act_std);
         if (s->nonfinite)
             fprintf(f, "  non-finite %zu", s->nonfinite);
         if (tty) {
@@ -193,15 +203,20 @@ static il_status write_figure(const char *ex_dir, size_t e, size_t which, const 
 {
     const lecture_exercise *ex = &exercises[e];
     const il_layer_stats *panels[MAX_NETS * LECTURE_LAYERS];
+    double *expected[MAX_NETS * LECTURE_LAYERS];
     const char *labels[MAX_NETS];
+    static const size_t layer_of[LECTURE_LAYERS] = {0, 1, 2, 3, 4}, arm_of[MAX_NETS] = {0, 1};
     char path[4200], title[256];
-    il_hist_grid g = {title, 1, LECTURE_LAYERS, NULL, panels, 0, NULL};
+    const char *note = theory ? " (red: mean-field theory)" : "";
+    il_hist_grid g = {title,  1, LECTURE_LAYERS, NULL,
+                      panels, 0, NULL,           theory ? (const double *const *)expected : NULL};
+    il_status st = IL_OK;
 
     if (which < ex->n_nets) {
         for (size_t l = 0; l < LECTURE_LAYERS; l++)
             panels[l] = il_exp_stats(r, which, l);
-        snprintf(title, sizeof title, "Exercise %zu, network %zu: %s", e + 1, which + 1,
-                 ex->nets[which].label);
+        snprintf(title, sizeof title, "Exercise %zu, network %zu: %s%s", e + 1, which + 1,
+                 ex->nets[which].label, note);
         snprintf(path, sizeof path, "%s/net%zu.%s", ex_dir, which + 1, il_plot_format_ext(fmt));
     } else {
         for (size_t k = 0; k < ex->n_nets; k++) {
@@ -212,10 +227,18 @@ static il_status write_figure(const char *ex_dir, size_t e, size_t which, const 
         g.rows = ex->n_nets;
         g.row_labels = labels;
         g.shared_y = 1;
-        snprintf(title, sizeof title, "Exercise %zu (shared axes)", e + 1);
+        snprintf(title, sizeof title, "Exercise %zu (shared axes)%s", e + 1, note);
         snprintf(path, sizeof path, "%s/compare.%s", ex_dir, il_plot_format_ext(fmt));
     }
-    return cli_write_grid(path, &g, fmt, err);
+    if (theory)
+        st =
+            cli_theory_grid(&theories[e], net_arms[e], which < ex->n_nets ? arm_of + which : arm_of,
+                            g.rows, layer_of, LECTURE_LAYERS, panels, expected);
+    if (st == IL_OK)
+        st = cli_write_grid(path, &g, fmt, err);
+    if (theory)
+        cli_theory_grid_free(expected, g.rows * LECTURE_LAYERS);
+    return st;
 }
 
 /* Drawing and compressing the figures costs about as much as computing the
@@ -327,7 +350,6 @@ int cmd_lecture(int argc, char **argv)
 {
     int help, npos, rc, fmt, chosen[N_EXERCISES] = {0};
     il_exp_result *results[N_EXERCISES] = {NULL};
-    il_arm arms[N_EXERCISES][MAX_NETS];
     char specs[N_EXERCISES][MAX_NETS][128];
     il_report_net rnets[N_EXERCISES][MAX_NETS];
     il_report_group groups[N_EXERCISES];
@@ -375,7 +397,7 @@ int cmd_lecture(int argc, char **argv)
     }
     tty = term_is_tty(out);
     memset(&ctx, 0, sizeof ctx);
-    memset(arms, 0, sizeof arms); /* no biases: the lecture's networks have none */
+    memset(net_arms, 0, sizeof net_arms); /* no biases: the lecture's networks have none */
     /* 1000x100x100 products are too small to share; the second core draws
      * the figures instead. */
     il_blas_set_threads(1);
@@ -397,7 +419,7 @@ int cmd_lecture(int argc, char **argv)
 
         if (!chosen[e])
             continue;
-        if ((rc = parse_arms(ex, arms[e])) != 0)
+        if ((rc = parse_arms(ex, net_arms[e])) != 0)
             goto done;
         for (size_t l = 0; l < LECTURE_LAYERS; l++)
             widths[l] = LECTURE_WIDTH;
@@ -406,7 +428,7 @@ int cmd_lecture(int argc, char **argv)
         cfg.n_in = LECTURE_WIDTH;
         cfg.widths = widths;
         cfg.n_layers = LECTURE_LAYERS;
-        cfg.arms = arms[e];
+        cfg.arms = net_arms[e];
         cfg.n_arms = ex->n_nets;
         cfg.stats = stats_cfg;
         if (il_init_parse("normal:mean=0,std=1", &cfg.input, &ctx.err) != IL_OK) {
@@ -420,6 +442,8 @@ int cmd_lecture(int argc, char **argv)
             rc = EXIT_RUNTIME;
             goto done;
         }
+        if (theory && (st = cli_theory_make(&cfg, &theories[e])) != IL_OK)
+            break;
         il_rng_seed(rng, seed); /* np.random.seed(seed) at the top of each listing */
         ctx.err.message[0] = '\0';
         st = il_exp_run(&cfg, rng, save_activations ? save_layer : NULL, &ctx, &results[e],
@@ -434,9 +458,15 @@ int cmd_lecture(int argc, char **argv)
         if (!results[e])
             continue;
         for (size_t k = 0; k < ex->n_nets; k++) {
-            il_init_format(&arms[e][k].init, specs[e][k], sizeof specs[e][k]);
-            rnets[e][k] = (il_report_net){
-                specs[e][k], ex->nets[k].act, ex->nets[k].label, results[e], k, NULL};
+            il_init_format(&net_arms[e][k].init, specs[e][k], sizeof specs[e][k]);
+            rnets[e][k] = (il_report_net){specs[e][k],
+                                          ex->nets[k].act,
+                                          ex->nets[k].label,
+                                          results[e],
+                                          k,
+                                          NULL,
+                                          theory ? cli_theory_arm(&theories[e], k) : NULL,
+                                          theory ? cli_theory_note(&theories[e], k) : NULL};
         }
         groups[n_groups++] = (il_report_group){e + 1, rnets[e], ex->n_nets};
         if (!json) {
@@ -449,7 +479,7 @@ int cmd_lecture(int argc, char **argv)
      * draws, then help it with what is left. */
     figure_queue_close(&figq);
     if (st == IL_OK) {
-        il_report report = {"lecture", seed, "mt19937", groups, n_groups, 0, NULL};
+        il_report report = {"lecture", seed, "mt19937", groups, n_groups, 0, NULL, theory};
         st = cli_write_report(out_dir, &report, &ctx.err);
         if (st == IL_OK && json) {
             il_membuf mb = {0};
@@ -488,8 +518,10 @@ done:
         figure_queue_close(&figq);
         pthread_join(fig_thread, NULL);
     }
-    for (size_t e = 0; e < N_EXERCISES; e++)
+    for (size_t e = 0; e < N_EXERCISES; e++) {
         il_exp_result_free(results[e]);
+        cli_theory_free(&theories[e]);
+    }
     il_rng_free(rng);
     return rc;
 }

@@ -23,7 +23,7 @@ static const char *widths_text, *input_text = "normal", *rng_name = "mt19937",
 static size_t depth = 5, width = 100, batch = 1000, bins = 30;
 static double range[2] = {(double)NAN, (double)NAN};
 static uint64_t seed = 100;
-static int save_activations, json, no_paired, paired_flag, grad;
+static int save_activations, json, no_paired, paired_flag, grad, theory;
 static const char *grad_source = "softmax_ce";
 static size_t classes = 10;
 
@@ -55,6 +55,8 @@ static const cli_option run_options[] = {
     {"grad-source", CLI_STRING, &grad_source, "SRC",
      "softmax_ce (random labels over a final linear layer; default) or unit (N(0,1) dL/da)"},
     {"classes", CLI_SIZE, &classes, "K", "labels for softmax_ce (default 10)"},
+    {"theory", CLI_FLAG, &theory, NULL,
+     "mean-field theory's prediction beside each measured layer (tables, figures, report)"},
     {"save-activations", CLI_FLAG, &save_activations, NULL,
      "write every layer's activations as arm<N>_layer<L>.npy"},
     {"max-memory", CLI_STRING, &max_memory_text, "SIZE",
@@ -81,7 +83,8 @@ static void help(FILE *f)
     fprintf(f, "\nOutputs in DIR: report.json, stats.csv, arm<N>.<fmt> (histograms per layer),\n"
                "compare.<fmt> (arms x layers, shared axes), std.<fmt> (std per layer); with\n"
                "--grad also grad.<fmt> (histograms of dL/dz) and grad_std.<fmt> (std of dL/dz\n"
-               "per layer). See docs/gradients.md.\n"
+               "per layer). See docs/gradients.md. --theory draws the predicted histogram (red)\n"
+               "over each panel and the predicted std (dashed) in std.<fmt>; docs/theory.md.\n"
                "Example: initlab run --depth 10 --width 256 --arm xavier_normal/tanh "
                "--arm kaiming_normal/relu\n");
 }
@@ -152,16 +155,19 @@ static double pct(double f)
     return isfinite(f) ? 100.0 * f : (double)NAN;
 }
 
-static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result *r, size_t n_layers)
+static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result *r, size_t n_layers,
+                      const cli_theory *th)
 {
     size_t rows[TABLE_ROWS], n = pick_layers(n_layers, TABLE_ROWS, rows);
     size_t first_bad, first_dead;
     int grads = il_exp_grad_pre(r, a, 0) != NULL;
+    const il_theory_layer *pred = cli_theory_arm(th, a);
 
     fprintf(f, "\n  arm %zu: %s", a + 1, label);
     if (grads && isfinite(il_exp_loss(r, a)))
         fprintf(f, "   (loss %.4f)", il_exp_loss(r, a));
-    fprintf(f, "\n    layer        mean         std         min         max   zeros  outside%s\n",
+    fprintf(f, "\n    layer        mean         std         min         max   zeros  outside%s%s\n",
+            pred ? "  theory mean  theory std" : "",
             grads ? "  std dL/dz  std dL/dW  dW/W ratio" : "");
     for (size_t i = 0; i < n; i++) {
         const il_layer_stats *s = il_exp_stats(r, a, rows[i]);
@@ -173,6 +179,8 @@ static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result 
                     s->min, s->max, pct(s->frac_zero), outside);
         else
             fprintf(f, "  %10s  %10s  %10s  %10s  %6s  %7s", "-", "-", "-", "-", "-", "-");
+        if (pred)
+            fprintf(f, "  %11.4g  %10.4g", pred[rows[i]].act_mean, pred[rows[i]].act_std);
         if (grads)
             fprintf(f, "  %9.3g  %9.3g  %10.3g", il_exp_grad_pre(r, a, rows[i])->std,
                     il_exp_grad_w(r, a, rows[i])->std, il_exp_grad_ratio(r, a, rows[i]));
@@ -191,6 +199,8 @@ static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result 
                     (double)il_exp_stats(r, a, first_bad - 1)->count);
     if (first_dead)
         fprintf(f, "    first layer that is all zeros: %zu\n", first_dead);
+    if (cli_theory_note(th, a))
+        fprintf(f, "    %s\n", cli_theory_note(th, a));
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -212,6 +222,7 @@ int cmd_run(int argc, char **argv)
     il_exp_config cfg;
     il_exp_result *res = NULL;
     il_rng *rng = NULL;
+    cli_theory th_store, *th = NULL;
     il_error err;
     il_status st;
     save_ctx sctx;
@@ -385,6 +396,14 @@ int cmd_run(int argc, char **argv)
         rc = EXIT_NOMEM;
         goto done;
     }
+    if (theory) {
+        if ((st = cli_theory_make(&cfg, &th_store)) != IL_OK) {
+            cli_error("run: theory: %s", il_status_str(st));
+            rc = cli_exit_for(st);
+            goto done;
+        }
+        th = &th_store;
+    }
     sctx.dir = out_dir;
     sctx.err.message[0] = '\0';
     err.message[0] = '\0';
@@ -407,15 +426,20 @@ int cmd_run(int argc, char **argv)
                                    labels[a],
                                    res,
                                    a,
-                                   arms[a].has_bias ? bias_specs[a] : NULL};
+                                   arms[a].has_bias ? bias_specs[a] : NULL,
+                                   cli_theory_arm(th, a),
+                                   cli_theory_note(th, a)};
     }
     {
         il_report_group group = {1, rnets, n_arms};
-        il_report report = {"run", seed, rng_name, &group, 1, 1, no_paired ? "lecture" : "paired"};
+        il_report report = {"run", seed, rng_name, &group, 1, 1, no_paired ? "lecture" : "paired",
+                            theory};
         char path[4200];
         size_t pick[PLOT_LAYERS], n_pick = pick_layers(n_layers, PLOT_LAYERS, pick),
                                   numbers[PLOT_LAYERS];
         const il_layer_stats *panels[MAX_ARMS * PLOT_LAYERS];
+        double *expected[MAX_ARMS * PLOT_LAYERS];
+        size_t arm_of[MAX_ARMS];
         const char *row_labels[MAX_ARMS];
         char title[800];
         double *xs = NULL, *ys = NULL;
@@ -423,56 +447,85 @@ int cmd_run(int argc, char **argv)
         for (size_t k = 0; k < n_pick; k++)
             numbers[k] = pick[k] + 1;
         st = cli_write_report(out_dir, &report, &err);
+        for (size_t a = 0; a < n_arms; a++)
+            arm_of[a] = a;
         for (size_t a = 0; st == IL_OK && a < n_arms; a++) {
-            il_hist_grid g = {title, 1, n_pick, NULL, panels, 0, numbers};
+            il_hist_grid g = {title,  1, n_pick,  NULL,
+                              panels, 0, numbers, th ? (const double *const *)expected : NULL};
             for (size_t k = 0; k < n_pick; k++)
                 panels[k] = il_exp_stats(res, a, pick[k]);
-            snprintf(title, sizeof title, "arm %zu: %s", a + 1, labels[a]);
+            if (th)
+                st = cli_theory_grid(th, arms, arm_of + a, 1, pick, n_pick, panels, expected);
+            snprintf(title, sizeof title, "arm %zu: %s%s", a + 1, labels[a],
+                     cli_theory_arm(th, a) ? " (red: mean-field theory)" : "");
             snprintf(path, sizeof path, "%s/arm%zu.%s", out_dir, a + 1,
                      il_plot_format_ext((il_plot_format)fmt));
-            st = cli_write_grid(path, &g, (il_plot_format)fmt, &err);
+            if (st == IL_OK)
+                st = cli_write_grid(path, &g, (il_plot_format)fmt, &err);
+            if (th)
+                cli_theory_grid_free(expected, n_pick);
         }
         if (st == IL_OK && n_arms <= 100) {
-            il_hist_grid g = {title, n_arms, n_pick, row_labels, panels, 1, numbers};
+            il_hist_grid g = {title,  n_arms, n_pick,  row_labels,
+                              panels, 1,      numbers, th ? (const double *const *)expected : NULL};
             for (size_t a = 0; a < n_arms; a++) {
                 row_labels[a] = labels[a];
                 for (size_t k = 0; k < n_pick; k++)
                     panels[a * n_pick + k] = il_exp_stats(res, a, pick[k]);
             }
-            snprintf(title, sizeof title, "%zu arm%s, %zu layers (shared axes)", n_arms,
-                     n_arms == 1 ? "" : "s", n_layers);
+            if (th)
+                st = cli_theory_grid(th, arms, arm_of, n_arms, pick, n_pick, panels, expected);
+            snprintf(title, sizeof title, "%zu arm%s, %zu layers (shared axes)%s", n_arms,
+                     n_arms == 1 ? "" : "s", n_layers, th ? "; red: mean-field theory" : "");
             snprintf(path, sizeof path, "%s/compare.%s", out_dir,
                      il_plot_format_ext((il_plot_format)fmt));
-            st = cli_write_grid(path, &g, (il_plot_format)fmt, &err);
+            if (st == IL_OK)
+                st = cli_write_grid(path, &g, (il_plot_format)fmt, &err);
+            if (th)
+                cli_theory_grid_free(expected, n_arms * n_pick);
         }
         xs = il_malloc_n(n_layers, sizeof *xs);
-        ys = il_malloc_n(n_layers * n_arms, sizeof *ys);
+        ys = il_malloc_n(n_layers * n_arms * 2, sizeof *ys); /* measured, then predicted */
         if (st == IL_OK && (!xs || !ys))
             st = IL_ENOMEM;
         if (st == IL_OK) {
-            il_line_series series[10];
-            size_t n_series = n_arms < 10 ? n_arms : 10;
-            il_line_plot lp = {"std of the activations, per layer",
+            il_line_series series[IL_PLOT_MAX_SERIES];
+            size_t n_shown = n_arms < 10 ? n_arms : 10, n_series = 0;
+            il_line_plot lp = {th ? "std of the activations, per layer (dashed: theory)"
+                                  : "std of the activations, per layer",
                                "layer",
                                "std (log scale)",
                                xs,
                                n_layers,
                                series,
-                               n_series,
+                               0,
                                1};
+            static char theory_labels[10][32];
             for (size_t l = 0; l < n_layers; l++)
                 xs[l] = (double)(l + 1);
-            for (size_t a = 0; a < n_series; a++) {
+            for (size_t a = 0; a < n_shown; a++) {
+                double *y = ys + a * n_layers;
                 for (size_t l = 0; l < n_layers; l++)
-                    ys[a * n_layers + l] = il_exp_stats(res, a, l)->std;
-                series[a] = (il_line_series){labels[a], ys + a * n_layers};
+                    y[l] = il_exp_stats(res, a, l)->std;
+                series[n_series++] = (il_line_series){labels[a], y, 0, a + 1};
             }
+            for (size_t a = 0; a < n_shown; a++) {
+                const il_theory_layer *pred = cli_theory_arm(th, a);
+                double *y = ys + (n_arms + a) * n_layers;
+                if (!pred)
+                    continue;
+                for (size_t l = 0; l < n_layers; l++)
+                    y[l] = pred[l].act_std;
+                snprintf(theory_labels[a], sizeof theory_labels[a], "arm %zu, theory", a + 1);
+                series[n_series++] = (il_line_series){theory_labels[a], y, 1, a + 1};
+            }
+            lp.n_series = n_series;
             snprintf(path, sizeof path, "%s/std.%s", out_dir,
                      il_plot_format_ext((il_plot_format)fmt));
             st = cli_write_lines(path, &lp, (il_plot_format)fmt, &err);
         }
         if (st == IL_OK && grad) {
-            il_hist_grid g = {title, n_arms, n_pick, row_labels, panels, 0, numbers};
+            il_hist_grid g = {title, n_arms, n_pick, row_labels, panels, 0, numbers, NULL};
             for (size_t a = 0; a < n_arms; a++)
                 for (size_t k = 0; k < n_pick; k++)
                     panels[a * n_pick + k] = il_exp_grad_pre(res, a, pick[k]);
@@ -497,7 +550,7 @@ int cmd_run(int argc, char **argv)
             for (size_t a = 0; a < n_series; a++) {
                 for (size_t l = 0; l < n_layers; l++)
                     ys[a * n_layers + l] = il_exp_grad_pre(res, a, l)->std;
-                series[a] = (il_line_series){labels[a], ys + a * n_layers};
+                series[a] = (il_line_series){labels[a], ys + a * n_layers, 0, 0};
             }
             snprintf(path, sizeof path, "%s/grad_std.%s", out_dir,
                      il_plot_format_ext((il_plot_format)fmt));
@@ -524,7 +577,7 @@ int cmd_run(int argc, char **argv)
                    no_paired ? "each arm its own draws" : "paired: shared input and noise",
                    (unsigned long long)seed, rng_name);
             for (size_t a = 0; a < n_arms; a++)
-                print_arm(stdout, a, labels[a], res, n_layers);
+                print_arm(stdout, a, labels[a], res, n_layers, th);
             printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
                    n_arms + 2 + (grad ? 2 : 0), format_name,
                    save_activations ? ", activations (.npy)" : "", seconds_since(&t0));
@@ -534,6 +587,8 @@ int cmd_run(int argc, char **argv)
 done:
     il_exp_result_free(res);
     il_rng_free(rng);
+    if (th)
+        cli_theory_free(th);
     il_free(widths);
     return rc;
 }

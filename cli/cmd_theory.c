@@ -69,19 +69,11 @@ static int parse_sigma(const char *opt, const char *text, double *out)
 }
 
 /* E[w^2] of a scheme's target, the sigma_w2 / fan_in of mean-field theory:
- * variance plus squared mean, both taken after truncation (a truncation
- * that is not symmetric about the mean moves the mean by std * m). */
+ * variance plus squared mean, both after truncation. */
 static double target_second_moment(const il_init_target *t)
 {
-    double var = t->std * t->std, mean = isfinite(t->mean) ? t->mean : 0.0;
-    if (isfinite(t->lo) && isfinite(t->hi) && t->std > 0) {
-        double a = (t->lo - t->mean) / t->std, b = (t->hi - t->mean) / t->std;
-        double pa = exp(-a * a / 2) / sqrt(2 * 3.14159265358979323846);
-        double pb = exp(-b * b / 2) / sqrt(2 * 3.14159265358979323846);
-        double z = 0.5 * (erfc(-b / sqrt(2.0)) - erfc(-a / sqrt(2.0))), m = (pa - pb) / z;
-        var *= 1 + (a * pa - b * pb) / z - m * m;
-        mean += t->std * m;
-    }
+    double mean, var;
+    il_init_target_moments(t, &mean, &var);
     return var + mean * mean;
 }
 

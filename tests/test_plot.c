@@ -22,7 +22,7 @@ static void formats(void)
     il_layer_stats s = make_stats();
     const il_layer_stats *panels[2] = {&s, &s};
     const char *labels[2] = {"a", "b"};
-    il_hist_grid g = {"title", 2, 1, labels, panels, 1, NULL};
+    il_hist_grid g = {"title", 2, 1, labels, panels, 1, NULL, NULL};
     il_membuf m = {0};
 
     REQUIRE(il_plot_hist_grid(&g, IL_PLOT_PNG, il_membuf_write, &m) == IL_OK);
@@ -49,7 +49,7 @@ static void limits_and_errors(void)
 {
     il_layer_stats s = make_stats();
     const il_layer_stats *panels[1] = {&s};
-    il_hist_grid g = {NULL, 1, 1, NULL, panels, 0, NULL};
+    il_hist_grid g = {NULL, 1, 1, NULL, panels, 0, NULL, NULL};
     il_membuf m = {0};
 
     CHECK(il_plot_hist_grid(&g, IL_PLOT_PNG, failing_sink, NULL) == IL_EIO);
@@ -97,4 +97,42 @@ static void heatmap(void)
     il_membuf_release(&m);
 }
 
-TEST_MAIN({"formats", formats}, {"limits_and_errors", limits_and_errors}, {"heatmap", heatmap})
+/* Overlays: a predicted histogram over the bars changes the picture and
+ * a NULL entry draws none; line plots take up to IL_PLOT_MAX_SERIES
+ * series, dashed ones among them, and refuse more. */
+static void overlays(void)
+{
+    il_layer_stats s = make_stats();
+    const il_layer_stats *panels[2] = {&s, &s};
+    double *frac = calloc(s.bins, sizeof *frac);
+    const double *expected[2];
+    il_hist_grid g = {NULL, 1, 2, NULL, panels, 0, NULL, NULL};
+    il_membuf plain = {0}, over = {0}, m = {0};
+    static const double x[3] = {1, 2, 3}, y[3] = {1, 0.5, 0.25};
+    il_line_series series[IL_PLOT_MAX_SERIES + 1];
+    il_line_plot lp = {"t", "x", "y", x, 3, series, IL_PLOT_MAX_SERIES, 1};
+
+    REQUIRE(frac);
+    for (size_t i = 0; i < s.bins; i++)
+        frac[i] = 1.0 / (double)s.bins;
+    REQUIRE(il_plot_hist_grid(&g, IL_PLOT_SVG, il_membuf_write, &plain) == IL_OK);
+    expected[0] = frac;
+    expected[1] = NULL;
+    g.expected = expected;
+    REQUIRE(il_plot_hist_grid(&g, IL_PLOT_SVG, il_membuf_write, &over) == IL_OK);
+    CHECK(over.len > plain.len); /* one more path */
+    for (size_t k = 0; k <= IL_PLOT_MAX_SERIES; k++)
+        series[k] = (il_line_series){"s", y, (int)(k % 2), k % 11};
+    REQUIRE(il_plot_lines(&lp, IL_PLOT_PNG, il_membuf_write, &m) == IL_OK);
+    CHECK(memcmp(m.data, "\x89PNG\r\n\x1a\n", 8) == 0);
+    lp.n_series = IL_PLOT_MAX_SERIES + 1;
+    CHECK(il_plot_lines(&lp, IL_PLOT_PNG, il_membuf_write, &m) == IL_EINVAL);
+    il_membuf_release(&plain);
+    il_membuf_release(&over);
+    il_membuf_release(&m);
+    free(frac);
+    il_layer_stats_release(&s);
+}
+
+TEST_MAIN({"formats", formats}, {"limits_and_errors", limits_and_errors}, {"heatmap", heatmap},
+          {"overlays", overlays})

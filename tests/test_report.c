@@ -43,9 +43,9 @@ static void json_shape_and_values(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"lecture_he", "relu", "He + ReLU", res, 0, NULL};
+        il_report_net n = {"lecture_he", "relu", "He + ReLU", res, 0, NULL, NULL, NULL};
         il_report_group g = {3, &n, 1};
-        il_report r = {"lecture", 100, "mt19937", &g, 1, 0, NULL};
+        il_report r = {"lecture", 100, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
     }
     REQUIRE(il_membuf_write(&m, "", 1) == IL_OK); /* NUL-terminate */
@@ -102,9 +102,9 @@ static void json_nonfinite_is_null(void)
     s = il_exp_stats(res, 0, 1);
     REQUIRE(s->nonfinite == s->count); /* everything overflowed */
     {
-        il_report_net n = {"normal:mean=0,std=1e+200", "identity", NULL, res, 0, NULL};
+        il_report_net n = {"normal:mean=0,std=1e+200", "identity", NULL, res, 0, NULL, NULL, NULL};
         il_report_group g = {1, &n, 1};
-        il_report r = {"lecture", 1, "mt19937", &g, 1, 0, NULL};
+        il_report r = {"lecture", 1, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
         REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
         CHECK(strstr((char *)m.data, "NaN") == NULL);
@@ -139,9 +139,9 @@ static void csv_rows(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"normal:mean=0,std=1", "relu", "x", res, 0, NULL};
+        il_report_net n = {"normal:mean=0,std=1", "relu", "x", res, 0, NULL, NULL, NULL};
         il_report_group g = {1, &n, 1};
-        il_report r = {"lecture", 2, "mt19937", &g, 1, 0, NULL};
+        il_report r = {"lecture", 2, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_csv(&r, il_membuf_write, &m) == IL_OK);
     }
     REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
@@ -167,9 +167,9 @@ static void json_arms_shape(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"lecture_he", "relu", "he/relu", res, 0, "zeros"};
+        il_report_net n = {"lecture_he", "relu", "he/relu", res, 0, "zeros", NULL, NULL};
         il_report_group g = {1, &n, 1};
-        il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired"};
+        il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
         REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
     }
@@ -189,5 +189,64 @@ static void json_arms_shape(void)
     il_rng_free(rng);
 }
 
-TEST_MAIN({"json_arms_shape", json_arms_shape}, {"json_shape_and_values", json_shape_and_values},
+/* With theory: every layer has "theory" (an object, or null for a net
+ * without a prediction), every net "theory_note"; the CSV three columns. */
+static void theory_fields(void)
+{
+    il_rng *rng = NULL;
+    il_exp_result *res;
+    il_membuf m = {0};
+    cJSON *root, *arms, *layer, *t;
+    static const il_theory_layer pred[2] = {{2.0, 0.5641895835477563, 0.8256452711765565},
+                                            {2.0, 0.5641895835477563, 0.8256452711765565}};
+
+    REQUIRE(il_rng_new(il_rng_find("mt19937"), 3, &rng) == IL_OK);
+    res = run_small(rng, 0);
+    REQUIRE(res);
+    {
+        il_report_net n[2] = {{"lecture_he", "relu", "a", res, 0, NULL, pred, NULL},
+                              {"lecture_he", "relu", "b", res, 0, NULL, NULL, "no theory: why"}};
+        il_report_group g = {1, n, 2};
+        il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 1};
+        REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
+        REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
+        root = cJSON_Parse((const char *)m.data);
+        REQUIRE(root);
+        arms = cJSON_GetObjectItem(root, "arms");
+        CHECK(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(arms, 0), "theory_note")));
+        CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(arms, 1), "theory_note")->valuestring,
+                  "no theory: why");
+        layer = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(arms, 0), "layers"), 1);
+        t = cJSON_GetObjectItem(layer, "theory");
+        REQUIRE(cJSON_IsObject(t));
+        CHECK_BITS(cJSON_GetObjectItem(t, "q")->valuedouble, 2.0);
+        CHECK_BITS(cJSON_GetObjectItem(t, "act_mean")->valuedouble, 0.5641895835477563);
+        CHECK_BITS(cJSON_GetObjectItem(t, "act_std")->valuedouble, 0.8256452711765565);
+        layer = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(arms, 1), "layers"), 0);
+        CHECK(cJSON_IsNull(cJSON_GetObjectItem(layer, "theory")));
+        cJSON_Delete(root);
+        m.len = 0;
+        REQUIRE(il_report_write_csv(&r, il_membuf_write, &m) == IL_OK);
+        REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
+        CHECK_CONTAINS((char *)m.data, ",counts,theory_q,theory_act_mean,theory_act_std\n");
+        CHECK_CONTAINS((char *)m.data, ",2,0.5641895835477563,0.8256452711765565\n");
+        CHECK_CONTAINS((char *)m.data, ",,,\n"); /* arm b: empty fields */
+    }
+    /* without theory the keys are absent, as before */
+    m.len = 0;
+    {
+        il_report_net n = {"lecture_he", "relu", "a", res, 0, NULL, pred, NULL};
+        il_report_group g = {1, &n, 1};
+        il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 0};
+        REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
+        REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
+        CHECK(strstr((char *)m.data, "theory") == NULL);
+    }
+    il_membuf_release(&m);
+    il_exp_result_free(res);
+    il_rng_free(rng);
+}
+
+TEST_MAIN({"theory_fields", theory_fields}, {"json_arms_shape", json_arms_shape},
+          {"json_shape_and_values", json_shape_and_values},
           {"json_nonfinite_is_null", json_nonfinite_is_null}, {"csv_rows", csv_rows})

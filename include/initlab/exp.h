@@ -30,6 +30,7 @@
 #include "initlab/init.h"
 #include "initlab/rng.h"
 #include "initlab/stats.h"
+#include "initlab/theory.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,6 +98,16 @@ il_status il_exp_memory(const il_exp_config *cfg, size_t *bytes);
  * or what 'on_layer' returned. */
 il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_layer, void *ctx,
                      il_exp_result **out, il_error *err);
+
+/* What mean-field theory predicts for arm 'arm' of 'cfg', layer by layer
+ * ('cfg->n_layers' entries into 'layers'), from each layer's
+ * sigma_w2 = fan_in * E[w^2] and sigma_b2 = E[b^2] as its initializers
+ * describe them and the input's E[x^2]. No run is needed. The theory is
+ * for weights and biases of mean zero; IL_EINVAL, with the reason in
+ * 'err', for a scheme with a non-zero mean (ones, constant) or without a
+ * variance (eye, dirac). */
+il_status il_exp_theory(const il_exp_config *cfg, size_t arm, il_theory_layer *layers,
+                        il_error *err);
 
 /* Statistics of arm 'arm' (0-based), layer 'layer' (0-based). */
 const il_layer_stats *il_exp_stats(const il_exp_result *r, size_t arm, size_t layer);

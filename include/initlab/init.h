@@ -54,11 +54,12 @@ typedef struct il_init {
 
 /* What a fill is aiming at, for reports: NAN where it does not apply. */
 typedef struct il_init_target {
-    double gain;   /* the gain used, if the scheme has one */
-    double mean;   /* the distribution's mean */
-    double std;    /* the distribution's standard deviation (before truncation, if any) */
-    double bound;  /* half-width of a uniform */
-    double lo, hi; /* truncation bounds of a truncated normal */
+    double gain;    /* the gain used, if the scheme has one */
+    double mean;    /* the distribution's mean */
+    double std;     /* the distribution's standard deviation (before truncation, if any) */
+    double bound;   /* half-width of a uniform */
+    double lo, hi;  /* truncation bounds of a truncated normal */
+    double density; /* share of entries drawn; the rest are exact zeros (sparse); else 1 */
 } il_init_target;
 
 /* The context a fill sees: the tensor's shape, layout and fans. */
@@ -126,6 +127,18 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
  * shape; same errors as il_init_fill. */
 il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
                            il_init_target *t, il_error *err);
+
+/* The target of a bias vector of 'n_out' values in a layer with 'fan_in'
+ * inputs (what il_init_fill_bias aims at); errors as il_init_fill_bias. */
+il_status il_init_describe_bias(const il_init *init, size_t n_out, size_t fan_in, il_init_target *t,
+                                il_error *err);
+
+/* The mean and variance of the values a target describes, after
+ * truncation (a truncation not symmetric about the mean moves the mean)
+ * and with its exact zeros (density).
+ * NAN variance when the target has no std (eye, dirac); a missing mean is
+ * taken as 0. */
+void il_init_target_moments(const il_init_target *t, double *mean, double *var);
 
 /* The base noise 'init' transforms (IL_INIT_BASE_NONE if it draws its own). */
 il_init_base il_init_get_base(const il_init *init);

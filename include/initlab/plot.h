@@ -40,13 +40,19 @@ typedef struct il_hist_grid {
     const il_layer_stats *const *panels; /* rows * cols, row-major; finished statistics */
     int shared_y;                        /* nonzero: one count axis for every panel */
     const size_t *layer_numbers;         /* 'cols' panel titles "k-layer"; NULL: 1..cols */
+    /* rows * cols predicted histograms or NULL: each panel's probability per
+     * bin (its 'bins' values), drawn over the bars as a red outline scaled
+     * to the panel's finite count; a NULL entry draws none. */
+    const double *const *expected;
 } il_hist_grid;
 
 /* One line of a line plot. */
 typedef struct il_line_series {
     const char *label;
     const double
-        *y; /* one value per x; non-finite values (and <= 0 on a log axis) break the line */
+        *y;       /* one value per x; non-finite values (and <= 0 on a log axis) break the line */
+    int dashed;   /* nonzero: a dashed line without dots (e.g. a prediction) */
+    size_t color; /* 1..10: that colour of the cycle; 0: the series' position in it */
 } il_line_series;
 
 typedef struct il_line_plot {
@@ -54,7 +60,7 @@ typedef struct il_line_plot {
     const double *x;                     /* 'n' x values, increasing */
     size_t n;
     const il_line_series *series;
-    size_t n_series; /* 1..10 (matplotlib's colour cycle) */
+    size_t n_series; /* 1..IL_PLOT_MAX_SERIES (colours from matplotlib's cycle) */
     int log_y;       /* nonzero: logarithmic y axis */
 } il_line_plot;
 
@@ -70,13 +76,17 @@ typedef struct il_heatmap {
     size_t n_line;
 } il_heatmap;
 
+/* Lines in one plot at most. */
+#define IL_PLOT_MAX_SERIES 20
+
 /* Load the fonts and warm the glyph caches now rather than in the first
  * figure. Optional (every figure function does it once if needed) and
  * thread-safe: for a program that can do it while other work runs. */
 void il_plot_prepare(void);
 
 /* Draw 'p' (e.g. the std of every layer, per arm) in format 'fmt' to the
- * sink. IL_EINVAL for no points or no series or more than 10. */
+ * sink. IL_EINVAL for no points or no series or more than
+ * IL_PLOT_MAX_SERIES. */
 il_status il_plot_lines(const il_line_plot *p, il_plot_format fmt, il_write_fn w, void *ctx);
 
 /* Draw 'h' in format 'fmt' to the sink. IL_EINVAL for an empty grid,

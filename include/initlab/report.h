@@ -15,6 +15,10 @@
  * "max", "nonfinite", "hist"}) and "grad_ratio" (std(dL/dW) / std(W)); the
  * CSV gains grad_pre_mean, grad_pre_std, grad_pre_nonfinite, grad_w_mean,
  * grad_w_std, grad_w_nonfinite, grad_ratio.
+ * With theory (il_report.theory) each LAYER has "theory": {"q", "act_mean",
+ * "act_std"} -- mean-field theory's prediction for that layer -- or null,
+ * and each network or arm "theory_note": why there is none, or null; the
+ * CSV gains theory_q, theory_act_mean, theory_act_std.
  * LAYER: {"layer", "count", "mean", "std", "min", "max", "frac_low",
  *         "frac_high", "frac_zero", "nonfinite",
  *         "hist": {"lo", "hi", "counts": [...], "below", "above"}}
@@ -40,8 +44,10 @@ typedef struct il_report_net {
     const char *act;   /* activation spec */
     const char *label; /* e.g. "N(0,1) + sigmoid"; may be NULL */
     const il_exp_result *result;
-    size_t arm;       /* index of this network in 'result' */
-    const char *bias; /* the bias initializer's spec; NULL for none */
+    size_t arm;                    /* index of this network in 'result' */
+    const char *bias;              /* the bias initializer's spec; NULL for none */
+    const il_theory_layer *theory; /* one per layer, or NULL (see theory_note) */
+    const char *theory_note;       /* why 'theory' is NULL; may be NULL */
 } il_report_net;
 
 /* One exercise (a group of networks run together). */
@@ -61,6 +67,7 @@ typedef struct il_report {
      * (key "arm"), and "order" written; CSV rows start arm,init,act,bias. */
     int arms;
     const char *order; /* "paired" or "lecture"; with 'arms' */
+    int theory;        /* nonzero: write the nets' theory (or null) */
 } il_report;
 
 /* Write 'r' as JSON (indented, a final newline). IL_ENOMEM, or the sink's

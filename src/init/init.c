@@ -242,21 +242,31 @@ il_status il_init_from_noise(const il_init *init, const size_t *shape, size_t nd
     return fill_ctx(init, &ctx, NULL, noise, out, err);
 }
 
+/* A bias vector's context: 1-D, with the fans of the layer it belongs to.
+ * 'shape' must outlive 'ctx'. */
+static il_status make_bias_ctx(const il_init *init, size_t n_out, size_t fan_in,
+                               const size_t *shape, il_init_ctx *ctx, il_error *err)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->shape = shape;
+    ctx->ndim = 1;
+    ctx->layout = IL_LAYOUT_DENSE;
+    ctx->numel = n_out;
+    ctx->fan_in = fan_in;
+    ctx->fan_out = n_out;
+    if (init->type->check)
+        return init->type->check(init, ctx, err);
+    return IL_OK;
+}
+
 il_status il_init_fill_bias(const il_init *init, size_t n_out, size_t fan_in, il_rng *rng,
                             const double *noise, double *out, il_error *err)
 {
     il_init_ctx ctx;
     size_t shape[1] = {n_out};
-    il_status st;
+    il_status st = make_bias_ctx(init, n_out, fan_in, shape, &ctx, err);
 
-    memset(&ctx, 0, sizeof ctx);
-    ctx.shape = shape;
-    ctx.ndim = 1;
-    ctx.layout = IL_LAYOUT_DENSE;
-    ctx.numel = n_out;
-    ctx.fan_in = fan_in;
-    ctx.fan_out = n_out;
-    if (init->type->check && (st = init->type->check(init, &ctx, err)) != IL_OK)
+    if (st != IL_OK)
         return st;
     if (noise && init->type->base == IL_INIT_BASE_NONE)
         noise = NULL;
@@ -271,6 +281,45 @@ il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim
     if (st != IL_OK)
         return st;
     t->gain = t->mean = t->std = t->bound = t->lo = t->hi = (double)NAN;
+    t->density = 1.0;
     init->type->target(init, &ctx, t);
     return IL_OK;
+}
+
+il_status il_init_describe_bias(const il_init *init, size_t n_out, size_t fan_in, il_init_target *t,
+                                il_error *err)
+{
+    il_init_ctx ctx;
+    size_t shape[1] = {n_out};
+    il_status st = make_bias_ctx(init, n_out, fan_in, shape, &ctx, err);
+    if (st != IL_OK)
+        return st;
+    t->gain = t->mean = t->std = t->bound = t->lo = t->hi = (double)NAN;
+    t->density = 1.0;
+    init->type->target(init, &ctx, t);
+    return IL_OK;
+}
+
+/* The truncated normal's moments (Johnson, Kotz & Balakrishnan): with
+ * a = (lo - mean) / std, b = (hi - mean) / std and Z = Phi(b) - Phi(a),
+ * the mean moves by std * (phi(a) - phi(b)) / Z and the variance is
+ * multiplied by 1 + (a phi(a) - b phi(b)) / Z - ((phi(a) - phi(b)) / Z)^2. */
+void il_init_target_moments(const il_init_target *t, double *mean, double *var)
+{
+    double m = isfinite(t->mean) ? t->mean : 0.0, v = t->std * t->std;
+    if (isfinite(t->lo) && isfinite(t->hi) && t->std > 0) {
+        double a = (t->lo - t->mean) / t->std, b = (t->hi - t->mean) / t->std;
+        const double sqrt_2pi = 2.5066282746310002, sqrt_2 = 1.4142135623730951;
+        double pa = exp(-a * a / 2) / sqrt_2pi, pb = exp(-b * b / 2) / sqrt_2pi;
+        double z = 0.5 * (erfc(-b / sqrt_2) - erfc(-a / sqrt_2)), shift = (pa - pb) / z;
+        v *= 1 + (a * pa - b * pb) / z - shift * shift;
+        m += t->std * shift;
+    }
+    if (t->density < 1) { /* a mixture with a point mass at 0 */
+        double m2 = t->density * (v + m * m);
+        m *= t->density;
+        v = m2 - m * m;
+    }
+    *mean = m;
+    *var = v;
 }

@@ -338,9 +338,11 @@ static il_status sparse_fill(const il_init *init, const il_init_ctx *ctx, il_rng
 
 static void sparse_target(const il_init *init, const il_init_ctx *ctx, il_init_target *t)
 {
-    (void)ctx;
+    size_t rows = ctx->layout == IL_LAYOUT_TORCH ? ctx->shape[0] : ctx->shape[1];
     t->mean = 0.0;
     t->std = init->values[1].number; /* of the entries left non-zero */
+    if (rows > 0)
+        t->density = 1.0 - ceil(init->values[0].number * (double)rows) / (double)rows;
 }
 
 const il_init_type il__init_sparse = {

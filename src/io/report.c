@@ -106,7 +106,23 @@ static cJSON *layer_json(size_t layer, const il_layer_stats *s)
     return o;
 }
 
-static cJSON *net_json(size_t number, const il_report_net *n, int arms)
+/* {"q", "act_mean", "act_std"} or null */
+static cJSON *theory_json(const il_theory_layer *t)
+{
+    cJSON *o;
+    if (!t)
+        return cJSON_CreateNull();
+    o = cJSON_CreateObject();
+    if (!o || !add(o, "q", number_or_null(t->q)) ||
+        !add(o, "act_mean", number_or_null(t->act_mean)) ||
+        !add(o, "act_std", number_or_null(t->act_std))) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *net_json(size_t number, const il_report_net *n, int arms, int theory)
 {
     cJSON *o = cJSON_CreateObject(), *layers = cJSON_CreateArray();
     size_t n_layers = il_exp_layer_count(n->result);
@@ -123,6 +139,8 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms)
              !add(lj, "grad_w", grad_json(il_exp_grad_w(n->result, n->arm, l))) ||
              !add(lj, "grad_ratio", number_or_null(il_exp_grad_ratio(n->result, n->arm, l)))))
             goto fail;
+        if (theory && !add(lj, "theory", theory_json(n->theory ? &n->theory[l] : NULL)))
+            goto fail;
     }
     if (!add(o, arms ? "arm" : "network", count_item(number)) ||
         !add(o, "init", cJSON_CreateString(n->init)) ||
@@ -133,7 +151,9 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms)
              layer_or_null(il_exp_first_nonfinite(n->result, n->arm))) ||
         !add(o, "first_dead_layer", layer_or_null(il_exp_first_dead(n->result, n->arm))) ||
         (il_exp_grad_pre(n->result, n->arm, 0) &&
-         !add(o, "loss", number_or_null(il_exp_loss(n->result, n->arm)))))
+         !add(o, "loss", number_or_null(il_exp_loss(n->result, n->arm)))) ||
+        (theory && !add(o, "theory_note",
+                        n->theory_note ? cJSON_CreateString(n->theory_note) : cJSON_CreateNull())))
         goto fail;
     cJSON_AddItemToObject(o, "layers", layers);
     return o;
@@ -156,7 +176,7 @@ static cJSON *report_json(const il_report *r)
         if (r->order && !add(root, "order", cJSON_CreateString(r->order)))
             goto fail;
         for (size_t k = 0; r->n_groups > 0 && k < r->groups[0].n_nets; k++) {
-            cJSON *nj = net_json(k + 1, &r->groups[0].nets[k], 1);
+            cJSON *nj = net_json(k + 1, &r->groups[0].nets[k], 1, r->theory);
             if (!nj)
                 goto fail;
             cJSON_AddItemToArray(groups, nj);
@@ -169,7 +189,7 @@ static cJSON *report_json(const il_report *r)
         cJSON *gj = cJSON_CreateObject(), *nets = cJSON_CreateArray();
         int ok = gj && nets;
         for (size_t k = 0; ok && k < grp->n_nets; k++) {
-            cJSON *nj = net_json(k + 1, &grp->nets[k], 0);
+            cJSON *nj = net_json(k + 1, &grp->nets[k], 0, r->theory);
             ok = nj != NULL;
             if (ok)
                 cJSON_AddItemToArray(nets, nj);
@@ -230,9 +250,10 @@ static il_status csv_text(il_write_fn w, void *ctx, const char *s)
     return st == IL_OK ? w(ctx, "\"", 1) : st;
 }
 
-static il_status csv_row(il_write_fn w, void *ctx, int arms, size_t ex, size_t net,
+static il_status csv_row(il_write_fn w, void *ctx, const il_report *r, size_t ex, size_t net,
                          const il_report_net *n, size_t layer, const il_layer_stats *s)
 {
+    int arms = r->arms;
     char buf[512], num[8][40];
     il_status st;
     int k;
@@ -281,6 +302,15 @@ static il_status csv_row(il_write_fn w, void *ctx, int arms, size_t ex, size_t n
         if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
             return st;
     }
+    if (r->theory) {
+        const il_theory_layer *t = n->theory ? &n->theory[layer - 1] : NULL;
+        csv_number(num[0], sizeof num[0], t ? t->q : (double)NAN);
+        csv_number(num[1], sizeof num[1], t ? t->act_mean : (double)NAN);
+        csv_number(num[2], sizeof num[2], t ? t->act_std : (double)NAN);
+        k = snprintf(buf, sizeof buf, ",%s,%s,%s", num[0], num[1], num[2]);
+        if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
+            return st;
+    }
     return w(ctx, "\n", 1);
 }
 
@@ -290,6 +320,7 @@ il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
                                   "nonfinite,hist_lo,hist_hi,below,above,counts";
     static const char grad_columns[] = ",grad_pre_mean,grad_pre_std,grad_pre_nonfinite,"
                                        "grad_w_mean,grad_w_std,grad_w_nonfinite,grad_ratio";
+    static const char theory_columns[] = ",theory_q,theory_act_mean,theory_act_std";
     const char *head = r->arms ? "arm,init,act,bias," : "exercise,network,init,act,";
     int grads = r->n_groups > 0 && r->groups[0].n_nets > 0 &&
                 il_exp_grad_pre(r->groups[0].nets[0].result, r->groups[0].nets[0].arm, 0);
@@ -299,6 +330,8 @@ il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
         st = w(ctx, columns, sizeof columns - 1);
     if (st == IL_OK && grads)
         st = w(ctx, grad_columns, sizeof grad_columns - 1);
+    if (st == IL_OK && r->theory)
+        st = w(ctx, theory_columns, sizeof theory_columns - 1);
     if (st == IL_OK)
         st = w(ctx, "\n", 1);
 
@@ -308,7 +341,7 @@ il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
             const il_report_net *n = &grp->nets[k];
             size_t n_layers = il_exp_layer_count(n->result);
             for (size_t l = 0; st == IL_OK && l < n_layers; l++)
-                st = csv_row(w, ctx, r->arms, grp->number, k + 1, n, l + 1,
+                st = csv_row(w, ctx, r, grp->number, k + 1, n, l + 1,
                              il_exp_stats(n->result, n->arm, l));
         }
     }

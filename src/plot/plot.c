@@ -173,8 +173,28 @@ static size_t max_count(const il_layer_stats *s)
     return m;
 }
 
+/* The predicted histogram: an outline of steps over the bars. */
+static void draw_expected(cairo_t *cr, double px, double py, const il_layer_stats *s,
+                          const double *frac, double top)
+{
+    double finite = (double)(s->count - s->nonfinite);
+    cairo_set_source_rgb(cr, 0.84, 0.15, 0.16);
+    cairo_set_line_width(cr, 1.6);
+    for (size_t i = 0; i < s->bins; i++) {
+        double bx0 = px + PLOT_W * (double)i / (double)s->bins;
+        double bx1 = px + PLOT_W * (double)(i + 1) / (double)s->bins;
+        double h = fmin(PLOT_H * finite * frac[i] / top, PLOT_H);
+        if (i == 0)
+            cairo_move_to(cr, bx0, py + PLOT_H - h);
+        else
+            cairo_line_to(cr, bx0, py + PLOT_H - h);
+        cairo_line_to(cr, bx1, py + PLOT_H - h);
+    }
+    cairo_stroke(cr);
+}
+
 static void draw_panel(cairo_t *cr, double x0, double y0, const il_layer_stats *s, size_t layer,
-                       double ymax)
+                       double ymax, const double *expected)
 {
     double px = x0 + PAD_LEFT, py = y0 + PAD_TOP;
     double step, top, xstep;
@@ -206,6 +226,8 @@ static void draw_panel(cairo_t *cr, double x0, double y0, const il_layer_stats *
         cairo_rectangle(cr, bx0, py + PLOT_H - h, bx1 - bx0, h);
     }
     cairo_fill(cr);
+    if (expected)
+        draw_expected(cr, px, py, s, expected, top);
 
     /* Frame and ticks. */
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
@@ -335,7 +357,8 @@ static void draw_grid(cairo_t *cr, const il_hist_grid *g, double width, double h
             const il_layer_stats *s = g->panels[r * g->cols + c];
             double ymax = g->shared_y ? shared : (double)max_count(s);
             draw_panel(cr, left + (double)c * CELL_W, y0, s,
-                       g->layer_numbers ? g->layer_numbers[c] : c + 1, ymax);
+                       g->layer_numbers ? g->layer_numbers[c] : c + 1, ymax,
+                       g->expected ? g->expected[r * g->cols + c] : NULL);
         }
     }
 }
@@ -481,6 +504,20 @@ static const double palette[10][3] = {
     {0.737, 0.741, 0.133}, {0.090, 0.745, 0.812},
 };
 
+static const double *series_color(const il_line_plot *p, size_t s)
+{
+    size_t c = p->series[s].color;
+    return palette[(c >= 1 && c <= 10 ? c - 1 : s) % 10];
+}
+
+/* A 2-pixel line, solid or dashed (6 on, 4 off). */
+static void set_dash(cairo_t *cr, int dashed)
+{
+    static const double pattern[2] = {6.0, 4.0};
+    cairo_set_line_width(cr, 2.0);
+    cairo_set_dash(cr, pattern, dashed ? 2 : 0, 0.0);
+}
+
 static int usable(const il_line_plot *p, double v)
 {
     return isfinite(v) && (!p->log_y || v > 0);
@@ -585,10 +622,10 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
     cairo_save(cr);
     cairo_clip(cr);
     for (size_t s = 0; s < p->n_series; s++) {
-        const double *c = palette[s % 10];
+        const double *c = series_color(p, s);
         int pen = 0;
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
-        cairo_set_line_width(cr, 2.0);
+        set_dash(cr, p->series[s].dashed);
         for (size_t i = 0; i < p->n; i++) {
             double v = p->series[s].y[i];
             if (!usable(p, v)) {
@@ -603,7 +640,8 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
             pen = 1;
         }
         cairo_stroke(cr);
-        if (p->n <= 60)
+        set_dash(cr, 0);
+        if (p->n <= 60 && !p->series[s].dashed)
             for (size_t i = 0; i < p->n; i++) {
                 double v = p->series[s].y[i];
                 if (!usable(p, v))
@@ -618,13 +656,14 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
 #undef Y
     /* legend */
     for (size_t s = 0; s < p->n_series; s++) {
-        const double *c = palette[s % 10];
+        const double *c = series_color(p, s);
         double ly = py + 10 + 20.0 * (double)s;
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
-        cairo_set_line_width(cr, 2.0);
+        set_dash(cr, p->series[s].dashed);
         cairo_move_to(cr, px + pw + 14, ly);
         cairo_line_to(cr, px + pw + 36, ly);
         cairo_stroke(cr);
+        set_dash(cr, 0);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         text_at(cr, px + pw + 42, ly + 4, p->series[s].label ? p->series[s].label : "", 11, 0, 0.0);
     }
@@ -686,7 +725,7 @@ static void draw_lines_cb(cairo_t *cr, const void *arg, double w, double h, int 
 
 il_status il_plot_lines(const il_line_plot *p, il_plot_format fmt, il_write_fn w, void *ctx)
 {
-    if (p->n == 0 || p->n_series == 0 || p->n_series > 10)
+    if (p->n == 0 || p->n_series == 0 || p->n_series > IL_PLOT_MAX_SERIES)
         return IL_EINVAL;
     return render(LP_W, LP_H, fmt, draw_lines_cb, p, w, ctx);
 }

@@ -187,9 +187,12 @@ static double f_sq(void *ctx, double x)
     return v * v;
 }
 
+/* The even part of f: the same expectation under the symmetric Gaussian,
+ * and exactly 0 for an odd f (tanh, erf, softsign), where integrating f
+ * itself leaves rounding noise of 1e-17 instead. */
 static double f_val(void *ctx, double x)
 {
-    return il_act_value(ctx, x);
+    return 0.5 * (il_act_value(ctx, x) + il_act_value(ctx, -x));
 }
 
 static double df_sq(void *ctx, double x)
@@ -367,6 +370,14 @@ il_status il_theory_fixed(const il_act *act, double sigma_w2, double sigma_b2, d
     return IL_OK;
 }
 
+static void predict_layer(const il_act *act, double q, il_theory_layer *layer)
+{
+    double m = il_theory_mean(act, q), m2 = il_theory_second_moment(act, q);
+    layer->q = q;
+    layer->act_mean = m;
+    layer->act_std = m2 - m * m > 0 ? sqrt(m2 - m * m) : 0.0;
+}
+
 il_status il_theory_run(const il_act *act, double sigma_w2, double sigma_b2, double input_q,
                         size_t depth, il_theory_layer *layers, il_theory *out)
 {
@@ -380,15 +391,65 @@ il_status il_theory_run(const il_act *act, double sigma_w2, double sigma_b2, dou
         return st;
     q = sigma_w2 * input_q + sigma_b2;
     for (size_t l = 0; l < depth; l++) {
-        double m, m2;
         if (l > 0)
             q = il_theory_qmap(act, sigma_w2, sigma_b2, q);
-        m = il_theory_mean(act, q);
-        m2 = il_theory_second_moment(act, q);
-        layers[l].q = q;
-        layers[l].act_mean = m;
-        layers[l].act_std = m2 - m * m > 0 ? sqrt(m2 - m * m) : 0.0;
+        predict_layer(act, q, &layers[l]);
     }
+    return IL_OK;
+}
+
+il_status il_theory_layers(const il_act *act, const double *sigma_w2, const double *sigma_b2,
+                           double input_q, size_t depth, il_theory_layer *layers)
+{
+    double prev_m2 = input_q;
+
+    if (depth == 0 || !isfinite(input_q) || !(input_q >= 0))
+        return IL_EINVAL;
+    for (size_t l = 0; l < depth; l++)
+        if (!isfinite(sigma_w2[l]) || !(sigma_w2[l] >= 0) || !isfinite(sigma_b2[l]) ||
+            !(sigma_b2[l] >= 0))
+            return IL_EINVAL;
+    for (size_t l = 0; l < depth; l++) {
+        predict_layer(act, sigma_w2[l] * prev_m2 + sigma_b2[l], &layers[l]);
+        prev_m2 = il_theory_second_moment(act, layers[l].q);
+    }
+    return IL_OK;
+}
+
+/* Cells of the z grid for il_theory_hist: 18 / 24000 = 7.5e-4 wide, so a
+ * bin edge is off by at most one cell's mass, phi(0) * 7.5e-4 = 3e-4. */
+#define HIST_CELLS 24000
+#define HIST_ZMAX  9.0
+
+il_status il_theory_hist(const il_act *act, double q, double lo, double hi, size_t bins,
+                         double *frac, double *below, double *above)
+{
+    double sq, dz = 2 * HIST_ZMAX / HIST_CELLS, total = 0.0, b = 0.0, a = 0.0,
+               scale = (double)bins / (hi - lo);
+
+    if (bins == 0 || !isfinite(lo) || !isfinite(hi) || !(lo < hi) || !isfinite(q) || !(q >= 0))
+        return IL_EINVAL;
+    sq = sqrt(q);
+    memset(frac, 0, bins * sizeof *frac);
+    for (int i = 0; i < HIST_CELLS; i++) {
+        double z = -HIST_ZMAX + (i + 0.5) * dz, w = exp(-0.5 * z * z);
+        double v = il_act_value(act, sq * z);
+        total += w;
+        if (!(v >= lo)) {
+            b += w; /* also a non-finite value: counted, never binned */
+        } else if (v > hi) {
+            a += w;
+        } else {
+            size_t k = (size_t)((v - lo) * scale);
+            frac[k < bins ? k : bins - 1] += w;
+        }
+    }
+    for (size_t k = 0; k < bins; k++)
+        frac[k] /= total;
+    if (below)
+        *below = b / total;
+    if (above)
+        *above = a / total;
     return IL_OK;
 }
 

@@ -43,7 +43,7 @@ grep -Eq '^initlab [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" && ok "--version format" 
 run "help lecture" 0 help lecture
 grep -q "usage: initlab lecture" "$tmp/out" && ok "help lecture text" || fail "help lecture text"
 run "lecture --help" 0 lecture --help
-for opt in --seed --out --format --bins --range --save-activations --json; do
+for opt in --seed --out --format --bins --range --save-activations --theory --json; do
     grep -q -- "$opt" "$tmp/out" && ok "lecture --help lists $opt" || fail "lecture --help lists $opt"
 done
 run "no arguments" 2
@@ -245,6 +245,22 @@ bad "advise no act" 2 "--act is required" advise
 bad "advise bad act" 2 "unknown activation 'tnah'" advise --act tnah
 bad "advise bias too large" 2 "invalid value '1' for --sigma-b2" advise --act tanh --sigma-b2 1
 bad "advise one width" 2 "at least one layer" advise --act tanh --widths 5
+
+# --- theory beside measurement ---
+# He + ReLU: theory says mean 1/sqrt(pi) = 0.5642 and std sqrt(1 - 1/pi) =
+# 0.8256 in every layer; 'initlab lecture 3 --theory' measures 0.5634 and
+# 0.8259 in layer 1 (numpy: 0.563 and 0.826, issue 5).
+run "lecture --theory" 0 lecture 3 --theory --out lt
+grep -Eq "^ +1 +0\.5634 +0\.8259 .* 0\.5642 +0\.8256\$" "$tmp/out" && ok "lecture --theory beside layer 1" || fail "lecture --theory beside layer 1" "$(cat "$tmp/out")"
+grep -Eq '"theory":[[:space:]]+\{' "$tmp/cwd/lt/report.json" && grep -Eq '"act_std":[[:space:]]+0\.82564527' "$tmp/cwd/lt/report.json" && ok "lecture --theory in report.json" || fail "lecture --theory in report.json"
+run "run --theory" 0 run --arm kaiming_normal:nonlinearity=relu/relu --arm ones/relu --depth 3 --width 50 --batch 100 --theory --out rt
+grep -q "theory mean  theory std" "$tmp/out" && grep -Eq "^ +3 .* 0\.5642 +0\.8256\$" "$tmp/out" && ok "run --theory table" || fail "run --theory table" "$(cat "$tmp/out")"
+grep -q "no theory for 'ones' weights: mean-field theory needs mean 0, not 1" "$tmp/out" && ok "run --theory says why an arm has none" || fail "run --theory says why an arm has none"
+grep -Eq "\"theory_note\":[[:space:]]+\"no theory for 'ones'" "$tmp/cwd/rt/report.json" && grep -Eq '"theory":[[:space:]]+null' "$tmp/cwd/rt/report.json" && ok "run --theory report nulls" || fail "run --theory report nulls"
+head -1 "$tmp/cwd/rt/stats.csv" | grep -q ",counts,theory_q,theory_act_mean,theory_act_std\$" && ok "run --theory csv columns" || fail "run --theory csv columns"
+[ -s "$tmp/cwd/rt/std.png" ] && [ -s "$tmp/cwd/rt/arm1.png" ] && ok "run --theory figures" || fail "run --theory figures"
+run "run without --theory" 0 run --arm lecture_he/relu --depth 2 --width 10 --batch 10 --out rn
+grep -q theory "$tmp/cwd/rn/report.json" "$tmp/cwd/rn/stats.csv" && fail "no theory keys without --theory" || ok "no theory keys without --theory"
 
 # --- phase diagram ---
 run "theory phase" 0 theory --phase --act tanh --grid 6,4 --w-range 0.5,3 --b-range 0,0.3 --out ph
