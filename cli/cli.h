@@ -36,6 +36,10 @@ typedef enum cli_opt_kind {
 
 #define CLI_LIST_MAX 32
 
+/* A CLI_SIZE option's value until the command line sets one (values parse
+ * up to CLI_UNSET - 1), for defaults that depend on other options. */
+#define CLI_UNSET SIZE_MAX
+
 typedef struct cli_list {
     const char *items[CLI_LIST_MAX];
     size_t n;
@@ -102,6 +106,25 @@ il_status cli_write_lines(const char *path, const il_line_plot *p, il_plot_forma
 il_status cli_write_heatmap(const char *path, const il_heatmap *h, il_plot_format fmt,
                             il_error *err);
 
+/* Arms (arms.c): what --arm INIT/ACT[/BIAS] and --init x --act name. */
+typedef struct cli_arm_text {
+    char init[256], act[128], bias[256]; /* bias "" when the arm gives none */
+} cli_arm_text;
+
+/* The arms of 'arm_texts' then of every init with every act (at most
+ * CLI_LIST_MAX), parsed into 'arms' ('bias', if not NULL, for those that
+ * give none). Returns 0, or EXIT_USAGE after printing one line. */
+int cli_make_arms(const char *cmd, const cli_list *arm_texts, const cli_list *inits,
+                  const cli_list *acts, const char *bias, cli_arm_text *texts, il_arm *arms,
+                  size_t *n_arms);
+
+/* Input files (input.c). Does 'text' name a .npy or .csv file? */
+int cli_is_matrix_file(const char *text);
+/* Load a 2-D .npy or .csv array of at most 'cap' bytes into 'a'. Returns
+ * 0, or an exit code after printing one line (EXIT_DATA for a malformed or
+ * not 2-D file, EXIT_NOMEM over the cap, EXIT_RUNTIME when unreadable). */
+int cli_load_matrix(const char *cmd, const char *path, size_t cap, il_array *a);
+
 /* Mean-field predictions beside measurements (overlay.c). */
 typedef struct cli_theory {
     size_t n_arms, n_layers;
@@ -139,6 +162,7 @@ int cmd_init(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_theory(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 
 #endif

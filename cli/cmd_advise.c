@@ -145,8 +145,8 @@ int cmd_advise(int argc, char **argv)
     il_error err;
     il_status st;
     double sigma_b2, preserve, critical = (double)NAN;
-    double std[MAX_WIDTHS];
-    il_theory_layer pred[MAX_WIDTHS];
+    double std[MAX_WIDTHS] = {0};
+    il_theory_layer pred[MAX_WIDTHS] = {{0}};
     il_theory th;
     size_t shape[MAX_WIDTHS], n;
     char suggestion[160];

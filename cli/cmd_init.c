@@ -82,7 +82,7 @@ int cmd_init(int argc, char **argv)
         cli_error("init: --shape is required, e.g. --shape 256,784");
         return EXIT_USAGE;
     }
-    if ((st = il_init_parse(argv[1], &init, &err)) != IL_OK) {
+    if (il_init_parse(argv[1], &init, &err) != IL_OK) {
         cli_error("init: %s", err.message);
         return EXIT_USAGE;
     }

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -20,7 +21,7 @@ static cli_list arm_texts, init_texts, act_texts;
 static const char *widths_text, *input_text = "normal", *rng_name = "mt19937",
                                 *out_dir = "initlab-out/run", *format_name = "png", *bias_text,
                                 *max_memory_text;
-static size_t depth = 5, width = 100, batch = 1000, bins = 30;
+static size_t depth = 5, width = CLI_UNSET, batch = CLI_UNSET, bins = 30;
 static double range[2] = {(double)NAN, (double)NAN};
 static uint64_t seed = 100;
 static int save_activations, json, no_paired, paired_flag, grad, theory;
@@ -37,9 +38,10 @@ static const cli_option run_options[] = {
     {"widths", CLI_STRING, &widths_text, "W0,W1,...",
      "input width then layer widths, e.g. 784,512,512,10"},
     {"depth", CLI_SIZE, &depth, "L", "number of layers (default 5; with --width)"},
-    {"width", CLI_SIZE, &width, "N", "input and layer width (default 100)"},
-    {"batch", CLI_SIZE, &batch, "B", "input rows (default 1000)"},
-    {"input", CLI_STRING, &input_text, "SPEC", "input distribution (default normal: N(0,1))"},
+    {"width", CLI_SIZE, &width, "N", "input and layer width (default 100, or the file's columns)"},
+    {"batch", CLI_SIZE, &batch, "B", "input rows (default 1000, or the file's rows)"},
+    {"input", CLI_STRING, &input_text, "SPEC|FILE",
+     "input distribution (default normal: N(0,1)), or a FILE.npy or FILE.csv of rows"},
     {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)"},
     {"rng", CLI_STRING, &rng_name, "NAME", "generator (default mt19937, numpy's legacy stream)"},
     {"paired", CLI_FLAG, &paired_flag, NULL,
@@ -78,6 +80,8 @@ static void help(FILE *f)
                "alone. With --no-paired each arm draws its own numbers in the lecture's\n"
                "order (all inputs, then per layer each arm's weights and bias), which a\n"
                "numpy script with np.random.seed can reproduce.\n\n"
+               "--input FILE.npy (float32 or float64) or FILE.csv (numbers, comma-separated)\n"
+               "gives the input batch instead: a 2-D array of rows by input columns.\n\n"
                "Options:\n");
     cli_print_options(f, run_options);
     fprintf(f, "\nOutputs in DIR: report.json, stats.csv, arm<N>.<fmt> (histograms per layer),\n"
@@ -87,37 +91,6 @@ static void help(FILE *f)
                "over each panel and the predicted std (dashed) in std.<fmt>; docs/theory.md.\n"
                "Example: initlab run --depth 10 --width 256 --arm xavier_normal/tanh "
                "--arm kaiming_normal/relu\n");
-}
-
-/* ---- arms ---- */
-
-typedef struct arm_text {
-    char init[256], act[128], bias[256];
-} arm_text;
-
-static int split_arm(const char *text, arm_text *a)
-{
-    const char *s1 = strchr(text, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
-    size_t n1, n2;
-    if (!s1 || (s2 && strchr(s2 + 1, '/'))) {
-        cli_error("run: invalid arm '%s': expected INIT/ACT or INIT/ACT/BIAS", text);
-        return EXIT_USAGE;
-    }
-    n1 = (size_t)(s1 - text);
-    n2 = s2 ? (size_t)(s2 - s1 - 1) : strlen(s1 + 1);
-    if (n1 == 0 || n2 == 0 || n1 >= sizeof a->init || n2 >= sizeof a->act ||
-        (s2 && (s2[1] == '\0' || strlen(s2 + 1) >= sizeof a->bias))) {
-        cli_error("run: invalid arm '%s': expected INIT/ACT or INIT/ACT/BIAS", text);
-        return EXIT_USAGE;
-    }
-    memcpy(a->init, text, n1);
-    a->init[n1] = '\0';
-    memcpy(a->act, s1 + 1, n2);
-    a->act[n2] = '\0';
-    a->bias[0] = '\0';
-    if (s2)
-        strcpy(a->bias, s2 + 1);
-    return 0;
 }
 
 /* ---- output ---- */
@@ -201,6 +174,12 @@ static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result 
         fprintf(f, "    first layer that is all zeros: %zu\n", first_dead);
     if (cli_theory_note(th, a))
         fprintf(f, "    %s\n", cli_theory_note(th, a));
+    if (il_exp_lsuv_iters(r, a)) {
+        fprintf(f, "    lsuv rescalings per layer:");
+        for (size_t l = 0; l < n_layers; l++)
+            fprintf(f, " %zu", il_exp_lsuv_iters(r, a)[l]);
+        fputc('\n', f);
+    }
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -212,7 +191,7 @@ static double seconds_since(const struct timespec *t0)
 
 int cmd_run(int argc, char **argv)
 {
-    static arm_text texts[MAX_ARMS];
+    static cli_arm_text texts[MAX_ARMS];
     static il_arm arms[MAX_ARMS];
     static char init_specs[MAX_ARMS][256], bias_specs[MAX_ARMS][256], labels[MAX_ARMS][640];
     static il_report_net rnets[MAX_ARMS];
@@ -223,6 +202,7 @@ int cmd_run(int argc, char **argv)
     il_exp_result *res = NULL;
     il_rng *rng = NULL;
     cli_theory th_store, *th = NULL;
+    il_array input = {0};
     il_error err;
     il_status st;
     save_ctx sctx;
@@ -246,71 +226,69 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* arms: --arm ..., then the --init x --act cross product */
-    if ((init_texts.n > 0) != (act_texts.n > 0)) {
-        cli_error("run: --init and --act go together (every init with every act)");
-        return EXIT_USAGE;
-    }
-    if (arm_texts.n + init_texts.n * act_texts.n == 0) {
-        cli_error("run: give at least one --arm INIT/ACT (or --init and --act)");
-        return EXIT_USAGE;
-    }
-    if (arm_texts.n + init_texts.n * act_texts.n > MAX_ARMS) {
-        cli_error("run: too many arms (at most %d)", MAX_ARMS);
-        return EXIT_USAGE;
-    }
-    for (size_t i = 0; i < arm_texts.n; i++)
-        if ((rc = split_arm(arm_texts.items[i], &texts[n_arms++])) != 0)
+    if ((rc = cli_make_arms("run", &arm_texts, &init_texts, &act_texts, bias_text, texts, arms,
+                            &n_arms)) != 0)
+        return rc;
+    cap = cli_default_memory_cap();
+    if (max_memory_text && (rc = cli_parse_bytes("run", "max-memory", max_memory_text, &cap)))
+        return rc;
+    if (cli_is_matrix_file(input_text)) { /* the batch comes from the file */
+        if ((rc = cli_load_matrix("run", input_text, cap, &input)) != 0)
             return rc;
-    for (size_t i = 0; i < init_texts.n; i++)
-        for (size_t j = 0; j < act_texts.n; j++) {
-            arm_text *t = &texts[n_arms++];
-            if (strlen(init_texts.items[i]) >= sizeof t->init ||
-                strlen(act_texts.items[j]) >= sizeof t->act) {
-                cli_error("run: spec too long");
-                return EXIT_USAGE;
-            }
-            strcpy(t->init, init_texts.items[i]);
-            strcpy(t->act, act_texts.items[j]);
-            t->bias[0] = '\0';
+        if (batch != CLI_UNSET && batch != input.shape[0]) {
+            cli_error("run: --batch %zu contradicts --input, which has %zu rows", batch,
+                      input.shape[0]);
+            rc = EXIT_USAGE;
+            goto done;
         }
-    memset(arms, 0, sizeof arms);
-    for (size_t a = 0; a < n_arms; a++) {
-        const char *bias = texts[a].bias[0] ? texts[a].bias : bias_text;
-        if (il_init_parse(texts[a].init, &arms[a].init, &err) != IL_OK ||
-            il_act_parse(texts[a].act, &arms[a].act, &err) != IL_OK ||
-            (bias && il_init_parse(bias, &arms[a].bias, &err) != IL_OK)) {
-            cli_error("run: %s", err.message);
-            return EXIT_USAGE;
-        }
-        arms[a].has_bias = bias != NULL;
+        batch = input.shape[0];
+        if (width == CLI_UNSET)
+            width = input.shape[1];
     }
+    if (batch == CLI_UNSET)
+        batch = 1000;
+    if (width == CLI_UNSET)
+        width = 100;
     /* the network's shape */
     if (widths_text) {
         size_t tmp[1024], n = cli_parse_shape("run", widths_text, tmp, 1024);
-        if (n == 0)
-            return EXIT_USAGE;
+        if (n == 0) {
+            rc = EXIT_USAGE;
+            goto done;
+        }
         if (n < 2) {
             cli_error("run: --widths needs the input width and at least one layer, e.g. 784,256");
-            return EXIT_USAGE;
+            rc = EXIT_USAGE;
+            goto done;
         }
         n_in = tmp[0];
         n_layers = n - 1;
         widths = il_malloc_n(n_layers, sizeof *widths);
-        if (!widths)
-            return EXIT_NOMEM;
+        if (!widths) {
+            rc = EXIT_NOMEM;
+            goto done;
+        }
         memcpy(widths, tmp + 1, n_layers * sizeof *widths);
     } else {
         if (depth == 0 || depth > MAX_LAYERS || width == 0) {
             cli_error("run: --depth must be 1..%d and --width at least 1", MAX_LAYERS);
-            return EXIT_USAGE;
+            rc = EXIT_USAGE;
+            goto done;
         }
-        n_in = width;
+        n_in = input.data ? input.shape[1] : width;
         n_layers = depth;
         widths = il_malloc_n(n_layers, sizeof *widths);
-        if (!widths)
-            return EXIT_NOMEM;
+        if (!widths) {
+            rc = EXIT_NOMEM;
+            goto done;
+        }
         for (size_t l = 0; l < n_layers; l++)
             widths[l] = width;
+    }
+    if (input.data && n_in != input.shape[1]) {
+        cli_error("run: --input has %zu columns; --widths starts with %zu", input.shape[1], n_in);
+        rc = EXIT_USAGE;
+        goto done;
     }
     if (batch == 0) {
         cli_error("run: --batch must be at least 1");
@@ -368,14 +346,18 @@ int cmd_run(int argc, char **argv)
         }
         cfg.classes = classes;
     }
-    if (il_init_parse(input_text, &cfg.input, &err) != IL_OK) {
-        cli_error("run: --input: %s", err.message);
+    if (input.data) {
+        il_init_parse("normal", &cfg.input, NULL); /* described, never drawn */
+        cfg.input_data = input.data;
+    } else if (access(input_text, F_OK) == 0) {
+        cli_error("run: --input '%s' is a file or folder, but not a .npy or .csv file", input_text);
+        rc = EXIT_USAGE;
+        goto done;
+    } else if (il_init_parse(input_text, &cfg.input, &err) != IL_OK) {
+        cli_error("run: --input: %s (a file must end in .npy or .csv)", err.message);
         rc = EXIT_USAGE;
         goto done;
     }
-    cap = cli_default_memory_cap();
-    if (max_memory_text && (rc = cli_parse_bytes("run", "max-memory", max_memory_text, &cap)))
-        goto done;
     if (il_exp_memory(&cfg, &need) != IL_OK || need > cap) {
         if (il_exp_memory(&cfg, &need) != IL_OK)
             cli_error("run: this network is too large (its size overflows)");
@@ -590,5 +572,6 @@ done:
     if (th)
         cli_theory_free(th);
     il_free(widths);
+    il_array_release(&input);
     return rc;
 }

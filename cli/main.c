@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* initlab: the command table and dispatch (git's builtin pattern). */
 #include <malloc.h>
+#include <signal.h>
 #include <string.h>
 
 #include "cli.h"
@@ -12,6 +13,7 @@ static const cli_command commands[] = {
     {"run", cmd_run, "compare initializers and activations on a network of dense layers"},
     {"theory", cmd_theory, "mean-field predictions: per-layer statistics, chi1, edge of chaos"},
     {"advise", cmd_advise, "which initialization for an activation, from theory, with a check"},
+    {"train", cmd_train, "train one network per initializer on real data; loss curves"},
     {"init", cmd_init, "sample one tensor with an initializer; its fans, gain, std and bound"},
     {"list", cmd_list, "list the initializers, activations and generators"},
     {"help", cmd_help, "show help for initlab or for one command"},
@@ -74,6 +76,10 @@ int main(int argc, char **argv)
      * A short-lived program can afford to keep what it freed. */
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    /* Past a file-size limit (ulimit -f) write() then fails with EFBIG,
+     * which the atomic writer reports, instead of the process being
+     * killed mid-file. */
+    signal(SIGXFSZ, SIG_IGN);
 
     if (argc < 2) {
         usage(stderr);

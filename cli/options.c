@@ -106,7 +106,7 @@ static int set_value(const char *cmd, const cli_option *o, const char *arg)
         return 0;
     }
     case CLI_SIZE:
-        if (!parse_u64(arg, SIZE_MAX, &u)) {
+        if (!parse_u64(arg, CLI_UNSET - 1, &u)) {
             cli_error("%s: invalid value '%s' for --%s: expected a non-negative integer", cmd, arg,
                       o->name);
             return EXIT_USAGE;

@@ -12,6 +12,10 @@ packages=(
   libcairo2-dev libfreetype-dev fonts-dejavu-core   # figures and their font
   libcjson-dev                                  # report.json
   zlib1g-dev                                    # PNG compression
+  libclang-rt-14-dev                            # libFuzzer and the sanitizer runtimes for clang
+  valgrind clang-tidy cppcheck                  # the reliability checks in scripts/test.sh
+  locales                                       # locale sources: the CSV reader's comma-locale test
+  dataset-fashion-mnist                         # the default training data (initlab train)
 )
 
 missing=()

@@ -3,7 +3,11 @@
 #   1. the format check (clang-format);
 #   2. the release build (gcc, warnings as errors) into build/ and its tests;
 #   3. a clang build (warnings as errors) and its tests;
-#   4. an ASan+UBSan build and its tests.
+#   4. an ASan+UBSan build and its tests;
+#   5. static analysis (cppcheck, clang-tidy: scripts/lint.sh);
+#   6. each fuzz target for 20 s under ASan+UBSan, after replaying its
+#      corpus (scripts/fuzz.sh; 600 s runs are documented in docs/fuzzing.md).
+# The gcc build's tests include the CLI once under valgrind.
 # Ends with one line "N passed, N failed" over all test programs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +37,12 @@ for preset in release clang asan; do
     tally "$preset build" 1
   fi
 done
+
+step "static analysis"
+scripts/lint.sh; tally "static analysis" $?
+
+step "fuzzing (20 s per target)"
+scripts/fuzz.sh 20; tally "fuzzing" $?
 
 echo
 echo "$passed passed, $failed failed"

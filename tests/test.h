@@ -142,7 +142,8 @@ static inline int test_run_(const test_case *cases, size_t n, int argc, char **a
         return test_run_(cases_, sizeof cases_ / sizeof cases_[0], argc, argv);                    \
     }
 
-/* Read a whole golden file from IL_GOLDEN_DIR into a malloc'd buffer. */
+/* Read a whole golden file from IL_GOLDEN_DIR into a malloc'd buffer, with
+ * a NUL after its *len bytes so that it can be read as a string. */
 static inline void *test_read_golden(const char *name, size_t *len)
 {
     char path[1024];
@@ -157,11 +158,13 @@ static inline void *test_read_golden(const char *name, size_t *len)
     fseek(f, 0, SEEK_END);
     size = ftell(f);
     fseek(f, 0, SEEK_SET);
-    buf = malloc(size > 0 ? (size_t)size : 1);
+    buf = malloc(size > 0 ? (size_t)size + 1 : 1); /* and a NUL after the bytes */
     if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
         free(buf);
         buf = NULL;
     }
+    if (buf)
+        ((char *)buf)[size > 0 ? size : 0] = '\0';
     fclose(f);
     *len = (size_t)size;
     return buf;

@@ -40,7 +40,7 @@ static void parse_errors(void)
     CHECK_CONTAINS(err.message, "did you mean 'lecture_he'?");
     CHECK(il_init_parse("zzzzzzzzzz", &in, &err) == IL_ENOTFOUND);
     CHECK_CONTAINS(err.message, "valid: zeros, ones, constant, uniform, normal,");
-    CHECK_CONTAINS(err.message, "lecture_xavier, lecture_he)");
+    CHECK_CONTAINS(err.message, "lecture_xavier, lecture_he, lsuv)");
     CHECK(il_init_parse("normal:sd=1", &in, &err) == IL_EINVAL);
     CHECK_CONTAINS(err.message, "unknown parameter 'sd' for 'normal' (valid: mean, std)");
     CHECK(il_init_parse("normal:std=abc", &in, &err) == IL_EINVAL);

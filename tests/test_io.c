@@ -134,13 +134,32 @@ static void atomic_failures(void)
     CHECK_EQ_INT(count_hidden(), 0);
     CHECK(access(path, F_OK) != 0);
     il_afile_abort(NULL);
-    /* a folder where the file should be: the rename fails cleanly */
+    /* a folder where the file should be: refused before anything is made */
     snprintf(path, sizeof path, "%s/sub", tmpdir);
     REQUIRE(mkdir(path, 0755) == 0);
-    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
-    CHECK_CONTAINS(err.message, "cannot replace");
+    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EINVAL);
+    CHECK_CONTAINS(err.message, "is a folder, not a file");
     CHECK_EQ_INT(count_hidden(), 0);
     rmdir(path);
+    /* a killed run's temporary (its pid, 4194305, is past Linux's largest)
+     * is removed by the next write of that target; a live process's
+     * (ours) is left alone */
+    {
+        char dead[600], live[600], target[600];
+        FILE *f;
+        snprintf(target, sizeof target, "%s/t.npy", tmpdir);
+        snprintf(dead, sizeof dead, "%s/.t.npy.4194305.abcdef", tmpdir);
+        snprintf(live, sizeof live, "%s/.t.npy.%ld.abcdef", tmpdir, (long)getpid());
+        REQUIRE((f = fopen(dead, "w")) != NULL);
+        fclose(f);
+        REQUIRE((f = fopen(live, "w")) != NULL);
+        fclose(f);
+        CHECK(il_write_file(target, produce_hello, NULL, &err) == IL_OK);
+        CHECK(access(dead, F_OK) != 0);
+        CHECK(access(live, F_OK) == 0);
+        unlink(live);
+        unlink(target);
+    }
     remove_tree();
 }
 

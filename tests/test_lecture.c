@@ -36,8 +36,6 @@ static int read_golden(uint64_t seed, golden_layer *g)
     text = test_read_golden(name, &len);
     if (!text)
         return -1;
-    text = realloc(text, len + 1);
-    text[len] = '\0';
     for (p = strtok(text, "\n"); p && n <= N_GOLDEN_LAYERS; p = strtok(NULL, "\n")) {
         golden_layer *l = &g[n > 0 ? n - 1 : 0];
         int off = 0;

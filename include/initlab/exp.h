@@ -59,17 +59,18 @@ typedef enum il_exp_order {
 } il_exp_order;
 
 typedef struct il_exp_config {
-    size_t batch;          /* rows of the input */
-    size_t n_in;           /* input width */
-    const size_t *widths;  /* output width of each layer */
-    size_t n_layers;       /* >= 1 */
-    const il_arm *arms;    /* borrowed for the duration of il_exp_run */
-    size_t n_arms;         /* >= 1 */
-    il_init input;         /* how the input batch is drawn; the lecture's is "normal" */
-    il_stats_config stats; /* histogram and saturation thresholds */
-    il_exp_order order;    /* IL_EXP_LECTURE (0) or IL_EXP_PAIRED */
-    il_exp_grad grad;      /* IL_EXP_GRAD_NONE (0): no backward pass */
-    size_t classes;        /* logits for IL_EXP_GRAD_SOFTMAX_CE (>= 2) */
+    size_t batch;             /* rows of the input */
+    size_t n_in;              /* input width */
+    const size_t *widths;     /* output width of each layer */
+    size_t n_layers;          /* >= 1 */
+    const il_arm *arms;       /* borrowed for the duration of il_exp_run */
+    size_t n_arms;            /* >= 1 */
+    il_init input;            /* how the input batch is drawn; the lecture's is "normal" */
+    const double *input_data; /* or NULL: batch x n_in given values (C order), not drawn */
+    il_stats_config stats;    /* histogram and saturation thresholds */
+    il_exp_order order;       /* IL_EXP_LECTURE (0) or IL_EXP_PAIRED */
+    il_exp_grad grad;         /* IL_EXP_GRAD_NONE (0): no backward pass */
+    size_t classes;           /* logits for IL_EXP_GRAD_SOFTMAX_CE (>= 2) */
 } il_exp_config;
 
 /* With a backward pass, per arm and layer: the gradient at the
@@ -123,6 +124,10 @@ const il_layer_stats *il_exp_grad_w(const il_exp_result *r, size_t arm, size_t l
 double il_exp_grad_ratio(const il_exp_result *r, size_t arm, size_t layer);
 /* The loss of arm 'arm' (softmax cross-entropy; NAN otherwise). */
 double il_exp_loss(const il_exp_result *r, size_t arm);
+
+/* The LSUV rescalings of arm 'arm', one per layer (LSUV arms only; NULL
+ * for the others). */
+const size_t *il_exp_lsuv_iters(const il_exp_result *r, size_t arm);
 
 /* The number of arms and of layers in 'r'. */
 size_t il_exp_arm_count(const il_exp_result *r);

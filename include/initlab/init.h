@@ -160,6 +160,11 @@ void il_init_draw_noise(il_init_base base, il_rng *rng, double *out, size_t n);
 il_status il_init_fill_bias(const il_init *init, size_t n_out, size_t fan_in, il_rng *rng,
                             const double *noise, double *out, il_error *err);
 
+/* Is 'init' LSUV (Mishkin & Matas 2016)? Then its tolerance and most
+ * rescalings per layer go to 'tol' and 'max_iter' (either may be NULL):
+ * the caller rescales with data (il_mlp_lsuv). */
+int il_init_is_lsuv(const il_init *init, double *tol, int *max_iter);
+
 /* torch.nn.init.calculate_gain(nonlinearity, param): the gain for a name
  * among linear, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
  * conv_transpose3d, sigmoid, tanh, relu, leaky_relu, selu, identity, and

@@ -17,9 +17,11 @@
  *             histogram that drops nothing
  *   exp.h     arms of dense networks run in the lecture's draw order
  *   theory.h  mean-field predictions: length and correlation maps, chi1
+ *   data.h    labelled datasets: MNIST-format folders, spiral, blobs
+ *   train.h   one net per arm trained on shared minibatches (SGD, Adam)
  *   report.h  report.json and stats.csv
- *   plot.h    histogram grids as PNG, SVG or PDF
- *   io.h      byte sinks, atomic file replacement, .npy
+ *   plot.h    histogram grids, line plots and heat maps as PNG, SVG or PDF
+ *   io.h      byte sinks, atomic file replacement; .npy, CSV and IDX readers
  *
  * Rules that hold everywhere:
  *   - Functions that can fail return an il_status (IL_OK == 0); objects are
@@ -62,6 +64,8 @@
 #include "initlab/stats.h"
 #include "initlab/status.h"
 #include "initlab/theory.h"
+#include "initlab/data.h"
+#include "initlab/train.h"
 
 #ifdef __cplusplus
 extern "C" {

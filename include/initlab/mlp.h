@@ -60,6 +60,15 @@ const double *il_mlp_grad_pre(const il_mlp *m, size_t l);
 const double *il_mlp_grad_w(const il_mlp *m, size_t l);
 const double *il_mlp_grad_b(const il_mlp *m, size_t l);
 
+/* LSUV (Mishkin & Matas 2016) on the weights already in 'm': for each
+ * layer in turn, forward 'x' and divide the layer's weights by the std of
+ * its pre-activations z until |Var(z) - 1| < tol, at most 'max_iter'
+ * times; the rescalings per layer go to 'iters' (n_layers entries).
+ * IL_EINVAL with a message for a dead layer (Var(z) = 0: nothing to
+ * rescale) or a non-finite variance. */
+il_status il_mlp_lsuv(il_mlp *m, const double *x, double tol, int max_iter, size_t *iters,
+                      il_error *err);
+
 /* The mean softmax cross-entropy of 'logits' (batch x classes) against
  * 'labels' (each < classes), and its gradient dL/dlogits into 'grad' (may
  * be NULL). Stable for any finite logits (log-sum-exp). */

@@ -48,7 +48,7 @@ typedef struct il_hist_grid {
 
 /* One line of a line plot. */
 typedef struct il_line_series {
-    const char *label;
+    const char *label; /* in the legend; NULL: not in it */
     const double
         *y;       /* one value per x; non-finite values (and <= 0 on a log axis) break the line */
     int dashed;   /* nonzero: a dashed line without dots (e.g. a prediction) */

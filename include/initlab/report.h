@@ -10,7 +10,8 @@
  *   run:     {"command", "seed", "rng", "order",
  *             "arms": [{"arm", "init", "act", "bias", "label", "layers": [LAYER...]}]}
  * Every network or arm also has "first_nonfinite_layer" and "first_dead_layer"
- * (1-based; null when there is none). With a backward pass each arm has
+ * (1-based; null when there is none); an arm initialized by LSUV has
+ * "lsuv_iters" (the rescalings per layer). With a backward pass each arm has
  * "loss" and each LAYER "grad_pre" and "grad_w" ({"mean", "std", "min",
  * "max", "nonfinite", "hist"}) and "grad_ratio" (std(dL/dW) / std(W)); the
  * CSV gains grad_pre_mean, grad_pre_std, grad_pre_nonfinite, grad_w_mean,
@@ -32,6 +33,7 @@
 #include <stdint.h>
 
 #include "initlab/exp.h"
+#include "initlab/train.h"
 #include "initlab/io.h"
 
 #ifdef __cplusplus
@@ -81,6 +83,32 @@ il_status il_report_write_json(const il_report *r, il_write_fn w, void *ctx);
  * first columns are arm, init, act, bias. Undefined values are empty
  * fields. */
 il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx);
+
+/* ---- training (initlab train) ----
+ *
+ * JSON (a contract): {"command": "train", "seed", "rng", "data", "optimizer",
+ *   "lr", "batch", "iters", "sampling", "reproduce" (null or "dlfs"),
+ *   "arms": [{"arm", "init", "act", "bias", "label", "final_train_loss",
+ *             "train_accuracy", "test_accuracy", "lsuv_iters" (null or one
+ *             per layer), "loss": [one per iteration],
+ *             "layers_start": [TLAYER...], "layers_end": [TLAYER...]}]}
+ * TLAYER: {"layer", "mean", "std", "frac_zero", "nonfinite"} of the
+ * activations of a probe batch (the first 'batch' training rows).
+ * CSV: arm,init,act,when,layer,mean,std,frac_zero,nonfinite -- one row per
+ * arm, "start" or "end", and layer. */
+typedef struct il_train_report {
+    uint64_t seed;
+    const char *rng, *data, *optimizer, *sampling;
+    double lr;
+    size_t batch;
+    int dlfs;
+    const il_train_result *result;
+    const char *const *inits, *const *acts, *const *biases, *const *labels; /* per arm; biases
+                                                                               may hold NULL */
+} il_train_report;
+
+il_status il_report_write_train_json(const il_train_report *r, il_write_fn w, void *ctx);
+il_status il_report_write_train_csv(const il_train_report *r, il_write_fn w, void *ctx);
 
 #ifdef __cplusplus
 }

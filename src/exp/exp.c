@@ -11,10 +11,13 @@
 #include "initlab/mlp.h"
 #include "internal/spec_impl.h"
 
+#define IL_EXP_MAX_LSUV_LAYERS 1025 /* LSUV with gradients: hidden layers and the classifier */
+
 struct il_exp_result {
     size_t n_arms, n_layers;
     il_layer_stats *grad_pre, *grad_w; /* arm-major; NULL without gradients */
     double *grad_ratio, *loss;
+    size_t *lsuv;           /* rescalings per arm and layer, arm-major; NULL when no arm is LSUV */
     il_layer_stats stats[]; /* arm-major */
 };
 
@@ -106,7 +109,13 @@ void il_exp_result_free(il_exp_result *r)
     il_free(r->grad_w);
     il_free(r->grad_ratio);
     il_free(r->loss);
+    il_free(r->lsuv);
     il_free(r);
+}
+
+const size_t *il_exp_lsuv_iters(const il_exp_result *r, size_t arm)
+{
+    return r->lsuv && r->lsuv[arm * r->n_layers] != SIZE_MAX ? &r->lsuv[arm * r->n_layers] : NULL;
 }
 
 const il_layer_stats *il_exp_grad_pre(const il_exp_result *r, size_t arm, size_t layer)
@@ -180,6 +189,18 @@ static il_exp_result *result_new(const il_exp_config *cfg, il_status *st)
     memset(r, 0, bytes);
     r->n_arms = cfg->n_arms;
     r->n_layers = cfg->n_layers;
+    for (size_t a = 0; a < cfg->n_arms; a++)
+        if (il_init_is_lsuv(&cfg->arms[a].init, NULL, NULL) && !r->lsuv) {
+            r->lsuv = il_malloc_n(n, sizeof *r->lsuv);
+            if (!r->lsuv) {
+                il_free(r);
+                *st = IL_ENOMEM;
+                return NULL;
+            }
+            for (size_t i = 0; i < n; i++) /* SIZE_MAX: not an LSUV arm */
+                r->lsuv[i] =
+                    il_init_is_lsuv(&cfg->arms[i / cfg->n_layers].init, NULL, NULL) ? 0 : SIZE_MAX;
+        }
     for (size_t i = 0; i < n; i++) {
         *st = il_layer_stats_init(&r->stats[i], &cfg->stats);
         if (*st != IL_OK) {
@@ -222,6 +243,48 @@ typedef struct layer_noise {
     double *wn, *wu, *bn, *bu;
 } layer_noise;
 
+/* LSUV for one layer of the forward-only path: divide 'w' by the std of
+ * the pre-activations x w + b until their variance is within tol of 1
+ * (the layers below are already final). 'z' is scratch. */
+static il_status lsuv_layer(const il_arm *arm, const double *x, size_t batch, size_t n_in,
+                            double *w, size_t n_out, const double *bias, double *z, size_t *iters,
+                            size_t layer, il_error *err)
+{
+    double tol;
+    int max_iter;
+    il_act identity;
+
+    il_init_is_lsuv(&arm->init, &tol, &max_iter);
+    if (il_act_parse("identity", &identity, err) != IL_OK)
+        return IL_EINVAL;
+    *iters = 0;
+    for (;;) {
+        double mean = 0, var = 0;
+        size_t n = batch * n_out;
+        if (il_dense_forward(x, batch, n_in, w, n_out, arm->has_bias ? bias : NULL, &identity, z) !=
+            IL_OK)
+            return IL_ELIMIT;
+        for (size_t i = 0; i < n; i++)
+            mean += z[i];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            var += (z[i] - mean) * (z[i] - mean);
+        var /= (double)n;
+        if (!isfinite(var) || var == 0) {
+            il__set_error(err, "lsuv: layer %zu %s", layer + 1,
+                          var == 0 ? "is dead (its output variance is 0), so there is nothing "
+                                     "to rescale"
+                                   : "has a non-finite output variance");
+            return IL_EINVAL;
+        }
+        if (fabs(var - 1) < tol || *iters >= (size_t)max_iter)
+            return IL_OK;
+        for (size_t i = 0; i < n_in * n_out; i++)
+            w[i] /= sqrt(var);
+        (*iters)++;
+    }
+}
+
 /* Every arm's input: paired, one draw given to all; else one per arm, in
  * arm order (the lecture's x_1, x_2). */
 static il_status draw_inputs(const il_exp_config *cfg, il_rng *rng, double *const *x, il_error *err)
@@ -229,6 +292,10 @@ static il_status draw_inputs(const il_exp_config *cfg, il_rng *rng, double *cons
     size_t shape[2] = {cfg->batch, cfg->n_in};
     for (size_t a = 0; a < cfg->n_arms; a++) {
         il_status st;
+        if (cfg->input_data) { /* given, not drawn */
+            memcpy(x[a], cfg->input_data, cfg->batch * cfg->n_in * sizeof(double));
+            continue;
+        }
         if (cfg->order == IL_EXP_PAIRED && a > 0) {
             memcpy(x[a], x[0], cfg->batch * cfg->n_in * sizeof(double));
             continue;
@@ -341,8 +408,9 @@ static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_lay
         return IL_EINVAL;
     }
     widths = il_malloc_n(n_mlp, sizeof *widths);
-    acts = il_calloc(n_mlp, sizeof *acts);
-    nets = il_calloc(cfg->n_arms, sizeof *nets);
+    /* arrays of pointers, so sizeof a pointer is meant */
+    acts = il_calloc(n_mlp, sizeof *acts);       // NOLINT(bugprone-sizeof-expression)
+    nets = il_calloc(cfg->n_arms, sizeof *nets); // NOLINT(bugprone-sizeof-expression)
     inputs = il_calloc(cfg->n_arms, sizeof *inputs);
     wstd = il_calloc(cfg->n_arms * L, sizeof *wstd);
     res->grad_pre = il_calloc(cfg->n_arms * L, sizeof *res->grad_pre);
@@ -441,6 +509,31 @@ static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_lay
             goto done;
         }
         il_dist_fill_standard_normal(rng, up, cfg->batch * last);
+    }
+    /* LSUV on the hidden layers and the classifier, then the weights' std
+     * again for the update ratios */
+    for (size_t a = 0; a < cfg->n_arms && res->lsuv; a++) {
+        double tol, mean;
+        int max_iter;
+        size_t iters[IL_EXP_MAX_LSUV_LAYERS];
+        if (!il_init_is_lsuv(&cfg->arms[a].init, &tol, &max_iter))
+            continue;
+        if (n_mlp > IL_EXP_MAX_LSUV_LAYERS) {
+            il__set_error(err, "lsuv with gradients: at most %d layers",
+                          IL_EXP_MAX_LSUV_LAYERS - 1);
+            st = IL_ELIMIT;
+            goto done;
+        }
+        st = il_mlp_lsuv(nets[a], inputs[a], tol, max_iter, iters, err);
+        if (st != IL_OK)
+            goto done;
+        prev = cfg->n_in;
+        for (size_t l = 0; l < L; l++) {
+            res->lsuv[a * L + l] = iters[l];
+            quick_moments(il_mlp_weights(nets[a], l), prev * cfg->widths[l], &mean,
+                          &wstd[a * L + l]);
+            prev = cfg->widths[l];
+        }
     }
     /* forward, statistics, backward */
     for (size_t a = 0; a < cfg->n_arms; a++) {
@@ -592,6 +685,9 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
             double *t;
 
             st = make_arm_params(cfg, a, rng, prev, width, &nz, w, bias, err);
+            if (st == IL_OK && res->lsuv && il_init_is_lsuv(&arm->init, NULL, NULL))
+                st = lsuv_layer(arm, x[a], cfg->batch, prev, w, width, bias, y[a],
+                                &res->lsuv[a * cfg->n_layers + l], l, err);
             if (st != IL_OK)
                 goto done;
             st = il_dense_forward(x[a], cfg->batch, prev, w, width, arm->has_bias ? bias : NULL,
@@ -678,10 +774,19 @@ il_status il_exp_theory(const il_exp_config *cfg, size_t arm, il_theory_layer *l
         return IL_EINVAL;
     }
     a = &cfg->arms[arm];
-    st = il_init_describe(&cfg->input, in_shape, 2, IL_LAYOUT_DENSE, &t, err);
-    if (st != IL_OK)
-        return st;
-    il_init_target_moments(&t, &in_mean, &in_var);
+    if (cfg->input_data) { /* E[x^2] of the given batch */
+        size_t n = cfg->batch * cfg->n_in;
+        double m2 = 0.0;
+        for (size_t i = 0; i < n; i++)
+            m2 += cfg->input_data[i] * cfg->input_data[i];
+        in_mean = 0.0;
+        in_var = m2 / (double)n;
+    } else {
+        st = il_init_describe(&cfg->input, in_shape, 2, IL_LAYOUT_DENSE, &t, err);
+        if (st != IL_OK)
+            return st;
+        il_init_target_moments(&t, &in_mean, &in_var);
+    }
     if (!isfinite(in_var)) {
         il__set_error(err, "no theory for the input '%s': it has no variance to map",
                       cfg->input.type->name);

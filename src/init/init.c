@@ -37,6 +37,7 @@ static const il_init_type *const registry[] = {
     &il__init_lecun_normal,
     &il__init_lecture_xavier,
     &il__init_lecture_he,
+    &il__init_lsuv,
 };
 
 #define REGISTRY_LEN (sizeof registry / sizeof registry[0])

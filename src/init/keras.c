@@ -199,7 +199,7 @@ const il_init_type il__init_variance_scaling = {
     }                                                                                              \
     const il_init_type il__init_##ident = {                                                        \
         .name = #ident,                                                                            \
-        .formula = formula_text,                                                                   \
+        .formula = (formula_text),                                                                 \
         .source = "keras.initializers." keras_name,                                                \
         .base = IL_INIT_BASE_UNIFORM,                                                              \
         .check = ident##_check,                                                                    \

@@ -22,6 +22,8 @@ extern const il_init_type il__init_variance_scaling, il__init_glorot_uniform,
     il__init_lecun_normal;
 /* orthogonal.c */
 extern const il_init_type il__init_orthogonal;
+/* lsuv.c */
+extern const il_init_type il__init_lsuv;
 
 /* out[i] = lo + (hi - lo) * u[i]: torch's uniform_(lo, hi) from U[0, 1). */
 void il__uniform_from_noise(double lo, double hi, const double *u, double *out, size_t n);

@@ -50,7 +50,7 @@ static il_status write_header(const char *descr, const size_t *shape, size_t ndi
         pad = 0;
     if (used + pad + 1 > 65535 || 10 + used + pad + 1 > sizeof header)
         return IL_ELIMIT;
-    memcpy(header, "\x93NUMPY\x01\x00", 8);
+    memcpy(header, "\x93NUMPY\x01\x00", 8); // NOLINT(bugprone-not-null-terminated-result): bytes
     header[8] = (char)((used + pad + 1) & 0xff);
     header[9] = (char)((used + pad + 1) >> 8);
     memcpy(header + 10, dict, used);

@@ -37,6 +37,14 @@ static int add(cJSON *obj, const char *key, cJSON *item)
     return 1;
 }
 
+static int add_to_array(cJSON *arr, cJSON *item)
+{
+    if (!item)
+        return 0;
+    cJSON_AddItemToArray(arr, item);
+    return 1;
+}
+
 /* A 1-based layer number, or null for 0 ("none"). */
 static cJSON *layer_or_null(size_t layer)
 {
@@ -155,6 +163,15 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms, int theo
         (theory && !add(o, "theory_note",
                         n->theory_note ? cJSON_CreateString(n->theory_note) : cJSON_CreateNull())))
         goto fail;
+    if (il_exp_lsuv_iters(n->result, n->arm)) {
+        const size_t *it = il_exp_lsuv_iters(n->result, n->arm);
+        cJSON *arr = cJSON_CreateArray();
+        if (!arr || !add(o, "lsuv_iters", arr))
+            goto fail;
+        for (size_t l = 0; l < n_layers; l++)
+            if (!add_to_array(arr, count_item(it[l])))
+                goto fail;
+    }
     cJSON_AddItemToObject(o, "layers", layers);
     return o;
 fail:
@@ -345,5 +362,137 @@ il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
                              il_exp_stats(n->result, n->arm, l));
         }
     }
+    return st;
+}
+
+/* ---- training ---- */
+
+static cJSON *tlayer_json(size_t layer, const il_layer_stats *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !add(o, "layer", count_item(layer)) || !add(o, "mean", number_or_null(s->mean)) ||
+        !add(o, "std", number_or_null(s->std)) ||
+        !add(o, "frac_zero", number_or_null(s->frac_zero)) ||
+        !add(o, "nonfinite", count_item(s->nonfinite))) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *train_arm_json(const il_train_report *r, size_t a)
+{
+    const il_train_result *res = r->result;
+    size_t n_layers = il_train_layer_count(res), iters = il_train_iters(res);
+    const size_t *lsuv = il_train_lsuv_iters(res, a);
+    const double *loss = il_train_loss(res, a);
+    cJSON *o = cJSON_CreateObject(), *l = cJSON_CreateArray(), *ls = cJSON_CreateArray(),
+          *le = cJSON_CreateArray(), *lv = lsuv ? cJSON_CreateArray() : cJSON_CreateNull();
+    int ok = o && l && ls && le && lv;
+
+    for (size_t i = 0; ok && i < iters; i++) {
+        cJSON *v = number_or_null(loss[i]);
+        ok = v != NULL;
+        if (ok)
+            cJSON_AddItemToArray(l, v);
+    }
+    for (size_t k = 0; ok && k < n_layers; k++) {
+        cJSON *s0 = tlayer_json(k + 1, il_train_stats(res, a, k, 0));
+        cJSON *s1 = tlayer_json(k + 1, il_train_stats(res, a, k, 1));
+        cJSON *it = lsuv ? count_item(lsuv[k]) : NULL;
+        ok = s0 && s1 && (!lsuv || it);
+        if (ok) {
+            cJSON_AddItemToArray(ls, s0);
+            cJSON_AddItemToArray(le, s1);
+            if (it)
+                cJSON_AddItemToArray(lv, it);
+        } else {
+            cJSON_Delete(s0);
+            cJSON_Delete(s1);
+            cJSON_Delete(it);
+        }
+    }
+    ok = ok && add(o, "arm", count_item(a + 1)) &&
+         add(o, "init", cJSON_CreateString(r->inits[a])) &&
+         add(o, "act", cJSON_CreateString(r->acts[a])) &&
+         add(o, "bias", r->biases[a] ? cJSON_CreateString(r->biases[a]) : cJSON_CreateNull()) &&
+         add(o, "label", cJSON_CreateString(r->labels[a])) &&
+         add(o, "final_train_loss", number_or_null(il_train_final_loss(res, a))) &&
+         add(o, "train_accuracy", number_or_null(il_train_accuracy(res, a, 0))) &&
+         add(o, "test_accuracy", number_or_null(il_train_accuracy(res, a, 1)));
+    if (!ok) {
+        cJSON_Delete(o);
+        cJSON_Delete(l);
+        cJSON_Delete(ls);
+        cJSON_Delete(le);
+        cJSON_Delete(lv);
+        return NULL;
+    }
+    cJSON_AddItemToObject(o, "lsuv_iters", lv);
+    cJSON_AddItemToObject(o, "loss", l);
+    cJSON_AddItemToObject(o, "layers_start", ls);
+    cJSON_AddItemToObject(o, "layers_end", le);
+    return o;
+}
+
+il_status il_report_write_train_json(const il_train_report *r, il_write_fn w, void *ctx)
+{
+    cJSON *root = cJSON_CreateObject(), *arms = cJSON_CreateArray();
+    char *text;
+    il_status st;
+    int ok = root && arms && add(root, "command", cJSON_CreateString("train")) &&
+             add(root, "seed", count_item(r->seed)) &&
+             add(root, "rng", cJSON_CreateString(r->rng)) &&
+             add(root, "data", cJSON_CreateString(r->data)) &&
+             add(root, "optimizer", cJSON_CreateString(r->optimizer)) &&
+             add(root, "lr", number_or_null(r->lr)) && add(root, "batch", count_item(r->batch)) &&
+             add(root, "iters", count_item(il_train_iters(r->result))) &&
+             add(root, "sampling", cJSON_CreateString(r->sampling)) &&
+             add(root, "reproduce", r->dlfs ? cJSON_CreateString("dlfs") : cJSON_CreateNull());
+
+    for (size_t a = 0; ok && a < il_train_arm_count(r->result); a++) {
+        cJSON *aj = train_arm_json(r, a);
+        ok = aj != NULL;
+        if (ok)
+            cJSON_AddItemToArray(arms, aj);
+    }
+    if (!ok) {
+        cJSON_Delete(root);
+        cJSON_Delete(arms);
+        return IL_ENOMEM;
+    }
+    cJSON_AddItemToObject(root, "arms", arms);
+    text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return IL_ENOMEM;
+    st = w(ctx, text, strlen(text));
+    if (st == IL_OK)
+        st = w(ctx, "\n", 1);
+    cJSON_free(text);
+    return st;
+}
+
+il_status il_report_write_train_csv(const il_train_report *r, il_write_fn w, void *ctx)
+{
+    static const char head[] = "arm,init,act,when,layer,mean,std,frac_zero,nonfinite\n";
+    il_status st = w(ctx, head, sizeof head - 1);
+    for (size_t a = 0; st == IL_OK && a < il_train_arm_count(r->result); a++)
+        for (int end = 0; st == IL_OK && end <= 1; end++)
+            for (size_t l = 0; st == IL_OK && l < il_train_layer_count(r->result); l++) {
+                const il_layer_stats *s = il_train_stats(r->result, a, l, end);
+                char buf[256], num[3][40];
+                int k = snprintf(buf, sizeof buf, "%zu,", a + 1);
+                csv_number(num[0], sizeof num[0], s->mean);
+                csv_number(num[1], sizeof num[1], s->std);
+                csv_number(num[2], sizeof num[2], s->frac_zero);
+                if ((st = w(ctx, buf, (size_t)k)) != IL_OK ||
+                    (st = csv_text(w, ctx, r->inits[a])) != IL_OK ||
+                    (st = w(ctx, ",", 1)) != IL_OK || (st = csv_text(w, ctx, r->acts[a])) != IL_OK)
+                    break;
+                k = snprintf(buf, sizeof buf, ",%s,%zu,%s,%s,%s,%zu\n", end ? "end" : "start",
+                             l + 1, num[0], num[1], num[2], s->nonfinite);
+                st = w(ctx, buf, (size_t)k);
+            }
     return st;
 }

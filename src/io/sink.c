@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Memory sinks and atomic file replacement (git lockfile, SQLite pattern). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +95,39 @@ static il_status split_path(const char *path, char **dir, char **base)
     return IL_OK;
 }
 
+/* Temporary files are named .BASE.PID.XXXXXX beside the target. One whose
+ * process no longer exists was left by a run that was killed before it
+ * could clean up: remove it. (A live process's, or one whose pid was
+ * reused, is left alone.) */
+static void remove_stale(const char *dir, const char *base)
+{
+    size_t blen = strlen(base);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name, *p;
+        char *end, path[4200];
+        long pid;
+        if (name[0] != '.' || strncmp(name + 1, base, blen) != 0 || name[1 + blen] != '.')
+            continue;
+        p = name + 2 + blen;
+        if (*p < '1' || *p > '9')
+            continue;
+        errno = 0;
+        pid = strtol(p, &end, 10);
+        if (errno || *end != '.' || strlen(end + 1) != 6 || pid <= 0)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path)
+            (void)unlink(path);
+    }
+    closedir(d);
+}
+
 static void afile_free(il_afile *af)
 {
     il_free(af->buf);
@@ -108,8 +143,14 @@ il_status il_afile_open(const char *path, il_afile **out, il_error *err)
     size_t len;
     il_status st;
 
+    struct stat sb;
+
     if (path[0] == '\0' || path[strlen(path) - 1] == '/') {
         il__set_error(err, "'%s' is not a file name", path);
+        return IL_EINVAL;
+    }
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        il__set_error(err, "'%s' is a folder, not a file", path);
         return IL_EINVAL;
     }
     af = il_calloc(1, sizeof *af);
@@ -121,7 +162,7 @@ il_status il_afile_open(const char *path, il_afile **out, il_error *err)
         il_free(af);
         return st;
     }
-    len = strlen(path) + 32;
+    len = strlen(path) + 48; /* "/." "." pid ".XXXXXX", and "." for a bare name */
     af->path = il_malloc(strlen(path) + 1);
     af->tmp = il_malloc(len);
     af->buf = il_malloc(AFILE_BUFFER);
@@ -132,7 +173,8 @@ il_status il_afile_open(const char *path, il_afile **out, il_error *err)
         return IL_ENOMEM;
     }
     strcpy(af->path, path);
-    snprintf(af->tmp, len, "%s/.%s.XXXXXX", dir, base);
+    remove_stale(dir, base);
+    snprintf(af->tmp, len, "%s/.%s.%ld.XXXXXX", dir, base, (long)getpid());
     il_free(dir);
     il_free(base);
     /* mkstemp opens with O_CREAT|O_EXCL and mode 0600; the mode is fixed at

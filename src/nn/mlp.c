@@ -8,6 +8,7 @@
 #include "initlab/alloc.h"
 #include "initlab/layer.h"
 #include "initlab/mlp.h"
+#include "internal/spec_impl.h"
 
 typedef struct mlp_layer {
     size_t fan_in, fan_out;
@@ -225,7 +226,9 @@ double il_loss_softmax_ce(const double *logits, size_t batch, size_t classes, co
             mx = z[c] > mx ? z[c] : mx;
         for (size_t c = 0; c < classes; c++)
             sum += exp(z[c] - mx);
-        /* relative to the largest logit, so that nothing large is subtracted */
+        /* relative to the largest logit, so that nothing large is subtracted;
+         * sum >= exp(0) = 1 from that logit (classes >= 1) */
+        // cppcheck-suppress invalidFunctionArg
         total += log(sum) - (z[labels[r]] - mx);
         if (grad)
             for (size_t c = 0; c < classes; c++)
@@ -233,4 +236,52 @@ double il_loss_softmax_ce(const double *logits, size_t batch, size_t classes, co
                     (exp(z[c] - mx) / sum - (c == labels[r] ? 1.0 : 0.0)) / (double)batch;
     }
     return total / (double)batch;
+}
+
+/* The variance of n values (two passes: the mean first). */
+static double variance(const double *v, size_t n)
+{
+    double mean = 0.0, s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mean += v[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        s += (v[i] - mean) * (v[i] - mean);
+    return s / (double)n;
+}
+
+il_status il_mlp_lsuv(il_mlp *m, const double *x, double tol, int max_iter, size_t *iters,
+                      il_error *err)
+{
+    for (size_t l = 0; l < m->n_layers; l++) {
+        mlp_layer *L = &m->layers[l];
+        size_t nz = m->batch * L->fan_out, nw = L->fan_in * L->fan_out;
+        iters[l] = 0;
+        for (;;) {
+            /* the layers below are final; a full pass keeps this simple and
+             * costs little next to training */
+            il_status st = il_mlp_forward(m, x);
+            double var;
+            if (st != IL_OK)
+                return st;
+            var = variance(L->z, nz);
+            if (!isfinite(var)) {
+                il__set_error(err, "lsuv: layer %zu's output variance is not finite", l + 1);
+                return IL_EINVAL;
+            }
+            if (var == 0) {
+                il__set_error(err,
+                              "lsuv: layer %zu is dead (its output variance is 0), so "
+                              "there is nothing to rescale",
+                              l + 1);
+                return IL_EINVAL;
+            }
+            if (fabs(var - 1) < tol || iters[l] >= (size_t)max_iter)
+                break;
+            for (size_t i = 0; i < nw; i++)
+                L->w[i] /= sqrt(var);
+            iters[l]++;
+        }
+    }
+    return il_mlp_forward(m, x);
 }

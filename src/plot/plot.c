@@ -122,6 +122,10 @@ void il_plot_prepare(void)
 }
 
 /* A "nice" tick step (1, 2 or 5 times a power of ten) for about 'n' ticks. */
+/* Ticks per axis at most (a loop bound that holds for any step). The ticks
+ * are counted in integers, first + tick * step, so no rounding accumulates. */
+#define MAX_TICKS 1000
+
 static double nice_step(double range, int n)
 {
     double raw = range / n, mag, f;
@@ -234,7 +238,10 @@ static void draw_panel(cairo_t *cr, double x0, double y0, const il_layer_stats *
     cairo_set_line_width(cr, 1.0);
     cairo_rectangle(cr, px + 0.5, py + 0.5, PLOT_W - 1, PLOT_H - 1);
     cairo_stroke(cr);
-    for (double v = 0; v <= top + 1e-9 * top; v += step) {
+    for (int tick = 0; tick < MAX_TICKS; tick++) {
+        double v = tick * step;
+        if (!(v <= top + 1e-9 * top))
+            break;
         double y = floor(py + PLOT_H - PLOT_H * v / top) + 0.5;
         cairo_move_to(cr, px - 4, y);
         cairo_line_to(cr, px, y);
@@ -243,7 +250,10 @@ static void draw_panel(cairo_t *cr, double x0, double y0, const il_layer_stats *
         text_at(cr, px - 7, y + 4, buf, 11, 0, 1.0);
     }
     xstep = nice_step(s->hi - s->lo, 4);
-    for (double v = ceil(s->lo / xstep) * xstep; v <= s->hi + 1e-9 * xstep; v += xstep) {
+    for (int tick = 0; tick < MAX_TICKS; tick++) {
+        double v = ceil(s->lo / xstep) * xstep + tick * xstep;
+        if (!(v <= s->hi + 1e-9 * xstep))
+            break;
         double x = floor(px + PLOT_W * (v - s->lo) / (s->hi - s->lo)) + 0.5;
         cairo_move_to(cr, x, py + PLOT_H);
         cairo_line_to(cr, x, py + PLOT_H + 4);
@@ -571,7 +581,10 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
     /* grid and ticks */
     cairo_set_line_width(cr, 1.0);
     if (p->log_y) {
-        for (double e = ymin; e <= ymax + 1e-9; e += 1) {
+        for (int tick = 0; tick < MAX_TICKS; tick++) {
+            double e = ymin + tick;
+            if (!(e <= ymax + 1e-9))
+                break;
             double y = floor(Y(e)) + 0.5;
             cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
             cairo_move_to(cr, px, y);
@@ -583,7 +596,10 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
         }
     } else {
         double step = nice_step(ymax - ymin, 5);
-        for (double v = ceil(ymin / step) * step; v <= ymax + 1e-9 * step; v += step) {
+        for (int tick = 0; tick < MAX_TICKS; tick++) {
+            double v = ceil(ymin / step) * step + tick * step;
+            if (!(v <= ymax + 1e-9 * step))
+                break;
             double y = floor(Y(v)) + 0.5;
             cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
             cairo_move_to(cr, px, y);
@@ -599,7 +615,10 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
         if (step < 1)
             step = 1;
         cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-        for (double v = ceil(xmin / step) * step; v <= xmax + 1e-9; v += step) {
+        for (int tick = 0; tick < MAX_TICKS; tick++) {
+            double v = ceil(xmin / step) * step + tick * step;
+            if (!(v <= xmax + 1e-9))
+                break;
             double x = floor(X(v)) + 0.5;
             cairo_move_to(cr, x, py + ph);
             cairo_line_to(cr, x, py + ph + 4);
@@ -654,10 +673,13 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
     cairo_restore(cr);
 #undef X
 #undef Y
-    /* legend */
-    for (size_t s = 0; s < p->n_series; s++) {
+    /* legend: the series that have a label */
+    for (size_t s = 0, row = 0; s < p->n_series; s++) {
         const double *c = series_color(p, s);
-        double ly = py + 10 + 20.0 * (double)s;
+        double ly = py + 10 + 20.0 * (double)row;
+        if (!p->series[s].label)
+            continue;
+        row++;
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
         set_dash(cr, p->series[s].dashed);
         cairo_move_to(cr, px + pw + 14, ly);
@@ -665,7 +687,7 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
         cairo_stroke(cr);
         set_dash(cr, 0);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        text_at(cr, px + pw + 42, ly + 4, p->series[s].label ? p->series[s].label : "", 11, 0, 0.0);
+        text_at(cr, px + pw + 42, ly + 4, p->series[s].label, 11, 0, 0.0);
     }
 }
 
@@ -821,7 +843,10 @@ static void draw_heatmap(cairo_t *cr, const void *arg, double width, double heig
     cairo_set_line_width(cr, 1.0);
     {
         double step = nice_step(xmax - xmin, 8);
-        for (double v = ceil(xmin / step) * step; v <= xmax + 1e-9 * step; v += step) {
+        for (int tick = 0; tick < MAX_TICKS; tick++) {
+            double v = ceil(xmin / step) * step + tick * step;
+            if (!(v <= xmax + 1e-9 * step))
+                break;
             double x = floor(X(v)) + 0.5;
             cairo_move_to(cr, x, py + ph);
             cairo_line_to(cr, x, py + ph + 4);
@@ -830,7 +855,10 @@ static void draw_heatmap(cairo_t *cr, const void *arg, double width, double heig
             text_at(cr, x, py + ph + 17, buf, 11, 0, 0.5);
         }
         step = nice_step(ymax - ymin, 6);
-        for (double v = ceil(ymin / step) * step; v <= ymax + 1e-9 * step; v += step) {
+        for (int tick = 0; tick < MAX_TICKS; tick++) {
+            double v = ceil(ymin / step) * step + tick * step;
+            if (!(v <= ymax + 1e-9 * step))
+                break;
             double y = floor(Y(v)) + 0.5;
             cairo_move_to(cr, px - 4, y);
             cairo_line_to(cr, px, y);
@@ -868,7 +896,10 @@ static void draw_heatmap(cairo_t *cr, const void *arg, double width, double heig
             double step = h->log_z ? 1.0 : nice_step(h->z_hi - h->z_lo, 6);
             if (h->log_z && h->z_hi - h->z_lo < 2)
                 step = nice_step(h->z_hi - h->z_lo, 4);
-            for (double v = ceil(h->z_lo / step) * step; v <= h->z_hi + 1e-9 * step; v += step) {
+            for (int tick = 0; tick < MAX_TICKS; tick++) {
+                double v = ceil(h->z_lo / step) * step + tick * step;
+                if (!(v <= h->z_hi + 1e-9 * step))
+                    break;
                 double y = py + ph - ph * (v - h->z_lo) / (h->z_hi - h->z_lo);
                 if (h->log_z)
                     snprintf(buf, sizeof buf, "%.3g", pow(10.0, v));

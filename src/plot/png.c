@@ -139,7 +139,7 @@ il_status il__png_rows(il__png *p, const unsigned char *pixels, int n_rows, int 
          * alias anything, so the compiler would reload every field. */
         const uint32_t *src = (const uint32_t *)(const void *)(pixels + (size_t)y * (size_t)stride);
         unsigned char *cur = p->cur, *prev = p->prev, *filt = p->filt;
-        for (int x = 0; x < width; x++) {
+        for (size_t x = 0; x < (size_t)width; x++) {
             /* premultiplied 0xAARRGGBB over white: c + (255 - a) */
             uint32_t px = src[x], white = 255u - (px >> 24);
             cur[3 * x] = (unsigned char)(((px >> 16) & 0xffu) + white);

@@ -272,5 +272,90 @@ bad "theory phase grid too large" 2 "at most 40000 points" theory --phase --act 
 bad "theory phase one count" 2 "--grid needs two counts" theory --phase --act tanh --grid 5
 bad "theory phase bad format" 2 "unknown --format 'gif'" theory --phase --act tanh --format gif
 
+# --- hostile input (issue 8): numbers, names, paths and files ---
+for v in -1 1e999 nan 0x10 "" 99999999999999999999 1.5 " 3"; do
+    bad "run --batch '$v'" 2 "invalid value '$v' for --batch: expected a non-negative integer" run --arm normal/relu --batch "$v"
+done
+for v in -1 4294967296 0x10 "" nan; do
+    bad "lecture --seed '$v'" 2 "invalid seed '$v': Seed must be between 0 and 2**32 - 1" lecture --seed "$v"
+done
+for v in -1 1e999 nan inf 0x10 ""; do
+    bad "theory --sigma-w2 '$v'" 2 "invalid value '$v' for --sigma-w2: expected a finite number >= 0" theory --act tanh --sigma-w2 "$v"
+done
+bad "advise negative bias" 2 "invalid value '-1' for --sigma-b2: expected a number in [0, 1)" advise --act relu --sigma-b2 -1
+bad "advise zero width" 2 "zero-size dimension" advise --act relu --widths 0,5
+bad "run max-memory unit" 2 "invalid size '1Q' for --max-memory" run --arm normal/relu --max-memory 1Q
+bad "init max-memory negative" 2 "invalid size '-5' for --max-memory" init normal --shape 3,3 --max-memory -5
+bad "run classes 1" 2 "--classes must be 2..100000" run --arm normal/relu --grad --classes 1
+bad "run arm trailing slash" 2 "invalid arm 'normal/relu/'" run --arm normal/relu/
+bad "run arm only slashes" 2 "invalid arm '//'" run --arm //
+bad "run unknown bias" 2 "unknown initializer 'foo'" run --arm normal/tanh --bias foo
+bad "theory init without width" 2 "--init needs --width N" theory --act tanh --init normal
+bad "theory init and sigma" 2 "give --sigma-w2 or --init, not both" theory --act tanh --init normal --width 5 --sigma-w2 1
+bad "list two topics" 2 "give at most one of inits, acts, rngs" list inits acts
+bad "missing value at the end" 2 "option '--out' needs a value" run --arm normal/relu --out
+# paths: a folder where a file is expected, a file where a folder is, nothing at all
+bad "init --out a folder" 2 "'.' is a folder, not a file" init normal --shape 3,3 --out .
+bad "init --out under a file" 1 "cannot create a file beside '/etc/passwd/x.npy': Not a directory" init normal --shape 3,3 --out /etc/passwd/x.npy
+bad "run --out a file" 1 "cannot create output folder '/etc/passwd': Not a directory" run --arm normal/relu --out /etc/passwd
+bad "init --out empty" 2 "'' is not a file name" init normal --shape 3,3 --out ""
+# input files
+printf '1,2\n3\n' > "$tmp/ragged.csv"
+printf 'a,b\n1,zz\n' > "$tmp/word.csv"
+printf '\x93NUMPY\x02\x00\xf0\xff\xff\xff' > "$tmp/huge.npy"
+printf 'not numpy' > "$tmp/text.npy"
+bad "input ragged csv" 3 "ragged.csv:2:2: 1 field; the rows above have 2" run --arm normal/relu --input "$tmp/ragged.csv"
+bad "input word in csv" 3 "word.csv:2:3: 'zz' is not a number" run --arm normal/relu --input "$tmp/word.csv"
+bad "input 12-byte npy" 3 "more than 10000 is refused" run --arm normal/relu --input "$tmp/huge.npy"
+bad "input not npy" 3 "not a .npy file" run --arm normal/relu --input "$tmp/text.npy"
+bad "input missing" 1 "cannot open 'missing.npy': No such file or directory" run --arm normal/relu --input missing.npy
+bad "input a folder" 2 "--input '/tmp' is a file or folder, but not a .npy or .csv file" run --arm normal/relu --input /tmp
+"$exe" init normal --shape 6,4 --out "$tmp/x.npy" >/dev/null
+bad "input batch contradicts" 2 "--batch 5 contradicts --input, which has 6 rows" run --arm normal/relu --input "$tmp/x.npy" --batch 5
+bad "input widths contradict" 2 "--input has 4 columns; --widths starts with 3" run --arm normal/relu --input "$tmp/x.npy" --widths 3,2
+bad "input over the cap" 4 "the array needs 192 bytes; the limit is 100" run --arm normal/relu --input "$tmp/x.npy" --max-memory 100
+"$exe" init normal --shape 1,4 --out "$tmp/v.npy" >/dev/null
+run "input from npy" 0 run --arm lecture_he/relu --input "$tmp/x.npy" --depth 2 --out ri
+grep -q "input 6 x 4 (.*x.npy); 2 layers of width 4" "$tmp/out" && ok "run --input takes batch and width from the file" || fail "run --input takes batch and width from the file" "$(head -1 "$tmp/out")"
+printf '# x\nu,v\n0.5,-1\n2,3\n' > "$tmp/good.csv"
+run "input from csv" 0 run --arm lecture_he/relu --input "$tmp/good.csv" --depth 1 --width 3 --out rc
+grep -q "input 2 x 2 (.*good.csv); 1 layer of width 3" "$tmp/out" && ok "run --input csv, --width for the layers" || fail "run --input csv, --width for the layers" "$(head -1 "$tmp/out")"
+
+# --- train ---
+run "train --help" 0 train --help
+for opt in --init --act --arm --data --widths --iters --batch --opt --lr --sampling --reproduce --seed --log-y --json; do
+    grep -q -- "$opt" "$tmp/out" && ok "train --help lists $opt" || fail "train --help lists $opt"
+done
+run "train spiral" 0 train --init normal:std=0.01 --init lecture_he --act relu --data spiral --widths 2,32,32,3 --iters 200 --batch 32 --opt adam --lr 0.01 --out tr
+grep -q "final loss" "$tmp/out" && [ -s "$tmp/cwd/tr/loss.png" ] && head -1 "$tmp/cwd/tr/stats.csv" | grep -qx "arm,init,act,when,layer,mean,std,frac_zero,nonfinite" && ok "train writes loss.png, stats.csv and a summary" || fail "train outputs" "$(cat "$tmp/out")"
+run "train --json" 0 train --arm lsuv/tanh --arm lecture_he/relu --data blobs --widths 20,16,10 --iters 30 --batch 16 --json --out tj
+for key in '"arms"' '"init"' '"act"' '"final_train_loss"' '"test_accuracy"' '"loss"' '"lsuv_iters"' '"layers_start"'; do
+    grep -q "$key" "$tmp/out" && ok "train json has $key" || fail "train json has $key"
+done
+[ "$(tr -d ' \t\n' < "$tmp/out" | grep -o '"loss":\[[^]]*\]' | head -1 | tr ',' '\n' | wc -l)" -eq 30 ] && ok "train json: one loss per iteration" || fail "train json: one loss per iteration"
+run "train fashion-mnist smoke" 0 train --init lecture_he --act relu --iters 20 --out tf
+grep -q "on /usr/share/datasets/fashion-mnist: 60000 train / 10000 test rows of 784" "$tmp/out" && ok "train reads Fashion-MNIST" || fail "train reads Fashion-MNIST" "$(head -3 "$tmp/out")"
+bad "train lr zero" 2 "invalid value '0' for --lr: expected a finite number > 0" train --init normal --act relu --data spiral --lr 0
+bad "train lr nan" 2 "invalid value 'nan' for --lr" train --init normal --act relu --data spiral --lr nan
+bad "train lr negative" 2 "invalid value '-1' for --lr" train --init normal --act relu --data spiral --lr -1
+bad "train iters zero" 2 "--iters, --batch and --eval-batch must be at least 1" train --init normal --act relu --data spiral --iters 0
+bad "train batch zero" 2 "--iters, --batch and --eval-batch must be at least 1" train --init normal --act relu --data spiral --batch 0
+bad "train optimizer" 2 "unknown optimizer 'rmsprop' (valid: sgd, momentum, adam)" train --init normal --act relu --opt rmsprop
+bad "train sampling" 2 "unknown sampling 'stratified'" train --init normal --act relu --sampling stratified
+bad "train reproduce" 2 "unknown --reproduce 'keras' (valid: dlfs)" train --init normal --act relu --reproduce keras
+bad "train reproduce epochs" 2 "--reproduce dlfs draws minibatches at random, not --sampling epochs" train --init normal --act relu --reproduce dlfs --sampling epochs
+bad "train widths misfit" 2 "does not fit the data: its rows have 2 values and 3 classes" train --init normal --act relu --data spiral --widths 784,100,10
+bad "train betas" 2 "invalid value '0.9' for --betas" train --init normal --act relu --opt adam --betas 0.9
+bad "train momentum one" 2 "invalid value '1' for --momentum" train --init normal --act relu --momentum 1
+bad "train no data folder" 1 "no train-images-idx3-ubyte[.gz] in '$tmp'" train --init normal --act relu --data "$tmp"
+mkdir -p "$tmp/mism"
+printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00\x01\x07\x09' > "$tmp/mism/train-images-idx3-ubyte"
+printf '\x00\x00\x08\x01\x00\x00\x00\x03\x01\x02\x03' > "$tmp/mism/train-labels-idx1-ubyte"
+bad "train mismatched files" 3 "has 2 images but" train --init normal --act relu --data "$tmp/mism"
+printf '\x00\x00\x08\x01\x00\x00\x00\x02\x01' > "$tmp/mism/train-labels-idx1-ubyte"
+bad "train truncated labels" 3 "declares 2 data bytes; the file has 1" train --init normal --act relu --data "$tmp/mism"
+printf '\x1f\x8b\x08\x00\x00\x00\x00\x00' > "$tmp/mism/train-labels-idx1-ubyte"
+bad "train corrupt gzip" 3 "train-labels-idx1-ubyte" train --init normal --act relu --data "$tmp/mism"
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

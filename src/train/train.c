@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: MIT */
+/* Training comparisons (see initlab/train.h). */
+#include <math.h>
+#include <string.h>
+
+#include "initlab/alloc.h"
+#include "initlab/dist.h"
+#include "initlab/mlp.h"
+#include "initlab/train.h"
+#include "internal/spec_impl.h"
+
+#define DEFAULT_EVAL_BATCH 1000
+#define FINAL_WINDOW       100 /* iterations averaged into the final training loss */
+
+typedef struct arm_state {
+    il_mlp *net;
+    double *v, *m; /* optimizer state: momentum or Adam's first and second moments */
+    double *loss;  /* iters */
+    double train_acc, test_acc;
+    il_layer_stats *start, *end; /* n_layers each */
+    size_t *lsuv_iters;          /* n_layers, or NULL */
+} arm_state;
+
+struct il_train_result {
+    size_t n_arms, n_layers, iters;
+    arm_state *arms;
+};
+
+/* Parameters of a net: every layer's weights then its bias. */
+static size_t param_count(const size_t *widths, size_t n_layers, size_t n_in)
+{
+    size_t n = 0, prev = n_in;
+    for (size_t l = 0; l < n_layers; l++) {
+        n += prev * widths[l] + widths[l];
+        prev = widths[l];
+    }
+    return n;
+}
+
+il_status il_train_memory(const il_train_config *cfg, const il_data *train, size_t *bytes)
+{
+    size_t net, params = 0, prev = train->dim, state, total, x;
+    for (size_t l = 0; l < cfg->n_layers; l++) {
+        size_t w, p;
+        if (!il_mul_size(prev, cfg->widths[l], &w) || !il_add_size(w, cfg->widths[l], &p) ||
+            !il_add_size(params, p, &params))
+            return IL_ELIMIT;
+        prev = cfg->widths[l];
+    }
+    if (il_mlp_memory(cfg->batch, train->dim, cfg->widths, cfg->n_layers, &net) != IL_OK ||
+        !il_mul_size(params, 2 * sizeof(double), &state) || !il_add_size(net, state, &total) ||
+        !il_mul_size(total, cfg->n_arms, &total) ||
+        !il_mul_size(cfg->batch, train->dim * sizeof(double), &x) || !il_add_size(total, x, &total))
+        return IL_ELIMIT;
+    /* one evaluation net at a time, and the losses */
+    if (il_mlp_memory(cfg->eval_batch ? cfg->eval_batch : DEFAULT_EVAL_BATCH, train->dim,
+                      cfg->widths, cfg->n_layers, &net) != IL_OK ||
+        !il_add_size(total, net, &total) ||
+        !il_mul_size(cfg->iters, cfg->n_arms * sizeof(double), &x) || !il_add_size(total, x, bytes))
+        return IL_ELIMIT;
+    return IL_OK;
+}
+
+static il_status check_config(const il_train_config *cfg, const il_data *train, const il_data *test,
+                              il_error *err)
+{
+    if (cfg->n_arms == 0 || cfg->n_layers == 0) {
+        il__set_error(err, "training needs at least one arm and one layer");
+        return IL_EINVAL;
+    }
+    if (cfg->iters == 0 || cfg->batch == 0) {
+        il__set_error(err, "iterations and batch must be at least 1");
+        return IL_EINVAL;
+    }
+    if (!(cfg->lr > 0) || !isfinite(cfg->lr)) {
+        il__set_error(err, "the learning rate must be a finite number > 0, not %g", cfg->lr);
+        return IL_EINVAL;
+    }
+    if (!(cfg->weight_decay >= 0) || !isfinite(cfg->weight_decay) ||
+        !(cfg->momentum >= 0 && cfg->momentum < 1) ||
+        (cfg->opt == IL_OPT_ADAM &&
+         (!(cfg->beta1 >= 0 && cfg->beta1 < 1) || !(cfg->beta2 >= 0 && cfg->beta2 < 1) ||
+          !(cfg->eps > 0) || !isfinite(cfg->eps)))) {
+        il__set_error(err, "weight decay must be >= 0, momentum and the betas in [0, 1), "
+                           "eps > 0");
+        return IL_EINVAL;
+    }
+    if (cfg->widths[cfg->n_layers - 1] != train->classes) {
+        il__set_error(err, "the last layer has %zu units but the data has %zu classes",
+                      cfg->widths[cfg->n_layers - 1], train->classes);
+        return IL_EINVAL;
+    }
+    if (test && (test->dim != train->dim || test->classes != train->classes)) {
+        il__set_error(err,
+                      "the test set's rows (%zu values, %zu classes) do not match the "
+                      "training set's (%zu, %zu)",
+                      test->dim, test->classes, train->dim, train->classes);
+        return IL_EINVAL;
+    }
+    return il_stats_config_check(&cfg->stats);
+}
+
+/* The arm's weights and biases, drawn layer by layer. */
+static il_status init_net(const il_arm *arm, il_mlp *net, const size_t *widths, size_t n_layers,
+                          size_t n_in, il_rng *rng, il_error *err)
+{
+    size_t prev = n_in;
+    for (size_t l = 0; l < n_layers; l++) {
+        size_t shape[2] = {prev, widths[l]};
+        il_status st =
+            il_init_fill(&arm->init, shape, 2, IL_LAYOUT_DENSE, rng, il_mlp_weights(net, l), err);
+        if (st == IL_OK && arm->has_bias)
+            st =
+                il_init_fill_bias(&arm->bias, widths[l], prev, rng, NULL, il_mlp_bias(net, l), err);
+        else if (st == IL_OK)
+            memset(il_mlp_bias(net, l), 0, widths[l] * sizeof(double));
+        if (st != IL_OK)
+            return st;
+        prev = widths[l];
+    }
+    return IL_OK;
+}
+
+/* -mean(log(softmax(z)[label] + 1e-7)): the book's cross_entropy_error. */
+static double book_loss(const double *logits, size_t batch, size_t classes, const size_t *labels)
+{
+    double total = 0.0;
+    for (size_t r = 0; r < batch; r++) {
+        const double *z = logits + r * classes;
+        double mx = z[0], sum = 0.0;
+        for (size_t c = 1; c < classes; c++)
+            mx = z[c] > mx ? z[c] : mx;
+        for (size_t c = 0; c < classes; c++)
+            sum += exp(z[c] - mx);
+        total += log(exp(z[labels[r]] - mx) / sum + 1e-7);
+    }
+    return -total / (double)batch;
+}
+
+static double weight_norm2(il_mlp *net, const size_t *widths, size_t n_layers, size_t n_in)
+{
+    double s = 0.0;
+    size_t prev = n_in;
+    for (size_t l = 0; l < n_layers; l++) {
+        const double *w = il_mlp_weights(net, l);
+        for (size_t i = 0; i < prev * widths[l]; i++)
+            s += w[i] * w[i];
+        prev = widths[l];
+    }
+    return s;
+}
+
+/* One optimizer step on one parameter array; 'v' and 'm' are its state. */
+static void step(const il_train_config *cfg, size_t t, double *p, const double *g,
+                 const double *decay_from, double *v, double *m, size_t n)
+{
+    double wd = decay_from ? cfg->weight_decay : 0.0;
+    if (!p || !g || !v || (cfg->opt == IL_OPT_ADAM && !m))
+        return; /* never: every array exists (for the analyzer) */
+    switch (cfg->opt) {
+    case IL_OPT_SGD:
+        for (size_t i = 0; i < n; i++)
+            p[i] -= cfg->lr * (g[i] + wd * p[i]);
+        break;
+    case IL_OPT_MOMENTUM:
+        for (size_t i = 0; i < n; i++) {
+            v[i] = cfg->momentum * v[i] - cfg->lr * (g[i] + wd * p[i]);
+            p[i] += v[i];
+        }
+        break;
+    case IL_OPT_ADAM: {
+        double c1 = 1 - pow(cfg->beta1, (double)t), c2 = 1 - pow(cfg->beta2, (double)t);
+        for (size_t i = 0; i < n; i++) {
+            double gi = g[i] + wd * p[i];
+            m[i] = cfg->beta1 * m[i] + (1 - cfg->beta1) * gi;
+            v[i] = cfg->beta2 * v[i] + (1 - cfg->beta2) * gi * gi;
+            p[i] -= cfg->lr * (m[i] / c1) / (sqrt(v[i] / c2) + cfg->eps);
+        }
+        break;
+    }
+    }
+}
+
+static void update(const il_train_config *cfg, size_t t, arm_state *a, size_t n_in)
+{
+    size_t prev = n_in, off = 0;
+    for (size_t l = 0; l < cfg->n_layers; l++) {
+        size_t nw = prev * cfg->widths[l], nb = cfg->widths[l];
+        double *w = il_mlp_weights(a->net, l), *b = il_mlp_bias(a->net, l);
+        step(cfg, t, w, il_mlp_grad_w(a->net, l), w, a->v + off, a->m + off, nw);
+        step(cfg, t, b, il_mlp_grad_b(a->net, l), NULL, a->v + off + nw, a->m + off + nw, nb);
+        off += nw + nb;
+        prev = cfg->widths[l];
+    }
+}
+
+/* One iteration of one arm on the minibatch x (labels): forward, loss,
+ * backward, update; its loss goes to *loss and to the arm's record. */
+static il_status train_step(const il_train_config *cfg, size_t t, arm_state *s, const double *x,
+                            const size_t *labels, double *grad, size_t n_in, double *loss)
+{
+    size_t classes = cfg->widths[cfg->n_layers - 1];
+    double l;
+    il_status st = il_mlp_forward(s->net, x);
+    if (st != IL_OK)
+        return st;
+    l = il_loss_softmax_ce(il_mlp_act(s->net, cfg->n_layers - 1), cfg->batch, classes, labels,
+                           grad);
+    if ((st = il_mlp_backward(s->net, grad)) != IL_OK)
+        return st;
+    update(cfg, t, s, n_in);
+    if (cfg->dlfs) { /* the book: the loss after the update */
+        if ((st = il_mlp_forward(s->net, x)) != IL_OK)
+            return st;
+        l = book_loss(il_mlp_act(s->net, cfg->n_layers - 1), cfg->batch, classes, labels);
+    }
+    if (cfg->weight_decay > 0)
+        l += 0.5 * cfg->weight_decay * weight_norm2(s->net, cfg->widths, cfg->n_layers, n_in);
+    s->loss[t - 1] = l;
+    *loss = l;
+    return IL_OK;
+}
+
+/* Statistics of every layer's activations for the probe batch 'x'. */
+static il_status measure(const il_train_config *cfg, il_mlp *net, const double *x,
+                         il_layer_stats *out)
+{
+    il_status st = il_mlp_forward(net, x);
+    for (size_t l = 0; st == IL_OK && l < cfg->n_layers; l++) {
+        st = il_layer_stats_init(&out[l], &cfg->stats);
+        if (st == IL_OK) {
+            il_layer_stats_add(&out[l], il_mlp_act(net, l), cfg->batch * cfg->widths[l]);
+            il_layer_stats_finish(&out[l]);
+        }
+    }
+    return st;
+}
+
+/* The share of 'd's rows that 'a's weights classify right, in passes of
+ * 'eb' rows through an evaluation net (the last pass padded with zeros). */
+static il_status accuracy(const il_train_config *cfg, const il_arm *arm, il_mlp *trained,
+                          const il_data *d, size_t eb, double *acc)
+{
+    const il_act *acts[64];
+    size_t classes = cfg->widths[cfg->n_layers - 1], right = 0, prev = d->dim;
+    il_mlp *e = NULL;
+    double *x = NULL;
+    il_status st;
+
+    if (cfg->n_layers > 64)
+        return IL_ELIMIT;
+    for (size_t l = 0; l < cfg->n_layers; l++)
+        acts[l] = l + 1 < cfg->n_layers ? &arm->act : NULL;
+    st = il_mlp_new(eb, d->dim, cfg->widths, cfg->n_layers, acts, &e);
+    if (st != IL_OK)
+        return st;
+    for (size_t l = 0; l < cfg->n_layers; l++) { /* the trained parameters */
+        memcpy(il_mlp_weights(e, l), il_mlp_weights(trained, l),
+               prev * cfg->widths[l] * sizeof(double));
+        memcpy(il_mlp_bias(e, l), il_mlp_bias(trained, l), cfg->widths[l] * sizeof(double));
+        prev = cfg->widths[l];
+    }
+    x = il_calloc(eb, d->dim * sizeof *x);
+    if (!x)
+        st = IL_ENOMEM;
+    for (size_t r0 = 0; st == IL_OK && r0 < d->n; r0 += eb) {
+        size_t rows = d->n - r0 < eb ? d->n - r0 : eb;
+        const double *z;
+        for (size_t r = 0; r < rows; r++)
+            il_data_row(d, r0 + r, x + r * d->dim);
+        st = il_mlp_forward(e, x);
+        if (st != IL_OK)
+            break;
+        z = il_mlp_act(e, cfg->n_layers - 1);
+        for (size_t r = 0; r < rows; r++) {
+            size_t best = 0;
+            for (size_t c = 1; c < classes; c++)
+                if (z[r * classes + c] > z[r * classes + best])
+                    best = c;
+            right += best == d->labels[r0 + r];
+        }
+    }
+    *acc = (double)right / (double)d->n;
+    il_free(x);
+    il_mlp_free(e);
+    return st;
+}
+
+static void free_arm(arm_state *a, size_t n_layers)
+{
+    il_mlp_free(a->net);
+    il_free(a->v);
+    il_free(a->m);
+    il_free(a->loss);
+    il_free(a->lsuv_iters);
+    for (size_t l = 0; l < n_layers; l++) {
+        if (a->start)
+            il_layer_stats_release(&a->start[l]);
+        if (a->end)
+            il_layer_stats_release(&a->end[l]);
+    }
+    il_free(a->start);
+    il_free(a->end);
+}
+
+void il_train_result_free(il_train_result *r)
+{
+    if (!r)
+        return;
+    for (size_t a = 0; r->arms && a < r->n_arms; a++)
+        free_arm(&r->arms[a], r->n_layers);
+    il_free(r->arms);
+    il_free(r);
+}
+
+/* The next minibatch's row indices. */
+static void draw_batch(const il_train_config *cfg, size_t n, il_rng *rng, size_t *perm, size_t *pos,
+                       size_t *idx)
+{
+    for (size_t i = 0; i < cfg->batch; i++) {
+        if (cfg->sampling == IL_SAMPLE_RANDOM) {
+            idx[i] = il_dist_bounded(rng, n); /* numpy's legacy masked randint */
+            continue;
+        }
+        if (*pos == n) { /* a new epoch: Fisher-Yates */
+            for (size_t k = n - 1; k > 0; k--) {
+                size_t j = il_dist_bounded(rng, k + 1), t = perm[k];
+                perm[k] = perm[j];
+                perm[j] = t;
+            }
+            *pos = 0;
+        }
+        idx[i] = perm[(*pos)++];
+    }
+}
+
+il_status il_train_run(const il_train_config *cfg, const il_data *train, const il_data *test,
+                       il_rng *rng, il_train_progress_fn progress, void *ctx, il_train_result **out,
+                       il_error *err)
+{
+    const il_act *acts[64];
+    size_t n_in = train->dim, classes, n_params,
+           eb = cfg->eval_batch ? cfg->eval_batch : DEFAULT_EVAL_BATCH;
+    size_t *idx = NULL, *labels = NULL, *perm = NULL, pos;
+    double *x = NULL, *grad = NULL, *losses = NULL;
+    il_train_result *r;
+    il_status st;
+
+    *out = NULL;
+    if ((st = check_config(cfg, train, test, err)) != IL_OK)
+        return st;
+    if (cfg->n_layers > 64) {
+        il__set_error(err, "at most 64 layers");
+        return IL_ELIMIT;
+    }
+    classes = cfg->widths[cfg->n_layers - 1];
+    n_params = param_count(cfg->widths, cfg->n_layers, n_in);
+    r = il_calloc(1, sizeof *r);
+    if (!r)
+        return IL_ENOMEM;
+    r->n_arms = cfg->n_arms;
+    r->n_layers = cfg->n_layers;
+    r->iters = cfg->iters;
+    r->arms = il_calloc(cfg->n_arms, sizeof *r->arms);
+    idx = il_malloc_n(cfg->batch, sizeof *idx);
+    labels = il_malloc_n(cfg->batch, sizeof *labels);
+    x = il_malloc_n(cfg->batch, n_in * sizeof *x);
+    grad = il_malloc_n(cfg->batch * cfg->n_arms, classes * sizeof *grad); /* one per arm */
+    losses = il_malloc_n(cfg->n_arms, sizeof *losses);
+    perm = cfg->sampling == IL_SAMPLE_EPOCHS ? il_malloc_n(train->n, sizeof *perm) : NULL;
+    if (!r->arms || !idx || !labels || !x || !grad || !losses ||
+        (cfg->sampling == IL_SAMPLE_EPOCHS && !perm)) {
+        st = IL_ENOMEM;
+        goto done;
+    }
+    /* the nets, drawn arm by arm as the book builds its networks */
+    for (size_t a = 0; a < cfg->n_arms; a++) {
+        arm_state *s = &r->arms[a];
+        for (size_t l = 0; l < cfg->n_layers; l++)
+            acts[l] = l + 1 < cfg->n_layers ? &cfg->arms[a].act : NULL;
+        st = il_mlp_new(cfg->batch, n_in, cfg->widths, cfg->n_layers, acts, &s->net);
+        if (st != IL_OK)
+            goto done;
+        s->v = il_calloc(n_params, sizeof *s->v);
+        s->m = cfg->opt == IL_OPT_ADAM ? il_calloc(n_params, sizeof *s->m) : NULL;
+        s->loss = il_malloc_n(cfg->iters, sizeof *s->loss);
+        s->start = il_calloc(cfg->n_layers, sizeof *s->start);
+        s->end = il_calloc(cfg->n_layers, sizeof *s->end);
+        s->train_acc = s->test_acc = (double)NAN;
+        if (!s->v || (cfg->opt == IL_OPT_ADAM && !s->m) || !s->loss || !s->start || !s->end) {
+            st = IL_ENOMEM;
+            goto done;
+        }
+        st = init_net(&cfg->arms[a], s->net, cfg->widths, cfg->n_layers, n_in, rng, err);
+        if (st != IL_OK)
+            goto done;
+    }
+    /* the probe batch: the first rows of the training set; LSUV rescales
+     * on it (it draws nothing, so the minibatches stay paired) */
+    for (size_t i = 0; i < cfg->batch; i++)
+        il_data_row(train, i % train->n, x + i * n_in);
+    for (size_t a = 0; a < cfg->n_arms && st == IL_OK; a++) {
+        double tol;
+        int max_iter;
+        if (il_init_is_lsuv(&cfg->arms[a].init, &tol, &max_iter)) {
+            r->arms[a].lsuv_iters = il_malloc_n(cfg->n_layers, sizeof(size_t));
+            st = r->arms[a].lsuv_iters
+                     ? il_mlp_lsuv(r->arms[a].net, x, tol, max_iter, r->arms[a].lsuv_iters, err)
+                     : IL_ENOMEM;
+        }
+        if (st == IL_OK)
+            st = measure(cfg, r->arms[a].net, x, r->arms[a].start);
+    }
+    if (perm) {
+        for (size_t i = 0; i < train->n; i++)
+            perm[i] = i;
+    }
+    pos = train->n; /* shuffle before the first epoch */
+    for (size_t t = 1; st == IL_OK && t <= cfg->iters; t++) {
+        draw_batch(cfg, train->n, rng, perm, &pos, idx);
+        for (size_t i = 0; i < cfg->batch; i++) {
+            il_data_row(train, idx[i], x + i * n_in);
+            labels[i] = train->labels[idx[i]];
+        }
+        /* The arms are independent given the minibatch: one thread each
+         * (BLAS runs single-threaded inside a parallel region), and the
+         * results do not depend on how many threads there are. */
+        {
+            int failed = 0;
+            long n_arms = (long)cfg->n_arms;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (n_arms > 1)
+            for (long a = 0; a < n_arms; a++)
+                failed |=
+                    train_step(cfg, t, &r->arms[a], x, labels,
+                               grad + (size_t)a * cfg->batch * classes, n_in, &losses[a]) != IL_OK;
+            if (failed)
+                st = IL_ELIMIT; /* the only failure: a dimension over BLAS's int range */
+        }
+        if (st == IL_OK && progress)
+            progress(ctx, t, cfg->iters, losses);
+    }
+    for (size_t i = 0; st == IL_OK && i < cfg->batch; i++)
+        il_data_row(train, i % train->n, x + i * n_in);
+    for (size_t a = 0; a < cfg->n_arms && st == IL_OK; a++) {
+        arm_state *s = &r->arms[a];
+        st = measure(cfg, s->net, x, s->end);
+        if (st == IL_OK)
+            st = accuracy(cfg, &cfg->arms[a], s->net, train, eb, &s->train_acc);
+        if (st == IL_OK && test)
+            st = accuracy(cfg, &cfg->arms[a], s->net, test, eb, &s->test_acc);
+    }
+done:
+    il_free(idx);
+    il_free(labels);
+    il_free(x);
+    il_free(grad);
+    il_free(losses);
+    il_free(perm);
+    if (st != IL_OK) {
+        il_train_result_free(r);
+        return st;
+    }
+    *out = r;
+    return IL_OK;
+}
+
+size_t il_train_arm_count(const il_train_result *r)
+{
+    return r->n_arms;
+}
+
+size_t il_train_layer_count(const il_train_result *r)
+{
+    return r->n_layers;
+}
+
+size_t il_train_iters(const il_train_result *r)
+{
+    return r->iters;
+}
+
+const double *il_train_loss(const il_train_result *r, size_t arm)
+{
+    return r->arms[arm].loss;
+}
+
+double il_train_final_loss(const il_train_result *r, size_t arm)
+{
+    size_t k = r->iters < FINAL_WINDOW ? r->iters : FINAL_WINDOW;
+    double s = 0.0;
+    for (size_t i = r->iters - k; i < r->iters; i++)
+        s += r->arms[arm].loss[i];
+    return s / (double)k;
+}
+
+double il_train_accuracy(const il_train_result *r, size_t arm, int test)
+{
+    return test ? r->arms[arm].test_acc : r->arms[arm].train_acc;
+}
+
+const il_layer_stats *il_train_stats(const il_train_result *r, size_t arm, size_t layer, int end)
+{
+    return end ? &r->arms[arm].end[layer] : &r->arms[arm].start[layer];
+}
+
+const size_t *il_train_lsuv_iters(const il_train_result *r, size_t arm)
+{
+    return r->arms[arm].lsuv_iters;
+}
+
+/* I0, the modified Bessel function of the first kind, by its series (the
+ * terms fall fast for the small arguments of a Kaiser window). */
+static double bessel_i0(double x)
+{
+    double sum = 1.0, term = 1.0, q = x * x / 4;
+    for (int k = 1; k < 60 && term > 1e-18 * sum; k++) {
+        term *= q / ((double)k * (double)k);
+        sum += term;
+    }
+    return sum;
+}
+
+void il_smooth_curve(const double *y, size_t n, double *out)
+{
+    enum {
+        LEN = 11,
+        HALF = 5
+    };
+    double w[LEN], total = 0.0;
+
+    if (n < LEN) {
+        memmove(out, y, n * sizeof *y);
+        return;
+    }
+    for (int k = 0; k < LEN; k++) { /* np.kaiser(11, 2) */
+        double t = 2.0 * k / (LEN - 1) - 1.0;
+        w[k] = bessel_i0(2.0 * sqrt(1 - t * t)) / bessel_i0(2.0);
+        total += w[k];
+    }
+    for (size_t i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int k = 0; k < LEN; k++) {
+            /* np.r_[x[10:0:-1], x, x[-1:-11:-1]]: mirrored without the first
+             * value on the left, with the last value on the right */
+            long t = (long)i - HALF + k;
+            double v = t < 0 ? y[-t] : (t >= (long)n ? y[2 * (long)n - 1 - t] : y[t]);
+            s += (w[k] / total) * v;
+        }
+        out[i] = s;
+    }
+}
