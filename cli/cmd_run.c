@@ -5,6 +5,7 @@
  * numbers (the same input batch and the same base noise per layer), and
  * every layer's activations are measured, tabulated and drawn.
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -21,7 +22,8 @@ static cli_list arm_texts, init_texts, act_texts;
 static const char *widths_text, *input_text = "normal", *rng_name = "mt19937",
                                 *out_dir = "initlab-out/run", *format_name = "png", *bias_text,
                                 *max_memory_text;
-static size_t depth = 5, width = CLI_UNSET, batch = CLI_UNSET, bins = 30;
+static size_t depth = CLI_UNSET, width = CLI_UNSET, batch = CLI_UNSET, bins = 30;
+static const char *config_path;
 static double range[2] = {(double)NAN, (double)NAN};
 static uint64_t seed = 100;
 static int save_activations, json, no_paired, paired_flag, grad, theory;
@@ -29,6 +31,8 @@ static const char *grad_source = "softmax_ce";
 static size_t classes = 10;
 
 static const cli_option run_options[] = {
+    {"config", CLI_STRING, &config_path, "FILE.json",
+     "the run as JSON: depth, width or widths, batch, seed, arms, grad, theory (docs/run.md)"},
     {"arm", CLI_MULTI, &arm_texts, "INIT/ACT[/BIAS]",
      "one network, e.g. kaiming_normal:nonlinearity=relu/relu (repeat for more)"},
     {"init", CLI_MULTI, &init_texts, "SPEC", "with --act: every init x every act (repeatable)"},
@@ -182,6 +186,56 @@ static void print_arm(FILE *f, size_t a, const char *label, const il_exp_result 
     }
 }
 
+/* --config FILE.json: the request's values in place of the flags. */
+static int apply_config(const char *path)
+{
+    static char text[IL_REQUEST_MAX_BYTES + 1], arm_buf[IL_REQUEST_MAX_ARMS][700],
+        shape_buf[IL_REQUEST_MAX_LAYERS * 12 + 16];
+    static il_run_request req;
+    il_error err;
+    il_status st;
+    size_t len, used = 0;
+    FILE *f;
+
+    if (arm_texts.n || init_texts.n || act_texts.n || widths_text || depth != CLI_UNSET ||
+        width != CLI_UNSET || batch != CLI_UNSET) {
+        cli_error("run: --config gives the arms and the shape; leave out --arm, --init, --act, "
+                  "--widths, --depth, --width and --batch");
+        return EXIT_USAGE;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        cli_error("run: cannot open '%s': %s", path, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    len = fread(text, 1, sizeof text, f);
+    fclose(f);
+    if (len > IL_REQUEST_MAX_BYTES) {
+        cli_error("run: %s: more than %d bytes", path, IL_REQUEST_MAX_BYTES);
+        return EXIT_DATA;
+    }
+    err.message[0] = '\0';
+    st = il_run_request_parse(text, len, 0, &req, &err);
+    if (st != IL_OK) {
+        cli_error("run: %s: %s", path, err.message);
+        return EXIT_DATA;
+    }
+    used = (size_t)snprintf(shape_buf, sizeof shape_buf, "%zu", req.n_in);
+    for (size_t l = 0; l < req.n_layers; l++)
+        used += (size_t)snprintf(shape_buf + used, sizeof shape_buf - used, ",%zu", req.widths[l]);
+    widths_text = shape_buf;
+    batch = req.batch;
+    seed = req.seed;
+    grad |= req.grad;
+    theory |= req.theory;
+    for (size_t a = 0; a < req.n_arms; a++) {
+        snprintf(arm_buf[a], sizeof arm_buf[a], "%s/%s%s%s", req.arms[a].init, req.arms[a].act,
+                 req.arms[a].bias[0] ? "/" : "", req.arms[a].bias);
+        arm_texts.items[arm_texts.n++] = arm_buf[a];
+    }
+    return 0;
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -221,6 +275,10 @@ int cmd_run(int argc, char **argv)
         cli_error("run: unexpected argument '%s' (see 'initlab run --help')", argv[1]);
         return EXIT_USAGE;
     }
+    if (config_path && (rc = apply_config(config_path)) != 0)
+        return rc;
+    if (depth == CLI_UNSET)
+        depth = 5;
     if (paired_flag && no_paired) {
         cli_error("run: --paired and --no-paired contradict each other");
         return EXIT_USAGE;

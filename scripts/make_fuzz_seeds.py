@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the seed corpora of the fuzz targets (fuzz/corpus/{npy,csv,spec,idx}).
+"""Write the seed corpora of the fuzz targets (fuzz/corpus/{npy,csv,spec,idx,request}).
 
 usage: python3 scripts/make_fuzz_seeds.py
 
@@ -107,6 +107,34 @@ idx_seeds = {
     "too_many_dims": bytes([0, 0, 8, 17]) + bytes(68),
     "labels_big": idx(0x08, [3], bytes([10, 255, 0])),
 }
+request_seeds = {
+    "minimal": '{"arms": [{"init": "lecture_he", "act": "relu"}]}',
+    "full": '{"depth": 10, "width": 256, "batch": 512, "seed": 7, "arms": [{"init": "normal:std=1", '
+            '"act": "tanh"}, {"init": "xavier_normal", "act": "tanh", "bias": "zeros"}], '
+            '"grad": true, "theory": true}',
+    "widths": '{"widths": [784, 512, 10], "arms": [{"init": "kaiming_normal", "act": "relu"}]}',
+    "both_shapes": '{"widths": [4, 2], "depth": 3, "arms": [{"init": "normal", "act": "relu"}]}',
+    "fraction": '{"depth": 2.5, "arms": [{"init": "normal", "act": "relu"}]}',
+    "negative": '{"batch": -1, "arms": [{"init": "normal", "act": "relu"}]}',
+    "huge": '{"batch": 1e300, "arms": [{"init": "normal", "act": "relu"}]}',
+    "unknown_key": '{"colour": 1, "arms": [{"init": "normal", "act": "relu"}]}',
+    "arm_unknown_key": '{"arms": [{"init": "normal", "act": "relu", "gain": 2}]}',
+    "bad_spec": '{"arms": [{"init": "nrml", "act": "relu"}]}',
+    "bad_act": '{"arms": [{"init": "normal", "act": "rleu"}]}',
+    "no_arms": '{"arms": []}',
+    "arms_not_array": '{"arms": {"init": "normal"}}',
+    "string_numbers": '{"depth": "5", "arms": [{"init": "normal", "act": "relu"}]}',
+    "bool_as_int": '{"grad": 1, "arms": [{"init": "normal", "act": "relu"}]}',
+    "truncated": '{"arms": [{"init": "normal", "act": "re',
+    "nested": '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]',
+    "not_object": '[1, 2, 3]',
+    "escapes": '{"arms": [{"init": "norm\\u0061l", "act": "relu"}]}',
+    "seed_max": '{"seed": 4294967295, "arms": [{"init": "lsuv", "act": "gelu:approximate=tanh"}]}',
+}
+os.makedirs(os.path.join(root, "request"), exist_ok=True)
+for name, text in request_seeds.items():
+    with open(os.path.join(root, "request", name + ".json"), "wb") as f:
+        f.write(text.encode("utf-8"))
 os.makedirs(os.path.join(root, "idx"), exist_ok=True)
 for name, data in idx_seeds.items():
     with open(os.path.join(root, "idx", name + ".idx"), "wb") as f:
@@ -123,4 +151,4 @@ for name, text in csv_seeds.items():
 for i, text in enumerate(spec_seeds):
     with open(os.path.join(root, "spec", "%02d.txt" % i), "wb") as f:
         f.write(text.encode("utf-8"))
-print("seeds: %d npy, %d csv, %d spec, %d idx" % (len(npy_seeds), len(csv_seeds), len(spec_seeds), len(idx_seeds)))
+print("seeds: %d npy, %d csv, %d spec, %d idx, %d request" % (len(npy_seeds), len(csv_seeds), len(spec_seeds), len(idx_seeds), len(request_seeds)))

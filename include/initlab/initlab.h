@@ -66,6 +66,7 @@
 #include "initlab/theory.h"
 #include "initlab/data.h"
 #include "initlab/train.h"
+#include "initlab/request.h"
 
 #ifdef __cplusplus
 extern "C" {

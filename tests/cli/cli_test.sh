@@ -321,6 +321,19 @@ printf '# x\nu,v\n0.5,-1\n2,3\n' > "$tmp/good.csv"
 run "input from csv" 0 run --arm lecture_he/relu --input "$tmp/good.csv" --depth 1 --width 3 --out rc
 grep -q "input 2 x 2 (.*good.csv); 1 layer of width 3" "$tmp/out" && ok "run --input csv, --width for the layers" || fail "run --input csv, --width for the layers" "$(head -1 "$tmp/out")"
 
+# --- run --config (a JSON request) ---
+printf '{"depth": 3, "width": 20, "batch": 50, "seed": 7, "arms": [{"init": "kaiming_normal:nonlinearity=relu", "act": "relu"}, {"init": "xavier_normal", "act": "tanh", "bias": "zeros"}], "theory": true}' > "$tmp/req.json"
+run "run --config" 0 run --config "$tmp/req.json" --out rcfg
+grep -q "2 arms; input 50 x 20 (normal); 3 layers of width 20" "$tmp/out" && grep -q "theory mean" "$tmp/out" && grep -q "arm 2: xavier_normal/tanh/zeros" "$tmp/out" && ok "run --config takes shape, arms, bias and theory" || fail "run --config takes shape, arms, bias and theory" "$(head -5 "$tmp/out")"
+printf '{"arms": [{"init": "nrml", "act": "relu"}]}' > "$tmp/bad1.json"
+bad "config bad spec" 3 "bad1.json: arm 1: \"init\": unknown initializer 'nrml'" run --config "$tmp/bad1.json"
+printf '{"arms": [{"init": "normal", "act": "relu"}], "colour": 1}' > "$tmp/bad2.json"
+bad "config unknown key" 3 "unknown key \"colour\"" run --config "$tmp/bad2.json"
+printf '{"arms": [{"init": "normal", "act": "relu"}' > "$tmp/bad3.json"
+bad "config malformed" 3 "malformed JSON near byte" run --config "$tmp/bad3.json"
+bad "config with --arm" 2 "--config gives the arms and the shape" run --config "$tmp/req.json" --arm normal/relu
+bad "config missing" 1 "cannot open 'nope.json'" run --config nope.json
+
 # --- train ---
 run "train --help" 0 train --help
 for opt in --init --act --arm --data --widths --iters --batch --opt --lr --sampling --reproduce --seed --log-y --json; do
