@@ -66,7 +66,7 @@ static void help(FILE *f)
                "every layer's weights from the arm's initializer, biases zero.\n\n"
                "Data: Fashion-MNIST from Debian's dataset-fashion-mnist by default, any\n"
                "folder of MNIST-format files with --data (train-images-idx3-ubyte[.gz], ...),\n"
-               "or a synthetic set: --data spiral (3 arms, 2-D) or --data blobs (10 classes,\n"
+               "or a synthetic set: --data spiral (3 classes, 2-D) or --data blobs (10 classes,\n"
                "20-D). Pixels are scaled to [0, 1] as the book does.\n\n"
                "--reproduce dlfs draws what the book's numpy script draws after\n"
                "np.random.seed(SEED) -- the networks in the order given, each weight as\n"
