@@ -26,7 +26,7 @@ for preset in release clang asan; do
   step "$preset build"
   if cmake --preset "$preset" >/dev/null && cmake --build --preset "$preset"; then
     step "$preset tests"
-    ctest --preset "$preset" 2>&1 | tee "build-$preset.ctest.log" | grep -E "tests passed|Failed|\*\*\*" || true
+    ctest --preset "$preset" --parallel 2 2>&1 | tee "build-$preset.ctest.log" | grep -E "tests passed|Failed|\*\*\*" || true
     # ctest's summary counts test programs; count them into ours.
     n_ok=$(grep -Ec "Test +#[0-9]+: .* Passed" "build-$preset.ctest.log")
     n_bad=$(grep -Ec "Test +#[0-9]+: .*(\*\*\*|Failed|Not Run)" "build-$preset.ctest.log")

@@ -56,6 +56,7 @@ typedef struct il_train_config {
     double weight_decay; /* L2: adds wd * W to dL/dW and wd/2 * sum W^2 to the loss */
     il_sampling sampling;
     int dlfs;              /* the book's draws and loss (see above) */
+    int f32;               /* float32 parameters and products (sgemm); not with dlfs */
     size_t eval_batch;     /* rows per evaluation pass; 0: 1000 */
     il_stats_config stats; /* the per-layer statistics at the start and the end */
 } il_train_config;

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Training comparisons (see initlab/train.h). */
 #include <math.h>
+#include <omp.h>
+#include <sched.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "initlab/alloc.h"
 #include "initlab/dist.h"
 #include "initlab/mlp.h"
 #include "initlab/train.h"
+#include "internal/net32.h"
 #include "internal/spec_impl.h"
 
 #define DEFAULT_EVAL_BATCH 1000
@@ -14,8 +18,9 @@
 
 typedef struct arm_state {
     il_mlp *net;
-    double *v, *m; /* optimizer state: momentum or Adam's first and second moments */
-    double *loss;  /* iters */
+    il__net32 *net32; /* with f32: the net that trains; 'net' holds its result */
+    double *v, *m;    /* optimizer state: momentum or Adam's first and second moments */
+    double *loss;     /* iters */
     double train_acc, test_acc;
     il_layer_stats *start, *end; /* n_layers each */
     size_t *lsuv_iters;          /* n_layers, or NULL */
@@ -83,6 +88,10 @@ static il_status check_config(const il_train_config *cfg, const il_data *train, 
           !(cfg->eps > 0) || !isfinite(cfg->eps)))) {
         il__set_error(err, "weight decay must be >= 0, momentum and the betas in [0, 1), "
                            "eps > 0");
+        return IL_EINVAL;
+    }
+    if (cfg->f32 && cfg->dlfs) {
+        il__set_error(err, "the book's reproduction is float64; it cannot be float32");
         return IL_EINVAL;
     }
     if (cfg->widths[cfg->n_layers - 1] != train->classes) {
@@ -181,6 +190,32 @@ static void step(const il_train_config *cfg, size_t t, double *p, const double *
     }
 }
 
+/* step() for float32 parameters: the arithmetic in double, rounded once. */
+static void step32(const il_train_config *cfg, size_t t, float *p, const float *g, int decay,
+                   float *v, float *m, size_t n)
+{
+    double wd = decay ? cfg->weight_decay : 0.0, lr = cfg->lr;
+    double c1 = 1 - pow(cfg->beta1, (double)t), c2 = 1 - pow(cfg->beta2, (double)t);
+    for (size_t i = 0; i < n; i++) {
+        double gi = (double)g[i] + wd * (double)p[i];
+        switch (cfg->opt) {
+        case IL_OPT_SGD:
+            p[i] = (float)((double)p[i] - lr * gi);
+            break;
+        case IL_OPT_MOMENTUM:
+            v[i] = (float)(cfg->momentum * (double)v[i] - lr * gi);
+            p[i] = (float)((double)p[i] + (double)v[i]);
+            break;
+        case IL_OPT_ADAM:
+            m[i] = (float)(cfg->beta1 * (double)m[i] + (1 - cfg->beta1) * gi);
+            v[i] = (float)(cfg->beta2 * (double)v[i] + (1 - cfg->beta2) * gi * gi);
+            p[i] = (float)((double)p[i] -
+                           lr * ((double)m[i] / c1) / (sqrt((double)v[i] / c2) + cfg->eps));
+            break;
+        }
+    }
+}
+
 static void update(const il_train_config *cfg, size_t t, arm_state *a, size_t n_in)
 {
     size_t prev = n_in, off = 0;
@@ -201,7 +236,31 @@ static il_status train_step(const il_train_config *cfg, size_t t, arm_state *s, 
 {
     size_t classes = cfg->widths[cfg->n_layers - 1];
     double l;
-    il_status st = il_mlp_forward(s->net, x);
+    il_status st;
+
+    if (s->net32) {
+        il__net32 *n = s->net32;
+        for (size_t i = 0; i < cfg->batch * n_in; i++)
+            n->x[i] = (float)x[i];
+        il__net32_forward(n);
+        l = il__net32_loss_grad(n, labels);
+        il__net32_backward(n);
+        for (size_t k = 0; k < cfg->n_layers; k++) {
+            step32(cfg, t, n->w[k], n->dw[k], 1, n->vw[k], n->mw[k], n->fan_in[k] * n->fan_out[k]);
+            step32(cfg, t, n->b[k], n->db[k], 0, n->vb[k], n->mb[k], n->fan_out[k]);
+        }
+        if (cfg->weight_decay > 0) {
+            double w2 = 0.0;
+            for (size_t k = 0; k < cfg->n_layers; k++)
+                for (size_t i = 0; i < n->fan_in[k] * n->fan_out[k]; i++)
+                    w2 += (double)n->w[k][i] * (double)n->w[k][i];
+            l += 0.5 * cfg->weight_decay * w2;
+        }
+        s->loss[t - 1] = l;
+        *loss = l;
+        return IL_OK;
+    }
+    st = il_mlp_forward(s->net, x);
     if (st != IL_OK)
         return st;
     l = il_loss_softmax_ce(il_mlp_act(s->net, cfg->n_layers - 1), cfg->batch, classes, labels,
@@ -219,6 +278,113 @@ static il_status train_step(const il_train_config *cfg, size_t t, arm_state *s, 
     s->loss[t - 1] = l;
     *loss = l;
     return IL_OK;
+}
+
+/* Iterations a thread runs on one arm before it chooses again. */
+#define CHUNK 16
+
+static int worker_count(size_t n_arms)
+{
+    /* explicit, because setting BLAS's threads (openblas_set_num_threads
+     * in its OpenMP build) also sets OpenMP's default */
+    int procs = omp_get_num_procs();
+    return procs < (int)n_arms ? procs : (int)n_arms;
+}
+
+/* Train every arm through all iterations. The minibatches are drawn
+ * already, so the arms are independent: each thread takes CHUNK
+ * iterations of the arm furthest behind that no other thread holds (BLAS
+ * runs single-threaded inside the parallel region). Three arms on two
+ * cores then finish together, instead of one arm running alone at the
+ * end of every iteration; each arm's arithmetic, and so its result, is
+ * the same for any number of threads. Progress is reported in iteration
+ * order, once every arm has passed an iteration. */
+static il_status train_arms(const il_train_config *cfg, il_train_result *r, const il_data *train,
+                            const size_t *all_idx, il_train_progress_fn progress, void *ctx)
+{
+    size_t A = cfg->n_arms, n_in = train->dim, B = cfg->batch, reported = 0,
+           classes = cfg->widths[cfg->n_layers - 1];
+    size_t *done = il_calloc(A, sizeof *done), *labels = il_malloc_n(A, B * sizeof *labels);
+    unsigned char *busy = il_calloc(A, 1);
+    double *xs = il_malloc_n(A, B * n_in * sizeof *xs),
+           *grads = il_malloc_n(A, B * classes * sizeof *grads),
+           *losses = il_malloc_n(A, sizeof *losses);
+    il_status st = IL_OK;
+    int stop = 0;
+
+    if (!done || !labels || !busy || !xs || !grads || !losses) {
+        st = IL_ENOMEM;
+        goto out;
+    }
+#pragma omp parallel num_threads(worker_count(A))
+    for (;;) {
+        long a = -1;
+        int finished = 1;
+        size_t t0 = 0, t;
+        double step_loss;
+        il_status sa = IL_OK;
+#pragma omp critical(il_train_pick)
+        {
+            size_t best = SIZE_MAX;
+            for (size_t k = 0; k < A; k++) {
+                if (done[k] < cfg->iters)
+                    finished = 0;
+                if (!busy[k] && done[k] < cfg->iters && done[k] < best) {
+                    best = done[k];
+                    a = (long)k;
+                }
+            }
+            if (stop)
+                finished = 1, a = -1;
+            if (a >= 0) {
+                busy[a] = 1;
+                t0 = done[a];
+            }
+        }
+        if (finished)
+            break;
+        if (a < 0) { /* the arms left are all held: wait for one */
+            sched_yield();
+            continue;
+        }
+        for (t = t0; t < t0 + CHUNK && t < cfg->iters && sa == IL_OK; t++) {
+            const size_t *idx = all_idx + t * B;
+            double *x = xs + (size_t)a * B * n_in;
+            size_t *lab = labels + (size_t)a * B;
+            for (size_t i = 0; i < B; i++) {
+                il_data_row(train, idx[i], x + i * n_in);
+                lab[i] = train->labels[idx[i]];
+            }
+            sa = train_step(cfg, t + 1, &r->arms[a], x, lab, grads + (size_t)a * B * classes, n_in,
+                            &step_loss);
+        }
+#pragma omp critical(il_train_pick)
+        {
+            size_t lowest = cfg->iters;
+            done[a] = sa == IL_OK ? t : t - 1;
+            busy[a] = 0;
+            if (sa != IL_OK) {
+                stop = 1;
+                st = sa;
+            }
+            for (size_t k = 0; k < A; k++)
+                lowest = done[k] < lowest ? done[k] : lowest;
+            while (!stop && progress && reported < lowest) {
+                reported++;
+                for (size_t k = 0; k < A; k++)
+                    losses[k] = r->arms[k].loss[reported - 1];
+                progress(ctx, reported, cfg->iters, losses);
+            }
+        }
+    }
+out:
+    il_free(done);
+    il_free(labels);
+    il_free(busy);
+    il_free(xs);
+    il_free(grads);
+    il_free(losses);
+    return st;
 }
 
 /* Statistics of every layer's activations for the probe batch 'x'. */
@@ -289,6 +455,7 @@ static il_status accuracy(const il_train_config *cfg, const il_arm *arm, il_mlp 
 static void free_arm(arm_state *a, size_t n_layers)
 {
     il_mlp_free(a->net);
+    il__net32_free(a->net32);
     il_free(a->v);
     il_free(a->m);
     il_free(a->loss);
@@ -339,10 +506,9 @@ il_status il_train_run(const il_train_config *cfg, const il_data *train, const i
                        il_error *err)
 {
     const il_act *acts[64];
-    size_t n_in = train->dim, classes, n_params,
-           eb = cfg->eval_batch ? cfg->eval_batch : DEFAULT_EVAL_BATCH;
-    size_t *idx = NULL, *labels = NULL, *perm = NULL, pos;
-    double *x = NULL, *grad = NULL, *losses = NULL;
+    size_t n_in = train->dim, n_params, eb = cfg->eval_batch ? cfg->eval_batch : DEFAULT_EVAL_BATCH;
+    size_t *all_idx = NULL, *perm = NULL, pos;
+    double *x = NULL;
     il_train_result *r;
     il_status st;
 
@@ -353,7 +519,6 @@ il_status il_train_run(const il_train_config *cfg, const il_data *train, const i
         il__set_error(err, "at most 64 layers");
         return IL_ELIMIT;
     }
-    classes = cfg->widths[cfg->n_layers - 1];
     n_params = param_count(cfg->widths, cfg->n_layers, n_in);
     r = il_calloc(1, sizeof *r);
     if (!r)
@@ -362,14 +527,10 @@ il_status il_train_run(const il_train_config *cfg, const il_data *train, const i
     r->n_layers = cfg->n_layers;
     r->iters = cfg->iters;
     r->arms = il_calloc(cfg->n_arms, sizeof *r->arms);
-    idx = il_malloc_n(cfg->batch, sizeof *idx);
-    labels = il_malloc_n(cfg->batch, sizeof *labels);
+    all_idx = il_malloc_n(cfg->iters, cfg->batch * sizeof *all_idx);
     x = il_malloc_n(cfg->batch, n_in * sizeof *x);
-    grad = il_malloc_n(cfg->batch * cfg->n_arms, classes * sizeof *grad); /* one per arm */
-    losses = il_malloc_n(cfg->n_arms, sizeof *losses);
     perm = cfg->sampling == IL_SAMPLE_EPOCHS ? il_malloc_n(train->n, sizeof *perm) : NULL;
-    if (!r->arms || !idx || !labels || !x || !grad || !losses ||
-        (cfg->sampling == IL_SAMPLE_EPOCHS && !perm)) {
+    if (!r->arms || !all_idx || !x || (cfg->sampling == IL_SAMPLE_EPOCHS && !perm)) {
         st = IL_ENOMEM;
         goto done;
     }
@@ -410,51 +571,52 @@ il_status il_train_run(const il_train_config *cfg, const il_data *train, const i
         }
         if (st == IL_OK)
             st = measure(cfg, r->arms[a].net, x, r->arms[a].start);
+        if (st == IL_OK && cfg->f32) { /* the drawn weights, rounded to float */
+            st = il__net32_new(cfg->batch, n_in, cfg->widths, cfg->n_layers, &cfg->arms[a].act,
+                               &r->arms[a].net32);
+            if (st == IL_OK)
+                il__net32_load(r->arms[a].net32, r->arms[a].net);
+        }
     }
     if (perm) {
         for (size_t i = 0; i < train->n; i++)
             perm[i] = i;
     }
     pos = train->n; /* shuffle before the first epoch */
-    for (size_t t = 1; st == IL_OK && t <= cfg->iters; t++) {
-        draw_batch(cfg, train->n, rng, perm, &pos, idx);
-        for (size_t i = 0; i < cfg->batch; i++) {
-            il_data_row(train, idx[i], x + i * n_in);
-            labels[i] = train->labels[idx[i]];
-        }
-        /* The arms are independent given the minibatch: one thread each
-         * (BLAS runs single-threaded inside a parallel region), and the
-         * results do not depend on how many threads there are. */
-        {
-            int failed = 0;
-            long n_arms = (long)cfg->n_arms;
-#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed) if (n_arms > 1)
-            for (long a = 0; a < n_arms; a++)
-                failed |=
-                    train_step(cfg, t, &r->arms[a], x, labels,
-                               grad + (size_t)a * cfg->batch * classes, n_in, &losses[a]) != IL_OK;
-            if (failed)
-                st = IL_ELIMIT; /* the only failure: a dimension over BLAS's int range */
-        }
-        if (st == IL_OK && progress)
-            progress(ctx, t, cfg->iters, losses);
-    }
+    /* Every minibatch first: training draws nothing else, so this is the
+     * order of draws a loop would make, and the arms become independent. */
+    for (size_t t = 0; t < cfg->iters; t++)
+        draw_batch(cfg, train->n, rng, perm, &pos, all_idx + t * cfg->batch);
+    if (st == IL_OK)
+        st = train_arms(cfg, r, train, all_idx, progress, ctx);
     for (size_t i = 0; st == IL_OK && i < cfg->batch; i++)
         il_data_row(train, i % train->n, x + i * n_in);
-    for (size_t a = 0; a < cfg->n_arms && st == IL_OK; a++) {
-        arm_state *s = &r->arms[a];
-        st = measure(cfg, s->net, x, s->end);
-        if (st == IL_OK)
-            st = accuracy(cfg, &cfg->arms[a], s->net, train, eb, &s->train_acc);
-        if (st == IL_OK && test)
-            st = accuracy(cfg, &cfg->arms[a], s->net, test, eb, &s->test_acc);
+    if (st == IL_OK) { /* the end: statistics and accuracies, an arm per thread */
+        il_status worst = IL_OK;
+        long n_arms = (long)cfg->n_arms;
+        int threads =
+            omp_get_num_procs() < (int)cfg->n_arms ? omp_get_num_procs() : (int)cfg->n_arms;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (n_arms > 1)
+        for (long a = 0; a < n_arms; a++) {
+            arm_state *s = &r->arms[a];
+            il_status sa;
+            if (s->net32) /* the trained float parameters, for measuring */
+                il__net32_store(s->net32, s->net);
+            sa = measure(cfg, s->net, x, s->end);
+            if (sa == IL_OK)
+                sa = accuracy(cfg, &cfg->arms[a], s->net, train, eb, &s->train_acc);
+            if (sa == IL_OK && test)
+                sa = accuracy(cfg, &cfg->arms[a], s->net, test, eb, &s->test_acc);
+            if (sa != IL_OK) {
+#pragma omp critical
+                worst = sa;
+            }
+        }
+        st = worst;
     }
 done:
-    il_free(idx);
-    il_free(labels);
+    il_free(all_idx);
     il_free(x);
-    il_free(grad);
-    il_free(losses);
     il_free(perm);
     if (st != IL_OK) {
         il_train_result_free(r);

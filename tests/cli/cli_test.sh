@@ -348,6 +348,10 @@ done
 [ "$(tr -d ' \t\n' < "$tmp/out" | grep -o '"loss":\[[^]]*\]' | head -1 | tr ',' '\n' | wc -l)" -eq 30 ] && ok "train json: one loss per iteration" || fail "train json: one loss per iteration"
 run "train fashion-mnist smoke" 0 train --init lecture_he --act relu --iters 20 --out tf
 grep -q "on /usr/share/datasets/fashion-mnist: 60000 train / 10000 test rows of 784" "$tmp/out" && ok "train reads Fashion-MNIST" || fail "train reads Fashion-MNIST" "$(head -3 "$tmp/out")"
+run "train f32" 0 train --init lecture_he --act relu --data spiral --widths 2,16,3 --iters 50 --batch 16 --dtype f32 --out t32
+grep -q "final loss" "$tmp/out" && ok "train --dtype f32 runs" || fail "train --dtype f32 runs"
+bad "train dtype" 2 "unknown dtype 'f16' (valid: f64, f32)" train --init normal --act relu --dtype f16
+bad "train dlfs f32" 2 "--reproduce dlfs is float64" train --init normal --act relu --reproduce dlfs --dtype f32
 bad "train lr zero" 2 "invalid value '0' for --lr: expected a finite number > 0" train --init normal --act relu --data spiral --lr 0
 bad "train lr nan" 2 "invalid value 'nan' for --lr" train --init normal --act relu --data spiral --lr nan
 bad "train lr negative" 2 "invalid value '-1' for --lr" train --init normal --act relu --data spiral --lr -1
