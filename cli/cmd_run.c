@@ -557,7 +557,7 @@ int cmd_run(int argc, char **argv)
                 for (size_t l = 0; l < n_layers; l++)
                     y[l] = pred[l].act_std;
                 snprintf(theory_labels[a], sizeof theory_labels[a], "arm %zu, theory", a + 1);
-                series[n_series++] = (il_line_series){theory_labels[a], y, 1, a + 1};
+                series[n_series++] = (il_line_series){theory_labels[a], y, IL_LINE_DASHED, a + 1};
             }
             lp.n_series = n_series;
             snprintf(path, sizeof path, "%s/std.%s", out_dir,

@@ -78,10 +78,11 @@ static void help(FILE *f)
                "the update. Either way the arms see the same minibatches.\n\n"
                "Options:\n");
     cli_print_options(f, train_options);
-    fprintf(f, "\nOutputs in DIR: report.json, stats.csv (per-layer statistics at the start and\n"
-               "the end), loss.<fmt> (smoothed as the book's smooth_curve, raw dashed).\n"
-               "Example: initlab train --init normal:std=0.01 --init lecture_xavier "
-               "--init lecture_he --act relu\n");
+    fprintf(f,
+            "\nOutputs in DIR: report.json, stats.csv (per-layer statistics at the start and\n"
+            "the end), loss.<fmt> (smoothed as the book's smooth_curve over the pale raw loss).\n"
+            "Example: initlab train --init normal:std=0.01 --init lecture_xavier "
+            "--init lecture_he --act relu\n");
 }
 
 static int parse_positive(const char *opt, const char *text, int allow_zero, double *out)
@@ -239,13 +240,13 @@ static il_status write_outputs(const il_train_report *rep, size_t n_arms, il_plo
         x[i] = (double)(i + 1);
     /* raw first, so that the smoothed curves are drawn over them */
     for (size_t a = 0; a < shown; a++)
-        series[n_series++] = (il_line_series){NULL, il_train_loss(res, a), 1, a + 1};
+        series[n_series++] = (il_line_series){NULL, il_train_loss(res, a), IL_LINE_FAINT, a + 1};
     for (size_t a = 0; a < shown; a++) {
         il_smooth_curve(il_train_loss(res, a), n, ys + a * n);
         series[n_series++] = (il_line_series){rep->labels[a], ys + a * n, 0, a + 1};
     }
     if (st == IL_OK) {
-        il_line_plot lp = {"training loss per iteration (solid: smoothed as the book; dashed: raw)",
+        il_line_plot lp = {"training loss per iteration (smoothed as the book; pale: raw)",
                            "iterations",
                            log_y ? "loss (log scale)" : "loss",
                            x,

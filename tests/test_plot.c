@@ -99,7 +99,7 @@ static void heatmap(void)
 
 /* Overlays: a predicted histogram over the bars changes the picture and
  * a NULL entry draws none; line plots take up to IL_PLOT_MAX_SERIES
- * series, dashed ones among them, and refuse more. */
+ * series, dashed and faint ones among them, and refuse more. */
 static void overlays(void)
 {
     il_layer_stats s = make_stats();
@@ -122,7 +122,7 @@ static void overlays(void)
     REQUIRE(il_plot_hist_grid(&g, IL_PLOT_SVG, il_membuf_write, &over) == IL_OK);
     CHECK(over.len > plain.len); /* one more path */
     for (size_t k = 0; k <= IL_PLOT_MAX_SERIES; k++)
-        series[k] = (il_line_series){"s", y, (int)(k % 2), k % 11};
+        series[k] = (il_line_series){"s", y, (int)(k % 3), k % 11}; /* solid, dashed, faint */
     REQUIRE(il_plot_lines(&lp, IL_PLOT_PNG, il_membuf_write, &m) == IL_OK);
     CHECK(memcmp(m.data, "\x89PNG\r\n\x1a\n", 8) == 0);
     lp.n_series = IL_PLOT_MAX_SERIES + 1;

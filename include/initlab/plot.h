@@ -46,12 +46,19 @@ typedef struct il_hist_grid {
     const double *const *expected;
 } il_hist_grid;
 
+enum {
+    IL_LINE_SOLID,
+    IL_LINE_DASHED,
+    IL_LINE_FAINT
+};
+
 /* One line of a line plot. */
 typedef struct il_line_series {
     const char *label; /* in the legend; NULL: not in it */
     const double
         *y;       /* one value per x; non-finite values (and <= 0 on a log axis) break the line */
-    int dashed;   /* nonzero: a dashed line without dots (e.g. a prediction) */
+    int style;    /* IL_LINE_SOLID (0); IL_LINE_DASHED: dashed, no dots (a prediction);
+                     IL_LINE_FAINT: thin and pale, no dots (raw data under a smoothed curve) */
     size_t color; /* 1..10: that colour of the cycle; 0: the series' position in it */
 } il_line_series;
 

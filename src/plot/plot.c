@@ -520,12 +520,17 @@ static const double *series_color(const il_line_plot *p, size_t s)
     return palette[(c >= 1 && c <= 10 ? c - 1 : s) % 10];
 }
 
-/* A 2-pixel line, solid or dashed (6 on, 4 off). */
-static void set_dash(cairo_t *cr, int dashed)
+/* A 2-pixel line, solid or dashed (6 on, 4 off); a faint one is 1 pixel
+ * at 35% opacity. */
+static void set_style(cairo_t *cr, const double *c, int style)
 {
     static const double pattern[2] = {6.0, 4.0};
-    cairo_set_line_width(cr, 2.0);
-    cairo_set_dash(cr, pattern, dashed ? 2 : 0, 0.0);
+    if (style == IL_LINE_FAINT)
+        cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.35);
+    else
+        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+    cairo_set_line_width(cr, style == IL_LINE_FAINT ? 1.0 : 2.0);
+    cairo_set_dash(cr, pattern, style == IL_LINE_DASHED ? 2 : 0, 0.0);
 }
 
 static int usable(const il_line_plot *p, double v)
@@ -643,8 +648,7 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
     for (size_t s = 0; s < p->n_series; s++) {
         const double *c = series_color(p, s);
         int pen = 0;
-        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
-        set_dash(cr, p->series[s].dashed);
+        set_style(cr, c, p->series[s].style);
         for (size_t i = 0; i < p->n; i++) {
             double v = p->series[s].y[i];
             if (!usable(p, v)) {
@@ -659,8 +663,8 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
             pen = 1;
         }
         cairo_stroke(cr);
-        set_dash(cr, 0);
-        if (p->n <= 60 && !p->series[s].dashed)
+        set_style(cr, c, IL_LINE_SOLID);
+        if (p->n <= 60 && p->series[s].style == IL_LINE_SOLID)
             for (size_t i = 0; i < p->n; i++) {
                 double v = p->series[s].y[i];
                 if (!usable(p, v))
@@ -680,12 +684,11 @@ static void draw_lines(cairo_t *cr, const il_line_plot *p, double width, double 
         if (!p->series[s].label)
             continue;
         row++;
-        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
-        set_dash(cr, p->series[s].dashed);
+        set_style(cr, c, p->series[s].style);
         cairo_move_to(cr, px + pw + 14, ly);
         cairo_line_to(cr, px + pw + 36, ly);
         cairo_stroke(cr);
-        set_dash(cr, 0);
+        set_style(cr, c, IL_LINE_SOLID);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         text_at(cr, px + pw + 42, ly + 4, p->series[s].label, 11, 0, 0.0);
     }
