@@ -291,32 +291,28 @@ static int worker_count(size_t n_arms)
     return procs < (int)n_arms ? procs : (int)n_arms;
 }
 
-/* Train every arm through all iterations. The minibatches are drawn
- * already, so the arms are independent: each thread takes CHUNK
- * iterations of the arm furthest behind that no other thread holds (BLAS
- * runs single-threaded inside the parallel region). Three arms on two
- * cores then finish together, instead of one arm running alone at the
- * end of every iteration; each arm's arithmetic, and so its result, is
- * the same for any number of threads. Progress is reported in iteration
- * order, once every arm has passed an iteration. */
-static il_status train_arms(const il_train_config *cfg, il_train_result *r, const il_data *train,
-                            const size_t *all_idx, il_train_progress_fn progress, void *ctx)
-{
-    size_t A = cfg->n_arms, n_in = train->dim, B = cfg->batch, reported = 0,
-           classes = cfg->widths[cfg->n_layers - 1];
-    size_t *done = il_calloc(A, sizeof *done), *labels = il_malloc_n(A, B * sizeof *labels);
-    unsigned char *busy = il_calloc(A, 1);
-    double *xs = il_malloc_n(A, B * n_in * sizeof *xs),
-           *grads = il_malloc_n(A, B * classes * sizeof *grads),
-           *losses = il_malloc_n(A, sizeof *losses);
-    il_status st = IL_OK;
-    int stop = 0;
+/* What the training threads share (train_arms). */
+typedef struct train_work {
+    const il_train_config *cfg;
+    il_train_result *r;
+    const il_data *train;
+    const size_t *all_idx;
+    il_train_progress_fn progress;
+    void *ctx;
+    size_t *done, *labels, reported;
+    unsigned char *busy;
+    double *xs, *grads, *losses;
+    il_status st;
+    int stop;
+} train_work;
 
-    if (!done || !labels || !busy || !xs || !grads || !losses) {
-        st = IL_ENOMEM;
-        goto out;
-    }
-#pragma omp parallel num_threads(worker_count(A))
+/* One thread's loop: take CHUNK iterations of the arm furthest behind
+ * that no other thread holds, until every arm is done. */
+static void train_worker(train_work *w)
+{
+    const il_train_config *cfg = w->cfg;
+    size_t A = cfg->n_arms, n_in = w->train->dim, B = cfg->batch,
+           classes = cfg->widths[cfg->n_layers - 1];
     for (;;) {
         long a = -1;
         int finished = 1;
@@ -327,64 +323,106 @@ static il_status train_arms(const il_train_config *cfg, il_train_result *r, cons
         {
             size_t best = SIZE_MAX;
             for (size_t k = 0; k < A; k++) {
-                if (done[k] < cfg->iters)
+                if (w->done[k] < cfg->iters)
                     finished = 0;
-                if (!busy[k] && done[k] < cfg->iters && done[k] < best) {
-                    best = done[k];
+                if (!w->busy[k] && w->done[k] < cfg->iters && w->done[k] < best) {
+                    best = w->done[k];
                     a = (long)k;
                 }
             }
-            if (stop)
+            if (w->stop)
                 finished = 1, a = -1;
             if (a >= 0) {
-                busy[a] = 1;
-                t0 = done[a];
+                w->busy[a] = 1;
+                t0 = w->done[a];
             }
         }
         if (finished)
-            break;
+            return;
         if (a < 0) { /* the arms left are all held: wait for one */
             sched_yield();
             continue;
         }
         for (t = t0; t < t0 + CHUNK && t < cfg->iters && sa == IL_OK; t++) {
-            const size_t *idx = all_idx + t * B;
-            double *x = xs + (size_t)a * B * n_in;
-            size_t *lab = labels + (size_t)a * B;
+            const size_t *idx = w->all_idx + t * B;
+            double *x = w->xs + (size_t)a * B * n_in;
+            size_t *lab = w->labels + (size_t)a * B;
             for (size_t i = 0; i < B; i++) {
-                il_data_row(train, idx[i], x + i * n_in);
-                lab[i] = train->labels[idx[i]];
+                il_data_row(w->train, idx[i], x + i * n_in);
+                lab[i] = w->train->labels[idx[i]];
             }
-            sa = train_step(cfg, t + 1, &r->arms[a], x, lab, grads + (size_t)a * B * classes, n_in,
-                            &step_loss);
+            sa = train_step(cfg, t + 1, &w->r->arms[a], x, lab, w->grads + (size_t)a * B * classes,
+                            n_in, &step_loss);
         }
 #pragma omp critical(il_train_pick)
         {
             size_t lowest = cfg->iters;
-            done[a] = sa == IL_OK ? t : t - 1;
-            busy[a] = 0;
+            w->done[a] = sa == IL_OK ? t : t - 1;
+            w->busy[a] = 0;
             if (sa != IL_OK) {
-                stop = 1;
-                st = sa;
+                w->stop = 1;
+                w->st = sa;
             }
             for (size_t k = 0; k < A; k++)
-                lowest = done[k] < lowest ? done[k] : lowest;
-            while (!stop && progress && reported < lowest) {
-                reported++;
+                lowest = w->done[k] < lowest ? w->done[k] : lowest;
+            while (!w->stop && w->progress && w->reported < lowest) {
+                w->reported++;
                 for (size_t k = 0; k < A; k++)
-                    losses[k] = r->arms[k].loss[reported - 1];
-                progress(ctx, reported, cfg->iters, losses);
+                    w->losses[k] = w->r->arms[k].loss[w->reported - 1];
+                w->progress(w->ctx, w->reported, cfg->iters, w->losses);
             }
         }
     }
-out:
-    il_free(done);
-    il_free(labels);
-    il_free(busy);
-    il_free(xs);
-    il_free(grads);
-    il_free(losses);
-    return st;
+}
+
+/* Train every arm through all iterations. The minibatches are drawn
+ * already, so the arms are independent: each thread takes CHUNK
+ * iterations of the arm furthest behind that no other thread holds (BLAS
+ * runs single-threaded inside the parallel region). Three arms on two
+ * cores then finish together, instead of one arm running alone at the
+ * end of every iteration; each arm's arithmetic, and so its result, is
+ * the same for any number of threads. Progress is reported in iteration
+ * order, once every arm has passed an iteration.
+ *
+ * A single worker runs outside any OpenMP construct: OpenBLAS's OpenMP
+ * build does not count a team of one (or a serialized region) as
+ * parallel, starts its own threads inside it, and under LLVM's libomp
+ * waits for them forever (seen with clang: a 1-arm run hung in exec_blas). */
+static il_status train_arms(const il_train_config *cfg, il_train_result *r, const il_data *train,
+                            const size_t *all_idx, il_train_progress_fn progress, void *ctx)
+{
+    size_t A = cfg->n_arms, B = cfg->batch, classes = cfg->widths[cfg->n_layers - 1];
+    int workers = worker_count(A);
+    train_work w;
+
+    memset(&w, 0, sizeof w);
+    w.cfg = cfg;
+    w.r = r;
+    w.train = train;
+    w.all_idx = all_idx;
+    w.progress = progress;
+    w.ctx = ctx;
+    w.done = il_calloc(A, sizeof *w.done);
+    w.labels = il_malloc_n(A, B * sizeof *w.labels);
+    w.busy = il_calloc(A, 1);
+    w.xs = il_malloc_n(A, B * train->dim * sizeof *w.xs);
+    w.grads = il_malloc_n(A, B * classes * sizeof *w.grads);
+    w.losses = il_malloc_n(A, sizeof *w.losses);
+    if (!w.done || !w.labels || !w.busy || !w.xs || !w.grads || !w.losses) {
+        w.st = IL_ENOMEM;
+    } else if (workers > 1) {
+#pragma omp parallel num_threads(workers)
+        train_worker(&w);
+    } else {
+        train_worker(&w);
+    }
+    il_free(w.done);
+    il_free(w.labels);
+    il_free(w.busy);
+    il_free(w.xs);
+    il_free(w.grads);
+    il_free(w.losses);
+    return w.st;
 }
 
 /* Statistics of every layer's activations for the probe batch 'x'. */
@@ -449,6 +487,22 @@ static il_status accuracy(const il_train_config *cfg, const il_arm *arm, il_mlp 
     *acc = (double)right / (double)d->n;
     il_free(x);
     il_mlp_free(e);
+    return st;
+}
+
+/* The end of one arm: the trained parameters measured on the probe batch
+ * 'x', and its accuracies. */
+static il_status finish_arm(const il_train_config *cfg, arm_state *s, const il_arm *arm,
+                            const double *x, const il_data *train, const il_data *test, size_t eb)
+{
+    il_status st;
+    if (s->net32) /* the trained float parameters, for measuring */
+        il__net32_store(s->net32, s->net);
+    st = measure(cfg, s->net, x, s->end);
+    if (st == IL_OK)
+        st = accuracy(cfg, arm, s->net, train, eb, &s->train_acc);
+    if (st == IL_OK && test)
+        st = accuracy(cfg, arm, s->net, test, eb, &s->test_acc);
     return st;
 }
 
@@ -594,23 +648,19 @@ il_status il_train_run(const il_train_config *cfg, const il_data *train, const i
     if (st == IL_OK) { /* the end: statistics and accuracies, an arm per thread */
         il_status worst = IL_OK;
         long n_arms = (long)cfg->n_arms;
-        int threads =
-            omp_get_num_procs() < (int)cfg->n_arms ? omp_get_num_procs() : (int)cfg->n_arms;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (n_arms > 1)
-        for (long a = 0; a < n_arms; a++) {
-            arm_state *s = &r->arms[a];
-            il_status sa;
-            if (s->net32) /* the trained float parameters, for measuring */
-                il__net32_store(s->net32, s->net);
-            sa = measure(cfg, s->net, x, s->end);
-            if (sa == IL_OK)
-                sa = accuracy(cfg, &cfg->arms[a], s->net, train, eb, &s->train_acc);
-            if (sa == IL_OK && test)
-                sa = accuracy(cfg, &cfg->arms[a], s->net, test, eb, &s->test_acc);
-            if (sa != IL_OK) {
+        int workers = worker_count(cfg->n_arms);
+        if (workers > 1) { /* (see train_arms on a single worker) */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(workers)
+            for (long a = 0; a < n_arms; a++) {
+                il_status sa = finish_arm(cfg, &r->arms[a], &cfg->arms[a], x, train, test, eb);
+                if (sa != IL_OK) {
 #pragma omp critical
-                worst = sa;
+                    worst = sa;
+                }
             }
+        } else {
+            for (size_t a = 0; a < cfg->n_arms && worst == IL_OK; a++)
+                worst = finish_arm(cfg, &r->arms[a], &cfg->arms[a], x, train, test, eb);
         }
         st = worst;
     }
