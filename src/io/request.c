@@ -50,7 +50,7 @@ static il_status get_spec(const cJSON *arm, size_t k, const char *key, int requi
     out[0] = '\0';
     if (!v && !required)
         return IL_OK;
-    if (!cJSON_IsString(v) || !v->valuestring || strlen(v->valuestring) >= cap ||
+    if (!v || !cJSON_IsString(v) || !v->valuestring || strlen(v->valuestring) >= cap ||
         !v->valuestring[0]) {
         il__set_error(err, "arm %zu: \"%s\" must be a spec string of 1..%zu characters", k + 1, key,
                       cap - 1);

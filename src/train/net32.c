@@ -132,6 +132,8 @@ double il__net32_loss_grad(il__net32 *n, const size_t *labels)
             mx = fmax(mx, (double)z[r * K + c]);
         for (size_t c = 0; c < K; c++)
             sum += exp((double)z[r * K + c] - mx);
+        /* sum >= exp(0) = 1 from the largest logit (K >= 1) */
+        // cppcheck-suppress invalidFunctionArg
         total += log(sum) - ((double)z[r * K + labels[r]] - mx);
         for (size_t c = 0; c < K; c++)
             g[r * K + c] =
