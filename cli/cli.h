@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "initlab/initlab.h"
 
@@ -90,6 +91,9 @@ size_t cli_default_memory_cap(void);
 
 /* "7.9 GiB", "512 KiB", ... into 'buf'. */
 const char *cli_format_bytes(char *buf, size_t cap, double bytes);
+
+/* Seconds on the monotonic clock since 't0'. */
+double cli_seconds_since(const struct timespec *t0);
 
 /* Print a number for JSON: %.17g, or null when not finite. */
 void cli_json_number(FILE *f, double v);

@@ -339,13 +339,6 @@ static int pick_exercises(int npos, char **pos, int *chosen)
     return 0;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
-}
-
 int cmd_lecture(int argc, char **argv)
 {
     int help, npos, rc, fmt, chosen[N_EXERCISES] = {0};
@@ -509,7 +502,7 @@ int cmd_lecture(int argc, char **argv)
     if (!json)
         fprintf(out, "\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
                 n_figures, format_name, save_activations ? ", activations (.npy)" : "",
-                seconds_since(&t0));
+                cli_seconds_since(&t0));
     rc = EXIT_OK;
 done:
     /* On an early exit the figure thread may still be drawing from the

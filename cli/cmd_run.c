@@ -236,13 +236,6 @@ static int apply_config(const char *path)
     return 0;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
-}
-
 int cmd_run(int argc, char **argv)
 {
     static cli_arm_text texts[MAX_ARMS];
@@ -620,7 +613,7 @@ int cmd_run(int argc, char **argv)
                 print_arm(stdout, a, labels[a], res, n_layers, th);
             printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
                    n_arms + 2 + (grad ? 2 : 0), format_name,
-                   save_activations ? ", activations (.npy)" : "", seconds_since(&t0));
+                   save_activations ? ", activations (.npy)" : "", cli_seconds_since(&t0));
         }
     }
     rc = EXIT_OK;

@@ -109,13 +109,6 @@ static int parse_betas(const char *text, double *b)
            b[0] < 1 && b[1] >= 0 && b[1] < 1;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
-}
-
 /* ---- progress ---- */
 
 typedef struct progress_ctx {
@@ -132,7 +125,7 @@ static void on_progress(void *vctx, size_t iter, size_t n, const double *losses)
 {
     progress_ctx *p = vctx;
     if (iter == n)
-        p->loop_seconds = seconds_since(&p->t_run);
+        p->loop_seconds = cli_seconds_since(&p->t_run);
     if (p->tty) {
         int width = 30, done = (int)((double)width * (double)iter / (double)n);
         if (iter % 10 != 0 && iter != n)
@@ -472,7 +465,7 @@ int cmd_train(int argc, char **argv)
     err.message[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &prog.t_run);
     st = il_train_run(&cfg, &train, &test, rng, on_progress, &prog, &res, &err);
-    train_seconds = seconds_since(&prog.t_run);
+    train_seconds = cli_seconds_since(&prog.t_run);
     if (st != IL_OK) {
         cli_error("train: %s", err.message[0] ? err.message : il_status_str(st));
         rc = cli_exit_for(st);
@@ -499,7 +492,7 @@ int cmd_train(int argc, char **argv)
             printf("\nwrote %s/: report.json, stats.csv, loss.%s; training took %.2f s, the "
                    "evaluation %.2f s, all %.2f s\n",
                    out_dir, format_name, prog.loop_seconds, train_seconds - prog.loop_seconds,
-                   seconds_since(&prog.t0));
+                   cli_seconds_since(&prog.t0));
         }
     }
     rc = EXIT_OK;

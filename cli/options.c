@@ -332,3 +332,10 @@ void cli_json_number(FILE *f, double v)
     else
         fputs("null", f);
 }
+
+double cli_seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
+}

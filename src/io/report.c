@@ -228,9 +228,10 @@ fail:
     return NULL;
 }
 
-il_status il_report_write_json(const il_report *r, il_write_fn w, void *ctx)
+/* Print 'root' (NULL: out of memory), free it, and write the text and a
+ * final newline to the sink. */
+static il_status write_root(cJSON *root, il_write_fn w, void *ctx)
 {
-    cJSON *root = report_json(r);
     char *text;
     il_status st;
 
@@ -245,6 +246,11 @@ il_status il_report_write_json(const il_report *r, il_write_fn w, void *ctx)
         st = w(ctx, "\n", 1);
     cJSON_free(text);
     return st;
+}
+
+il_status il_report_write_json(const il_report *r, il_write_fn w, void *ctx)
+{
+    return write_root(report_json(r), w, ctx);
 }
 
 /* ---- CSV ---- */
@@ -438,8 +444,6 @@ static cJSON *train_arm_json(const il_train_report *r, size_t a)
 il_status il_report_write_train_json(const il_train_report *r, il_write_fn w, void *ctx)
 {
     cJSON *root = cJSON_CreateObject(), *arms = cJSON_CreateArray();
-    char *text;
-    il_status st;
     int ok = root && arms && add(root, "command", cJSON_CreateString("train")) &&
              add(root, "seed", count_item(r->seed)) &&
              add(root, "rng", cJSON_CreateString(r->rng)) &&
@@ -462,15 +466,7 @@ il_status il_report_write_train_json(const il_train_report *r, il_write_fn w, vo
         return IL_ENOMEM;
     }
     cJSON_AddItemToObject(root, "arms", arms);
-    text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return IL_ENOMEM;
-    st = w(ctx, text, strlen(text));
-    if (st == IL_OK)
-        st = w(ctx, "\n", 1);
-    cJSON_free(text);
-    return st;
+    return write_root(root, w, ctx);
 }
 
 il_status il_report_write_train_csv(const il_train_report *r, il_write_fn w, void *ctx)
