@@ -168,5 +168,6 @@ int cmd_theory(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

@@ -459,7 +459,8 @@ int cmd_lecture(int argc, char **argv)
                                           k,
                                           NULL,
                                           theory ? cli_theory_arm(&theories[e], k) : NULL,
-                                          theory ? cli_theory_note(&theories[e], k) : NULL};
+                                          theory ? cli_theory_note(&theories[e], k) : NULL,
+                                          NULL};
         }
         groups[n_groups++] = (il_report_group){e + 1, rnets[e], ex->n_nets};
         if (!json) {

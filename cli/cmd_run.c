@@ -461,7 +461,8 @@ int cmd_run(int argc, char **argv)
                                    a,
                                    arms[a].has_bias ? bias_specs[a] : NULL,
                                    cli_theory_arm(th, a),
-                                   cli_theory_note(th, a)};
+                                   cli_theory_note(th, a),
+                                   NULL};
     }
     {
         il_report_group group = {1, rnets, n_arms};

@@ -16,14 +16,27 @@ packages=(
   valgrind clang-tidy cppcheck                  # the reliability checks in scripts/test.sh
   locales                                       # locale sources: the CSV reader's comma-locale test
   dataset-fashion-mnist                         # the default training data (initlab train)
+  libmicrohttpd-dev                             # initlab serve
+  curl chromium                                 # serve's API test and its browser test
 )
+# Node.js for the browser test (playwright-core); the machine's own if it has one
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+
+# playwright-core from npm at the version in tests/e2e/package-lock.json; it
+# drives /usr/bin/chromium and downloads no browser of its own.
+npm_deps() {
+  [ -d "$root/tests/e2e/node_modules/playwright-core" ] && return 0
+  echo "install-deps: npm ci in tests/e2e (playwright-core)" >&2
+  (cd "$root/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && { npm_deps; exit; }
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -34,3 +47,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_deps

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the seed corpora of the fuzz targets (fuzz/corpus/{npy,csv,spec,idx,request}).
+"""Write the seed corpora of the fuzz targets (fuzz/corpus/{npy,csv,spec,idx,request,http}).
 
 usage: python3 scripts/make_fuzz_seeds.py
 
@@ -131,6 +131,33 @@ request_seeds = {
     "escapes": '{"arms": [{"init": "norm\\u0061l", "act": "relu"}]}',
     "seed_max": '{"seed": 4294967295, "arms": [{"init": "lsuv", "act": "gelu:approximate=tanh"}]}',
 }
+# initlab serve's handler: METHOD, PATH, HOST, FORMAT lines, then the body
+http_seeds = {
+    "page": "GET\n/\n127.0.0.1:8080\n\n",
+    "app": "GET\n/app.js\nlocalhost\n\n",
+    "head": "HEAD\n/style.css\n[::1]:8080\n\n",
+    "list": "GET\n/api/list\nlocalhost:8080\n\n",
+    "run": "POST\n/api/run\n127.0.0.1:8080\n\n" + request_seeds["minimal"],
+    "run_theory": "POST\n/api/run\n127.0.0.1\n\n"
+                  '{"depth": 3, "width": 20, "batch": 30, "arms": [{"init": "kaiming_normal", '
+                  '"act": "relu"}, {"init": "ones", "act": "tanh"}], "theory": true, "grad": true}',
+    "run_csv": "POST\n/api/run\n127.0.0.1\ncsv\n"
+               '{"depth": 2, "width": 10, "batch": 10, "arms": [{"init": "normal", "act": "relu", '
+               '"bias": "zeros"}]}',
+    "bad_format": "POST\n/api/run\n127.0.0.1\nxml\n" + request_seeds["minimal"],
+    "over_cap": "POST\n/api/run\n127.0.0.1\n\n" + request_seeds["full"],
+    "bad_json": "POST\n/api/run\n127.0.0.1\n\n" + request_seeds["truncated"],
+    "bad_host": "GET\n/api/list\nevil.example:8080\n\n",
+    "bind_host": "GET\n/\n10.0.0.1:80\n\n",
+    "no_host": "GET\n/\n\n\n",
+    "traversal": "GET\n/../../etc/passwd\n127.0.0.1\n\n",
+    "method": "DELETE\n/api/run\n127.0.0.1\n\n",
+    "ipv6_port": "GET\n/favicon.svg\n[::1]:65535\n\n",
+}
+os.makedirs(os.path.join(root, "http"), exist_ok=True)
+for name, text in http_seeds.items():
+    with open(os.path.join(root, "http", name + ".txt"), "wb") as f:
+        f.write(text.encode("utf-8"))
 os.makedirs(os.path.join(root, "request"), exist_ok=True)
 for name, text in request_seeds.items():
     with open(os.path.join(root, "request", name + ".json"), "wb") as f:
@@ -151,4 +178,4 @@ for name, text in csv_seeds.items():
 for i, text in enumerate(spec_seeds):
     with open(os.path.join(root, "spec", "%02d.txt" % i), "wb") as f:
         f.write(text.encode("utf-8"))
-print("seeds: %d npy, %d csv, %d spec, %d idx, %d request" % (len(npy_seeds), len(csv_seeds), len(spec_seeds), len(idx_seeds), len(request_seeds)))
+print("seeds: %d npy, %d csv, %d spec, %d idx, %d request, %d http" % (len(npy_seeds), len(csv_seeds), len(spec_seeds), len(idx_seeds), len(request_seeds), len(http_seeds)))

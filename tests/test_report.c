@@ -43,7 +43,7 @@ static void json_shape_and_values(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"lecture_he", "relu", "He + ReLU", res, 0, NULL, NULL, NULL};
+        il_report_net n = {"lecture_he", "relu", "He + ReLU", res, 0, NULL, NULL, NULL, NULL};
         il_report_group g = {3, &n, 1};
         il_report r = {"lecture", 100, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
@@ -102,7 +102,8 @@ static void json_nonfinite_is_null(void)
     s = il_exp_stats(res, 0, 1);
     REQUIRE(s->nonfinite == s->count); /* everything overflowed */
     {
-        il_report_net n = {"normal:mean=0,std=1e+200", "identity", NULL, res, 0, NULL, NULL, NULL};
+        il_report_net n = {
+            "normal:mean=0,std=1e+200", "identity", NULL, res, 0, NULL, NULL, NULL, NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"lecture", 1, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
@@ -139,7 +140,7 @@ static void csv_rows(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"normal:mean=0,std=1", "relu", "x", res, 0, NULL, NULL, NULL};
+        il_report_net n = {"normal:mean=0,std=1", "relu", "x", res, 0, NULL, NULL, NULL, NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"lecture", 2, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_csv(&r, il_membuf_write, &m) == IL_OK);
@@ -167,7 +168,7 @@ static void json_arms_shape(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"lecture_he", "relu", "he/relu", res, 0, "zeros", NULL, NULL};
+        il_report_net n = {"lecture_he", "relu", "he/relu", res, 0, "zeros", NULL, NULL, NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
@@ -204,10 +205,15 @@ static void theory_fields(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n[2] = {{"lecture_he", "relu", "a", res, 0, NULL, pred, NULL},
-                              {"lecture_he", "relu", "b", res, 0, NULL, NULL, "no theory: why"}};
+        /* arm a carries an expected histogram for layer 2 only */
+        static double expected[IL_HIST_MAX_BINS];
+        const double *hists[2] = {NULL, expected};
+        il_report_net n[2] = {
+            {"lecture_he", "relu", "a", res, 0, NULL, pred, NULL, hists},
+            {"lecture_he", "relu", "b", res, 0, NULL, NULL, "no theory: why", NULL}};
         il_report_group g = {1, n, 2};
         il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 1};
+        expected[2] = 2.5;
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
         REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
         root = cJSON_Parse((const char *)m.data);
@@ -222,6 +228,13 @@ static void theory_fields(void)
         CHECK_BITS(cJSON_GetObjectItem(t, "q")->valuedouble, 2.0);
         CHECK_BITS(cJSON_GetObjectItem(t, "act_mean")->valuedouble, 0.5641895835477563);
         CHECK_BITS(cJSON_GetObjectItem(t, "act_std")->valuedouble, 0.8256452711765565);
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(t, "hist")) ==
+              (int)il_exp_stats(res, 0, 1)->bins);
+        CHECK_BITS(cJSON_GetArrayItem(cJSON_GetObjectItem(t, "hist"), 2)->valuedouble, 2.5);
+        t = cJSON_GetObjectItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(arms, 0), "layers"), 0),
+            "theory");
+        CHECK(cJSON_IsObject(t) && !cJSON_GetObjectItem(t, "hist")); /* NULL entry: no key */
         layer = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(arms, 1), "layers"), 0);
         CHECK(cJSON_IsNull(cJSON_GetObjectItem(layer, "theory")));
         cJSON_Delete(root);
@@ -235,7 +248,7 @@ static void theory_fields(void)
     /* without theory the keys are absent, as before */
     m.len = 0;
     {
-        il_report_net n = {"lecture_he", "relu", "a", res, 0, NULL, pred, NULL};
+        il_report_net n = {"lecture_he", "relu", "a", res, 0, NULL, pred, NULL, NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);

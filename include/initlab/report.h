@@ -17,7 +17,9 @@
  * CSV gains grad_pre_mean, grad_pre_std, grad_pre_nonfinite, grad_w_mean,
  * grad_w_std, grad_w_nonfinite, grad_ratio.
  * With theory (il_report.theory) each LAYER has "theory": {"q", "act_mean",
- * "act_std"} -- mean-field theory's prediction for that layer -- or null,
+ * "act_std"} -- mean-field theory's prediction for that layer -- or null
+ * (with il_report_net.theory_hist it also has "hist": the predicted
+ * probability of each of the layer's histogram bins, il_theory_hist),
  * and each network or arm "theory_note": why there is none, or null; the
  * CSV gains theory_q, theory_act_mean, theory_act_std.
  * LAYER: {"layer", "count", "mean", "std", "min", "max", "frac_low",
@@ -50,6 +52,9 @@ typedef struct il_report_net {
     const char *bias;              /* the bias initializer's spec; NULL for none */
     const il_theory_layer *theory; /* one per layer, or NULL (see theory_note) */
     const char *theory_note;       /* why 'theory' is NULL; may be NULL */
+    /* Per layer, the theory's probability of each of that layer's bins
+     * (NULL entries where there are none), or NULL: "theory"."hist". */
+    const double *const *theory_hist;
 } il_report_net;
 
 /* One exercise (a group of networks run together). */

@@ -114,20 +114,29 @@ static cJSON *layer_json(size_t layer, const il_layer_stats *s)
     return o;
 }
 
-/* {"q", "act_mean", "act_std"} or null */
-static cJSON *theory_json(const il_theory_layer *t)
+/* {"q", "act_mean", "act_std"[, "hist"]} or null; 'hist' holds 'bins'
+ * expected counts, or is NULL. */
+static cJSON *theory_json(const il_theory_layer *t, const double *hist, size_t bins)
 {
-    cJSON *o;
+    cJSON *o, *arr;
     if (!t)
         return cJSON_CreateNull();
     o = cJSON_CreateObject();
     if (!o || !add(o, "q", number_or_null(t->q)) ||
         !add(o, "act_mean", number_or_null(t->act_mean)) ||
-        !add(o, "act_std", number_or_null(t->act_std))) {
-        cJSON_Delete(o);
-        return NULL;
+        !add(o, "act_std", number_or_null(t->act_std)))
+        goto fail;
+    if (hist) {
+        if (!(arr = cJSON_CreateArray()) || !add(o, "hist", arr))
+            goto fail;
+        for (size_t i = 0; i < bins; i++)
+            if (!add_to_array(arr, number_or_null(hist[i])))
+                goto fail;
     }
     return o;
+fail:
+    cJSON_Delete(o);
+    return NULL;
 }
 
 static cJSON *net_json(size_t number, const il_report_net *n, int arms, int theory)
@@ -147,7 +156,10 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms, int theo
              !add(lj, "grad_w", grad_json(il_exp_grad_w(n->result, n->arm, l))) ||
              !add(lj, "grad_ratio", number_or_null(il_exp_grad_ratio(n->result, n->arm, l)))))
             goto fail;
-        if (theory && !add(lj, "theory", theory_json(n->theory ? &n->theory[l] : NULL)))
+        if (theory && !add(lj, "theory",
+                           theory_json(n->theory ? &n->theory[l] : NULL,
+                                       n->theory && n->theory_hist ? n->theory_hist[l] : NULL,
+                                       il_exp_stats(n->result, n->arm, l)->bins)))
             goto fail;
     }
     if (!add(o, arms ? "arm" : "network", count_item(number)) ||

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/* initlab serve: routing, the JSON API and the compiled-in page (serve.h). */
+#include <cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "serve.h"
+
+#define BINS        30
+#define CLASSES     10
+#define JSON_TYPE   "application/json; charset=utf-8"
+#define CSV_TYPE    "text/csv; charset=utf-8"
+#define MAX_ERR_LEN 600
+
+static void set_body(serve_response *out, int status, const char *type)
+{
+    out->status = status;
+    out->content_type = type;
+    out->body = out->owned.data;
+    out->len = out->owned.len;
+}
+
+/* {"error": message}; falls back to a fixed text when out of memory. */
+static void json_error(serve_response *out, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void json_error(serve_response *out, int status, const char *fmt, ...)
+{
+    static const char oom[] = "{\"error\": \"out of memory\"}\n";
+    char msg[MAX_ERR_LEN];
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    il_membuf_release(&out->owned);
+    if (o && cJSON_AddStringToObject(o, "error", msg))
+        text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (text && il_membuf_write(&out->owned, text, strlen(text)) == IL_OK &&
+        il_membuf_write(&out->owned, "\n", 1) == IL_OK) {
+        set_body(out, status, JSON_TYPE);
+    } else {
+        il_membuf_release(&out->owned);
+        out->status = status;
+        out->content_type = JSON_TYPE;
+        out->body = (const unsigned char *)oom;
+        out->len = sizeof oom - 1;
+    }
+    cJSON_free(text);
+}
+
+int serve_host_allowed(const serve_config *cfg, const char *host)
+{
+    static const char *const loopback[] = {"localhost", "127.0.0.1", "[::1]"};
+    const char *colon;
+    size_t n;
+
+    if (!host || !*host)
+        return 0;
+    /* name[:port]; an IPv6 literal is bracketed, so its last ':' follows ']' */
+    colon = strrchr(host, ':');
+    if (colon && (host[0] != '[' || colon > strchr(host, ']'))) {
+        if (colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+            strlen(colon + 1) > 5)
+            return 0;
+        n = (size_t)(colon - host);
+    } else {
+        n = strlen(host);
+    }
+    for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
+        if (strlen(loopback[i]) == n && strncmp(host, loopback[i], n) == 0)
+            return 1;
+    return cfg->bind_host && strlen(cfg->bind_host) == n && strncmp(host, cfg->bind_host, n) == 0;
+}
+
+/* ---- GET /api/list ---- */
+
+static cJSON *params_json(const il_param *params, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; arr && i < n; i++) {
+        const il_param *p = &params[i];
+        cJSON *o = cJSON_CreateObject();
+        int ok = o != NULL;
+        cJSON_AddItemToArray(arr, o);
+        ok = ok && cJSON_AddStringToObject(o, "name", p->name) &&
+             cJSON_AddStringToObject(o, "kind", p->kind == IL_PARAM_NUMBER ? "number" : "choice") &&
+             cJSON_AddBoolToObject(o, "required", p->required) &&
+             cJSON_AddStringToObject(o, "help", p->help ? p->help : "");
+        if (ok && p->kind == IL_PARAM_NUMBER) {
+            ok = cJSON_AddNumberToObject(o, "default", p->def_number) != NULL;
+        } else if (ok) {
+            cJSON *ch = cJSON_AddArrayToObject(o, "choices");
+            ok = ch && cJSON_AddStringToObject(o, "default", p->choices[p->def_choice]);
+            for (size_t k = 0; ok && p->choices[k]; k++) {
+                cJSON *s = cJSON_CreateString(p->choices[k]);
+                ok = s != NULL;
+                cJSON_AddItemToArray(ch, s);
+            }
+        }
+        if (!ok) {
+            cJSON_Delete(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+static void handle_list(const serve_config *cfg, serve_response *out)
+{
+    cJSON *root = cJSON_CreateObject(), *inits, *acts, *limits;
+    char *text = NULL;
+    int ok = root != NULL;
+
+    inits = ok ? cJSON_AddArrayToObject(root, "inits") : NULL;
+    acts = ok ? cJSON_AddArrayToObject(root, "acts") : NULL;
+    ok = inits && acts;
+    for (size_t i = 0; ok && i < il_init_type_count(); i++) {
+        const il_init_type *t = il_init_type_at(i);
+        cJSON *o = cJSON_CreateObject(), *p = params_json(t->params, t->n_params);
+        ok = o && p;
+        if (ok)
+            cJSON_AddItemToArray(inits, o);
+        else
+            cJSON_Delete(o);
+        if (ok) {
+            cJSON_AddItemToObject(o, "params", p);
+            p = NULL;
+            ok = cJSON_AddStringToObject(o, "name", t->name) &&
+                 cJSON_AddStringToObject(o, "formula", t->formula) &&
+                 cJSON_AddStringToObject(o, "source", t->source ? t->source : "");
+        }
+        cJSON_Delete(p);
+    }
+    for (size_t i = 0; ok && i < il_act_type_count(); i++) {
+        const il_act_type *t = il_act_type_at(i);
+        il_act a = {t, {{0, 0}}};
+        cJSON *o = cJSON_CreateObject(), *p = params_json(t->params, t->n_params);
+        for (size_t k = 0; k < t->n_params; k++)
+            a.values[k] = (il_value){t->params[k].def_number, t->params[k].def_choice};
+        ok = o && p;
+        if (ok)
+            cJSON_AddItemToArray(acts, o);
+        else
+            cJSON_Delete(o);
+        if (ok) {
+            cJSON_AddItemToObject(o, "params", p);
+            p = NULL;
+            ok = cJSON_AddStringToObject(o, "name", t->name) &&
+                 cJSON_AddStringToObject(o, "formula", t->formula) &&
+                 cJSON_AddNumberToObject(o, "gain", il_act_gain(&a)) &&
+                 cJSON_AddNumberToObject(o, "view_lo", t->view_lo) &&
+                 cJSON_AddNumberToObject(o, "view_hi", t->view_hi);
+        }
+        cJSON_Delete(p);
+    }
+    limits = ok ? cJSON_AddObjectToObject(root, "limits") : NULL;
+    ok = limits && cJSON_AddNumberToObject(limits, "max_body_bytes", IL_REQUEST_MAX_BYTES) &&
+         cJSON_AddNumberToObject(limits, "max_values", (double)cfg->max_values) &&
+         cJSON_AddNumberToObject(limits, "max_arms", IL_REQUEST_MAX_ARMS) &&
+         cJSON_AddNumberToObject(limits, "max_layers", IL_REQUEST_MAX_LAYERS) &&
+         cJSON_AddStringToObject(root, "version", INITLAB_VERSION);
+    if (ok)
+        text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text || il_membuf_write(&out->owned, text, strlen(text)) != IL_OK ||
+        il_membuf_write(&out->owned, "\n", 1) != IL_OK) {
+        cJSON_free(text);
+        json_error(out, 500, "out of memory");
+        return;
+    }
+    cJSON_free(text);
+    set_body(out, 200, JSON_TYPE);
+}
+
+/* ---- POST /api/run ---- */
+
+typedef struct run_state {
+    il_run_request req;
+    il_arm arms[IL_REQUEST_MAX_ARMS];
+    char init_specs[IL_REQUEST_MAX_ARMS][256], bias_specs[IL_REQUEST_MAX_ARMS][256];
+    char labels[IL_REQUEST_MAX_ARMS][640];
+    il_report_net nets[IL_REQUEST_MAX_ARMS];
+    const double **hists[IL_REQUEST_MAX_ARMS]; /* per arm, per layer */
+} run_state;
+
+static int status_for(il_status st)
+{
+    switch (st) {
+    case IL_EFORMAT:
+        return 400;
+    case IL_ELIMIT:
+        return 413;
+    case IL_ENOMEM:
+        return 500;
+    default:
+        return 422;
+    }
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    return 1000.0 * cli_seconds_since(t0);
+}
+
+/* Each arm's predicted histogram per layer: the probability of each bin. */
+static il_status theory_hists(run_state *s, const cli_theory *th, const il_exp_result *res)
+{
+    size_t n_layers = s->req.n_layers;
+    for (size_t a = 0; a < s->req.n_arms; a++) {
+        const il_theory_layer *pred = cli_theory_arm(th, a);
+        double **h;
+        if (!pred)
+            continue;
+        h = il_calloc(n_layers, sizeof *h);
+        s->hists[a] = (const double **)h;
+        if (!h)
+            return IL_ENOMEM;
+        for (size_t l = 0; l < n_layers; l++) {
+            const il_layer_stats *st = il_exp_stats(res, a, l);
+            h[l] = il_malloc_n(st->bins, sizeof **h);
+            if (!h[l])
+                return IL_ENOMEM;
+            if (il_theory_hist(&s->arms[a].act, pred[l].q, st->lo, st->hi, st->bins, h[l], NULL,
+                               NULL) != IL_OK) {
+                il_free(h[l]);
+                h[l] = NULL;
+            }
+        }
+    }
+    return IL_OK;
+}
+
+static void free_hists(run_state *s)
+{
+    for (size_t a = 0; a < s->req.n_arms; a++) {
+        if (!s->hists[a])
+            continue;
+        for (size_t l = 0; l < s->req.n_layers; l++)
+            il_free((void *)s->hists[a][l]);
+        il_free((void *)s->hists[a]);
+        s->hists[a] = NULL;
+    }
+}
+
+static void handle_run(const serve_config *cfg, const char *format, const char *body, size_t len,
+                       serve_response *out)
+{
+    run_state *s = il_calloc(1, sizeof *s);
+    il_exp_config ec;
+    il_exp_result *res = NULL;
+    il_rng *rng = NULL;
+    cli_theory th_store, *th = NULL;
+    il_error err;
+    il_status st;
+    struct timespec t0;
+    double lo = (double)INFINITY, hi = -(double)INFINITY;
+    int csv;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (!s) {
+        json_error(out, 500, "out of memory");
+        return;
+    }
+    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
+        json_error(out, 400, "unknown format '%.100s' (valid: json, csv)", format);
+        goto done;
+    }
+    csv = format && strcmp(format, "csv") == 0;
+    err.message[0] = '\0';
+    st = il_run_request_parse(body, len, cfg->max_values, &s->req, &err);
+    if (st != IL_OK) {
+        json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
+        goto done;
+    }
+    for (size_t a = 0; a < s->req.n_arms; a++) {
+        const il_request_arm *ra = &s->req.arms[a];
+        il_arm *arm = &s->arms[a];
+        if (il_init_parse(ra->init, &arm->init, &err) != IL_OK ||
+            il_act_parse(ra->act, &arm->act, &err) != IL_OK ||
+            (ra->bias[0] && il_init_parse(ra->bias, &arm->bias, &err) != IL_OK)) {
+            json_error(out, 422, "arm %zu: %s", a + 1, err.message);
+            goto done;
+        }
+        arm->has_bias = ra->bias[0] != '\0';
+        lo = fmin(lo, arm->act.type->view_lo);
+        hi = fmax(hi, arm->act.type->view_hi);
+    }
+    memset(&ec, 0, sizeof ec);
+    ec.batch = s->req.batch;
+    ec.n_in = s->req.n_in;
+    ec.widths = s->req.widths;
+    ec.n_layers = s->req.n_layers;
+    ec.arms = s->arms;
+    ec.n_arms = s->req.n_arms;
+    ec.stats = (il_stats_config){BINS, lo, hi, 0.01, 0.99};
+    ec.order = IL_EXP_PAIRED;
+    il_init_parse("normal", &ec.input, NULL);
+    if (s->req.grad) {
+        ec.grad = IL_EXP_GRAD_SOFTMAX_CE;
+        ec.classes = CLASSES;
+    }
+    if (il_rng_new(il_rng_find("mt19937"), s->req.seed, &rng) != IL_OK) {
+        json_error(out, 500, "out of memory");
+        goto done;
+    }
+    if (s->req.theory) {
+        if ((st = cli_theory_make(&ec, &th_store)) != IL_OK) {
+            json_error(out, status_for(st), "theory: %s", il_status_str(st));
+            goto done;
+        }
+        th = &th_store;
+    }
+    err.message[0] = '\0';
+    st = il_exp_run(&ec, rng, NULL, NULL, &res, &err);
+    if (st != IL_OK) {
+        json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
+        goto done;
+    }
+    if (th && theory_hists(s, th, res) != IL_OK) {
+        json_error(out, 500, "out of memory");
+        goto done;
+    }
+    for (size_t a = 0; a < s->req.n_arms; a++) {
+        const il_arm *arm = &s->arms[a];
+        il_init_format(&arm->init, s->init_specs[a], sizeof s->init_specs[a]);
+        if (arm->has_bias)
+            il_init_format(&arm->bias, s->bias_specs[a], sizeof s->bias_specs[a]);
+        snprintf(s->labels[a], sizeof s->labels[a], "%.255s/%.127s%s%.255s", s->req.arms[a].init,
+                 s->req.arms[a].act, arm->has_bias ? "/" : "",
+                 arm->has_bias ? s->bias_specs[a] : "");
+        s->nets[a] = (il_report_net){s->init_specs[a],
+                                     s->req.arms[a].act,
+                                     s->labels[a],
+                                     res,
+                                     a,
+                                     arm->has_bias ? s->bias_specs[a] : NULL,
+                                     cli_theory_arm(th, a),
+                                     cli_theory_note(th, a),
+                                     s->hists[a]};
+    }
+    {
+        il_report_group group = {1, s->nets, s->req.n_arms};
+        il_report report = {"run", s->req.seed, "mt19937", &group, 1, 1, "paired", s->req.theory};
+        out->compute_ms = ms_since(&t0);
+        st = csv ? il_report_write_csv(&report, il_membuf_write, &out->owned)
+                 : il_report_write_json(&report, il_membuf_write, &out->owned);
+        if (st != IL_OK) {
+            json_error(out, 500, "%s", il_status_str(st));
+            goto done;
+        }
+        set_body(out, 200, csv ? CSV_TYPE : JSON_TYPE);
+    }
+done:
+    free_hists(s);
+    if (th)
+        cli_theory_free(th);
+    il_exp_result_free(res);
+    il_rng_free(rng);
+    il_free(s);
+}
+
+/* ---- routing ---- */
+
+static const serve_asset *find_asset(const char *path)
+{
+    if (strcmp(path, "/") == 0)
+        path = "/index.html";
+    for (size_t i = 0; i < serve_asset_count; i++)
+        if (strcmp(serve_assets[i].path, path) == 0)
+            return &serve_assets[i];
+    return NULL;
+}
+
+void serve_handle(const serve_config *cfg, const char *method, const char *path, const char *format,
+                  const char *host, const char *body, size_t len, serve_response *out)
+{
+    const serve_asset *asset;
+    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+
+    memset(out, 0, sizeof *out);
+    if (!serve_host_allowed(cfg, host)) {
+        /* A page on another site can make a browser send requests here
+         * under a name that resolves to 127.0.0.1 (DNS rebinding); such a
+         * request names that site in its Host header. */
+        json_error(out, 403, "Host '%.200s' is not this server's (use http://127.0.0.1:%u/)",
+                   host ? host : "", cfg->port);
+        return;
+    }
+    if (strcmp(path, "/api/run") == 0) {
+        if (strcmp(method, "POST") != 0) {
+            json_error(out, 405, "/api/run takes POST with a JSON body");
+            out->allow = "POST";
+            return;
+        }
+        handle_run(cfg, format, body, len, out);
+        return;
+    }
+    if (strcmp(path, "/api/list") == 0) {
+        if (!get) {
+            json_error(out, 405, "/api/list takes GET");
+            out->allow = "GET, HEAD";
+            return;
+        }
+        handle_list(cfg, out);
+        return;
+    }
+    asset = find_asset(path);
+    if (!asset) {
+        json_error(out, 404, "no such page: '%.200s'", path);
+        return;
+    }
+    if (!get) {
+        json_error(out, 405, "%.200s takes GET", path);
+        out->allow = "GET, HEAD";
+        return;
+    }
+    out->status = 200;
+    out->content_type = asset->content_type;
+    out->body = asset->data;
+    out->len = asset->len;
+}
+
+void serve_response_release(serve_response *out)
+{
+    il_membuf_release(&out->owned);
+    out->body = NULL;
+    out->len = 0;
+}

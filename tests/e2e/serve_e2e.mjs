@@ -1,0 +1,79 @@
+// initlab serve in a real browser: Debian's chromium driven by playwright-core.
+//   node serve_e2e.mjs URL OUT_DIR
+// Loads the page, waits for the first drawing (exercise 1: normal:std=1 and
+// normal:std=0.01 with sigmoid), switches arm A's initializer to
+// xavier_normal, and checks that the histograms, the std line and the
+// numbers changed the way they must. Saves OUT_DIR/serve.png.
+import { chromium } from "playwright-core";
+
+const [url, outDir] = process.argv.slice(2);
+if (!url || !outDir) {
+  console.error("usage: node serve_e2e.mjs URL OUT_DIR");
+  process.exit(2);
+}
+let failures = 0;
+function check(ok, what) {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures++;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  // No sandbox as root; and no background traffic: the machine's network is closed.
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("request", (r) => {
+    if (!r.url().startsWith(url)) errors.push("fetched from outside: " + r.url());
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1, null,
+                             { timeout: 20000 });
+  const state = () => page.evaluate(() => ({
+    runs: Number(document.body.dataset.runs),
+    hists: document.getElementById("hists").toDataURL(),
+    std: document.getElementById("std").toDataURL(),
+    init: document.getElementById("arm0-init").value,
+    table: [...document.querySelectorAll("#numbers tr")].map((tr) =>
+      [...tr.children].map((c) => c.textContent)),
+    status: document.getElementById("status").textContent,
+  }));
+  const before = await state();
+  check(before.init === "normal", `arm A starts at normal (got ${before.init})`);
+  const col = before.table[0].indexOf("A std");
+  check(col > 0, "the numbers table has an 'A std' column");
+  const std1 = before.table.slice(1).map((r) => Number(r[col]));
+  check(std1.length === 5, `5 layers in the table (got ${std1.length})`);
+  // N(0,1) weights with sigmoid saturate: the activations pile up at 0 and 1,
+  // std about 0.45 at layer 1 (initlab lecture: 0.458).
+  check(std1[0] > 0.4 && std1[0] < 0.5, `N(0,1)+sigmoid layer-1 std ${std1[0]} in (0.4, 0.5)`);
+
+  const t0 = Date.now();
+  await page.selectOption("#arm0-init", "xavier_normal");
+  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, before.runs,
+                             { timeout: 20000 });
+  const redrawMs = Date.now() - t0;
+  const after = await state();
+  check(after.init === "xavier_normal", "arm A is now xavier_normal");
+  check(after.hists !== before.hists, "the histograms were redrawn differently");
+  check(after.std !== before.std, "the std-per-layer line changed");
+  const std2 = after.table.slice(1).map((r) => Number(r[col]));
+  // Xavier keeps sigmoid's inputs near 0, so the outputs gather around 0.5
+  // with a much smaller spread than the saturated N(0,1) case.
+  check(std2[0] < 0.5 * std1[0], `xavier_normal+sigmoid layer-1 std ${std2[0]} < half of ${std1[0]}`);
+  check(after.table[0].includes("A theory std"), "the theory column is shown");
+  console.log(`redraw after the change: ${redrawMs} ms (${after.status})`);
+  check(errors.length === 0, "no page errors, nothing fetched from outside" +
+        (errors.length ? ": " + errors.join("; ") : ""));
+  await page.screenshot({ path: `${outDir}/serve.png`, fullPage: false });
+  console.log(`screenshot: ${outDir}/serve.png`);
+} finally {
+  await browser.close();
+}
+console.log(failures ? `${failures} check(s) failed` : "all checks passed");
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# initlab serve's HTTP API with curl (RELIABILITY.md rows 50-54): the page's
+# files, /api/list, /api/run (the same report as `initlab run --config`),
+# malformed and oversize bodies, the cap on the network's size, traversal,
+# the Host check, wrong methods, a slow client, the per-address connection
+# limit, and a clean stop on SIGTERM.
+# usage: serve_api.sh PATH/TO/initlab
+set -u
+exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+passed=0 failed=0
+ok()   { passed=$((passed+1)); echo "ok   $1"; }
+fail() { failed=$((failed+1)); echo "FAIL $1" >&2; [ $# -gt 1 ] && printf '  %s\n' "$2" >&2; }
+command -v curl >/dev/null || { echo "serve_api: curl missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
+
+# start NAME ARGS...: a server on a free port; sets $url and $pid
+start() {
+    local name=$1; shift
+    "$exe" serve --port 0 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    pid=$!; pids+=("$pid")
+    for _ in $(seq 100); do grep -q "^initlab serve: http" "$tmp/$name.out" && break; sleep 0.05; done
+    url=$(grep -o "http://[^ ]*" "$tmp/$name.out")
+    [ -n "$url" ] && ok "$name: listening at $url" || { fail "$name: did not start" "$(cat "$tmp/$name.err")"; exit 1; }
+    port=${url##*:}; port=${port%/}
+}
+
+# req NAME WANT_STATUS CURL_ARGS...: body in $tmp/body, headers in $tmp/head
+req() {
+    local name=$1 want=$2; shift 2
+    code=$(curl -s -o "$tmp/body" -D "$tmp/head" -w "%{http_code}" --max-time 20 "$@")
+    if [ "$code" = "$want" ]; then ok "$name ($want)"; else
+        fail "$name: status $code, wanted $want" "$(head -c 300 "$tmp/body")"; fi
+}
+has()  { grep -qF -- "$2" "$tmp/body" && ok "$1" || fail "$1: body lacks '$2'" "$(head -c 300 "$tmp/body")"; }
+hdr()  { grep -qiF -- "$2" "$tmp/head" && ok "$1" || fail "$1: headers lack '$2'" "$(cat "$tmp/head")"; }
+json_error() { # the body is one JSON object {"error": ...}
+    grep -qE '^\{"error":".+"\}$' "$tmp/body" && ok "$1: a JSON error" || fail "$1: not a JSON error" "$(cat "$tmp/body")"; }
+
+start main --max-values 2000000
+main_pid=$pid
+
+# --- the page, from the compiled-in table ---
+req "GET /" 200 "$url"
+hdr "/ is HTML" "Content-Type: text/html"
+has "/ is the page" "<title>initlab"
+hdr "CSP keeps the page to itself" "Content-Security-Policy: default-src 'self'"
+hdr "nosniff" "X-Content-Type-Options: nosniff"
+req "GET /app.js" 200 "${url}app.js";       hdr "app.js type" "Content-Type: text/javascript"
+req "GET /style.css" 200 "${url}style.css"; hdr "style.css type" "Content-Type: text/css"
+req "GET /favicon.svg" 200 "${url}favicon.svg"
+req "HEAD /" 200 -I "$url"
+# nothing the page loads comes from elsewhere
+curl -s "$url" "${url}app.js" "${url}style.css" >"$tmp/page"
+grep -qE "https?://" "$tmp/page" && fail "the page names an outside address" "$(grep -oE "https?://[^\"' ]*" "$tmp/page" | head -3)" || ok "the page names no outside address"
+
+# --- GET /api/list ---
+req "GET /api/list" 200 "${url}api/list"
+hdr "list is JSON" "Content-Type: application/json"
+n_inits=$("$exe" list inits | tail -n +2 | wc -l)
+n_listed=$(grep -c '"source":' "$tmp/body")
+[ "$n_inits" -eq "$n_listed" ] && ok "list: all $n_inits initializers of 'initlab list inits'" || fail "list: $n_listed initializers, wanted $n_inits"
+has "list: xavier_normal" '"name":	"xavier_normal"'
+has "list: its gain parameter" '"name":	"gain"'
+has "list: relu" '"name":	"relu"'
+has "list: the body limit" '"max_body_bytes":	65536'
+has "list: the value cap" '"max_values":	2000000'
+
+# --- POST /api/run: the same report as initlab run --config ---
+cat >"$tmp/req.json" <<'EOF'
+{"depth": 4, "width": 64, "batch": 200, "seed": 7,
+ "arms": [{"init": "normal:std=1", "act": "sigmoid"},
+          {"init": "xavier_normal", "act": "tanh", "bias": "normal:std=0.1"}],
+ "grad": true}
+EOF
+req "POST /api/run" 200 -X POST --data-binary @"$tmp/req.json" "${url}api/run"
+hdr "run is JSON" "Content-Type: application/json"
+hdr "run reports its compute time" "X-Initlab-Compute-Ms:"
+cp "$tmp/body" "$tmp/served.json"
+(cd "$tmp" && "$exe" run --config req.json --out cli >/dev/null 2>&1)
+cmp -s "$tmp/served.json" "$tmp/cli/report.json" && ok "run: byte for byte initlab run --config's report.json" \
+    || fail "run: differs from initlab run --config's report.json" "$(diff "$tmp/served.json" "$tmp/cli/report.json" | head -5)"
+has "run: gradients" '"grad_pre":'
+req "POST /api/run?format=csv" 200 -X POST --data-binary @"$tmp/req.json" "${url}api/run?format=csv"
+hdr "csv type" "Content-Type: text/csv"
+cmp -s "$tmp/body" "$tmp/cli/stats.csv" && ok "csv: byte for byte run's stats.csv" || fail "csv: differs from run's stats.csv"
+# theory: the predicted histogram per layer beside q, act_mean, act_std
+req "POST theory" 200 -X POST -d '{"depth":3,"width":50,"batch":100,"arms":[{"init":"kaiming_normal","act":"relu"},{"init":"ones","act":"relu"}],"theory":true}' "${url}api/run"
+has "theory: act_std" '"act_std":'
+has "theory: predicted histogram" '"hist":	[0.'
+has "theory: the note for 'ones'" "no theory for 'ones' weights"
+
+# --- refused requests: a JSON error and the right status ---
+req "malformed JSON" 400 -X POST -d '{"depth": 3,' "${url}api/run"; json_error "malformed JSON"
+req "not an object" 400 -X POST -d '[1,2]' "${url}api/run"; json_error "not an object"
+req "empty body" 400 -X POST "${url}api/run"; json_error "empty body"
+req "unknown key" 400 -X POST -d '{"arms":[{"init":"zeros","act":"relu"}],"dept":3}' "${url}api/run"; json_error "unknown key"
+req "unknown init" 422 -X POST -d '{"arms":[{"init":"nope","act":"relu"}]}' "${url}api/run"; json_error "unknown init"
+has "unknown init: named" "unknown initializer 'nope'"
+req "bad parameter" 422 -X POST -d '{"arms":[{"init":"normal:std=-1","act":"relu"}]}' "${url}api/run"; json_error "bad parameter"
+req "depth 0" 422 -X POST -d '{"depth":0,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"; json_error "depth 0"
+req "fraction" 422 -X POST -d '{"batch":1.5,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
+req "over the value cap" 413 -X POST -d '{"depth":100,"width":1000,"batch":1000,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
+json_error "over the value cap"; has "cap: names the limit" "the limit is 2000000"
+head -c 70000 /dev/zero | tr '\0' ' ' >"$tmp/big"
+req "body over 64 KiB" 413 -X POST --data-binary @"$tmp/big" "${url}api/run"
+req "body over 64 KiB, chunked" 413 -X POST -H "Transfer-Encoding: chunked" --data-binary @"$tmp/big" "${url}api/run"
+req "declared 1 GB body" 413 -X POST -H "Content-Length: 1000000000" --data-binary "{}" "${url}api/run"
+req "unknown format" 400 -X POST --data-binary @"$tmp/req.json" "${url}api/run?format=xml"
+req "GET /api/run" 405 "${url}api/run"; hdr "405 says Allow" "Allow: POST"
+req "POST /api/list" 405 -X POST "${url}api/list"
+req "DELETE /" 405 -X DELETE "$url"
+req "unknown path" 404 "${url}nope"; json_error "unknown path"
+# traversal: only the table's paths exist; the file system is never read
+for p in "../etc/passwd" "../../../../etc/passwd" "%2e%2e/etc/passwd" "%2e%2e%2fetc%2fpasswd" \
+         "..%2f..%2fetc%2fpasswd" "web/index.html" "index.html/." "/etc/passwd" "app.js%00.html" \
+         "./app.js" "app.js/" "APP.JS" "%2fapp.js"; do
+    req "traversal '$p'" 404 --path-as-is "${url}${p}"
+    grep -q "root:" "$tmp/body" && fail "traversal '$p' leaked a file"
+done
+# the Host header: loopback names and --host only (DNS rebinding)
+req "Host localhost" 200 -H "Host: localhost:$port" "${url}api/list"
+req "Host [::1]" 200 -H "Host: [::1]:$port" "${url}api/list"
+req "Host evil.example" 403 -H "Host: evil.example" "${url}api/list"; json_error "Host evil"
+req "Host evil:port" 403 -H "Host: evil.example:$port" "${url}api/list"
+req "Host 127.0.0.1.evil" 403 -H "Host: 127.0.0.1.evil.example" "${url}"
+req "Host localhost:x" 403 -H "Host: localhost:x" "${url}"
+req "POST with a bad Host" 403 -X POST -H "Host: evil.example" --data-binary @"$tmp/req.json" "${url}api/run"
+code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 -H "Host:" --http1.0 "${url}api/list")
+[ "$code" = "403" ] && ok "no Host header (403)" || fail "no Host header: $code, wanted 403"
+req "still answering" 200 "${url}api/list"
+
+# --- a slow client is cut off; others are served meanwhile ---
+start slow --timeout 2 --quiet
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"dep' >&3
+t0=$(date +%s%N)
+req "served beside a slow client" 200 "${url}api/list"
+t1=$(date +%s%N)
+[ $(( (t1 - t0) / 1000000 )) -lt 1500 ] && ok "answered in $(( (t1 - t0) / 1000000 )) ms beside the slow client" || fail "slow to answer beside a slow client"
+if timeout 6 cat <&3 >"$tmp/slow"; then
+    t2=$(date +%s%N)
+    ms=$(( (t2 - t0) / 1000000 ))
+    [ "$ms" -ge 1500 ] && [ "$ms" -le 5500 ] && ok "slow client closed after $ms ms (timeout 2 s)" || fail "slow client closed after $ms ms, wanted about 2000"
+else
+    fail "slow client still connected after 6 s"
+fi
+exec 3<&-
+
+# --- connections per address ---
+start perip --max-per-ip 3 --quiet
+for fd in 4 5 6; do eval "exec $fd<>/dev/tcp/127.0.0.1/$port"; done
+sleep 0.3
+code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 "${url}api/list")
+[ "$code" != "200" ] && ok "a 4th connection from one address is refused (got $code)" || fail "a 4th connection was served (--max-per-ip 3)"
+for fd in 4 5 6; do eval "exec $fd<&-"; done
+sleep 0.3
+req "served again once those closed" 200 "${url}api/list"
+
+# --- the command line ---
+"$exe" serve --help >"$tmp/help" && grep -q "usage: initlab serve" "$tmp/help" && ok "serve --help" || fail "serve --help"
+"$exe" serve --port 70000 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "port must be" "$tmp/err" && ok "--port 70000 refused (exit 2)" || fail "--port 70000: exit $rc"
+"$exe" serve --port "$port" --quiet 2>"$tmp/err" >/dev/null; rc=$?
+[ $rc -eq 1 ] && grep -q "cannot listen" "$tmp/err" && ok "a port in use: exit 1, 'cannot listen'" || fail "port in use: exit $rc" "$(cat "$tmp/err")"
+"$exe" serve --host no.such.host.invalid 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && ok "an unresolvable --host (exit 2)" || fail "unresolvable --host: exit $rc"
+"$exe" serve --max-per-ip 0 2>/dev/null; [ $? -eq 2 ] && ok "--max-per-ip 0 refused" || fail "--max-per-ip 0 accepted"
+kill -TERM "$main_pid"; wait "$main_pid"; rc=$?
+[ $rc -eq 0 ] && ok "SIGTERM stops the server (exit 0)" || fail "SIGTERM: exit $rc"
+grep -q "stopped (SIGTERM)" "$tmp/main.err" && ok "it says it stopped" || fail "no 'stopped' line"
+grep -q "^initlab serve: POST /api/run 200 " "$tmp/main.err" && ok "one log line per request" || fail "no request log lines"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
