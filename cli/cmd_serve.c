@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "serve.h"
@@ -24,7 +26,7 @@
 extern char **environ;
 
 static const char *host_text = "127.0.0.1";
-static size_t max_values = 4000000, port = 8080, max_conns = 64, max_per_ip = 8, timeout_s = 10,
+static size_t max_values = 16000000, port = 8080, max_conns = 64, max_per_ip = 32, timeout_s = 10,
               threads = 2;
 static int open_flag, quiet;
 
@@ -34,9 +36,9 @@ static const cli_option serve_options[] = {
      "address to listen on (default 127.0.0.1; anything else is reachable from outside)"},
     {"open", CLI_FLAG, &open_flag, NULL, "open the page in the desktop's browser (xdg-open)"},
     {"max-values", CLI_SIZE, &max_values, "N",
-     "largest batch x widest layer x layers a request may ask for (default 4000000)"},
+     "largest batch x widest layer x layers a request may ask for (default 16000000)"},
     {"max-connections", CLI_SIZE, &max_conns, "N", "connections at once, in all (default 64)"},
-    {"max-per-ip", CLI_SIZE, &max_per_ip, "N", "connections at once from one address (default 8)"},
+    {"max-per-ip", CLI_SIZE, &max_per_ip, "N", "connections at once from one address (default 32)"},
     {"timeout", CLI_SIZE, &timeout_s, "SECONDS", "close a connection idle this long (default 10)"},
     {"threads", CLI_SIZE, &threads, "N", "threads answering requests (default 2)"},
     {"quiet", CLI_FLAG, &quiet, NULL, "no line per request on stderr"},
@@ -98,6 +100,90 @@ static enum MHD_Result send_response(struct MHD_Connection *c, const serve_respo
     return ret;
 }
 
+/* ---- the request deadline ----
+ *
+ * libmicrohttpd's timeout closes a connection only after that long with
+ * no byte at all, so a client trickling one header byte every few seconds
+ * (slowloris) would hold its connection for ever. Each connection is
+ * therefore also given a deadline: its request must be in whole within
+ * --timeout seconds of the connection opening or of the previous answer.
+ * A watchdog thread shuts down the sockets past their deadline; libmicrohttpd
+ * then sees the end of the stream and closes the connection itself. The
+ * watchdog works on its own dup() of each socket, closed when libmicrohttpd
+ * reports the connection closed, so it can never touch a reused descriptor.
+ */
+typedef struct deadline_slot {
+    int fd;          /* our duplicate of the connection's socket; -1: free */
+    double deadline; /* monotonic seconds; 0: the request is in */
+} deadline_slot;
+
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static deadline_slot *slots;
+static size_t n_slots;
+static volatile sig_atomic_t watchdog_stop;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void set_deadline(struct MHD_Connection *c, double deadline)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    deadline_slot *slot = info ? info->socket_context : NULL;
+    if (!slot)
+        return;
+    pthread_mutex_lock(&slots_lock);
+    slot->deadline = deadline;
+    pthread_mutex_unlock(&slots_lock);
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
+{
+    deadline_slot *slot = *socket_context;
+    (void)cls;
+    pthread_mutex_lock(&slots_lock);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        for (size_t i = 0; info && i < n_slots; i++)
+            if (slots[i].fd < 0) {
+                slots[i].fd = dup(info->connect_fd);
+                slots[i].deadline = now_s() + (double)timeout_s;
+                if (slots[i].fd >= 0)
+                    *socket_context = &slots[i];
+                break;
+            }
+    } else if (slot) { /* closed */
+        close(slot->fd);
+        slot->fd = -1;
+        *socket_context = NULL;
+    }
+    pthread_mutex_unlock(&slots_lock);
+}
+
+static void *watchdog(void *arg)
+{
+    struct timespec tick = {0, 200 * 1000 * 1000};
+    (void)arg;
+    while (!watchdog_stop) {
+        double t = now_s();
+        pthread_mutex_lock(&slots_lock);
+        for (size_t i = 0; i < n_slots; i++)
+            if (slots[i].fd >= 0 && slots[i].deadline > 0 && t > slots[i].deadline) {
+                shutdown(slots[i].fd, SHUT_RDWR);
+                slots[i].deadline = 0;
+            }
+        pthread_mutex_unlock(&slots_lock);
+        nanosleep(&tick, NULL);
+    }
+    return NULL;
+}
+
 static void log_request(const char *method, const char *url, int status, const conn_state *st)
 {
     if (!quiet)
@@ -140,6 +226,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         *upload_data_size = 0;
         return MHD_YES;
     }
+    set_deadline(c, 0); /* the request is in; the answer may take its time */
     if (st->too_big) {
         memset(&r, 0, sizeof r);
         r.status = 413;
@@ -164,8 +251,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     conn_state *st = *con_cls;
     (void)cls;
-    (void)c;
     (void)toe;
+    set_deadline(c, now_s() + (double)timeout_s); /* for the next request on it */
     if (st) {
         il_membuf_release(&st->body);
         il_free(st);
@@ -209,6 +296,7 @@ int cmd_serve(int argc, char **argv)
     const union MHD_DaemonInfo *info;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
     sigset_t stop;
+    pthread_t dog;
     int help_flag, npos, rc, sig;
     char url[600];
 
@@ -273,18 +361,40 @@ int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    d = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)max_per_ip,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(128 * 1024), MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_END);
+    slots = il_malloc_n(max_conns, sizeof *slots);
+    if (!slots) {
+        cli_error("serve: out of memory");
+        return EXIT_NOMEM;
+    }
+    n_slots = max_conns;
+    for (size_t i = 0; i < n_slots; i++)
+        slots[i].fd = -1;
+    if (pthread_create(&dog, NULL, watchdog, NULL) != 0) {
+        cli_error("serve: cannot start a thread");
+        il_free(slots);
+        return EXIT_RUNTIME;
+    }
+    /* clang-format off */
+    /* libmicrohttpd's defaults are unsafe for a server (any address, no
+     * timeout, no per-address limit): every limit is set here. */
+    d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, answer, NULL,
+                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                         MHD_OPTION_NOTIFY_CONNECTION, notify_connection, NULL,
+                         MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_conns,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)max_per_ip,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout_s,
+                         /* headers past 32 KiB: 431 */
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_END);
+    /* clang-format on */
     if (!d) {
         cli_error("serve: cannot listen on %s port %zu (in use, or not an address of this "
                   "machine?)",
                   host_text, port);
-        return EXIT_RUNTIME;
+        rc = EXIT_RUNTIME;
+        goto stop_watchdog;
     }
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     config.port = info ? info->port : (unsigned)port;
@@ -299,5 +409,10 @@ int cmd_serve(int argc, char **argv)
     MHD_stop_daemon(d);
     if (!quiet)
         fprintf(stderr, "initlab serve: stopped (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    return EXIT_OK;
+    rc = EXIT_OK;
+stop_watchdog:
+    watchdog_stop = 1;
+    pthread_join(dog, NULL);
+    il_free(slots);
+    return rc;
 }

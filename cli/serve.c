@@ -56,7 +56,7 @@ static void json_error(serve_response *out, int status, const char *fmt, ...)
 
 int serve_host_allowed(const serve_config *cfg, const char *host)
 {
-    static const char *const loopback[] = {"localhost", "127.0.0.1", "[::1]"};
+    static const char *const loopback[] = {"localhost", "localhost.", "127.0.0.1", "[::1]"};
     const char *colon;
     size_t n;
 

@@ -41,6 +41,9 @@ json_error() { # the body is one JSON object {"error": ...}
 
 start main --max-values 2000000
 main_pid=$pid
+# bound to loopback only (row 50): /proc/net/tcp lists 127.0.0.1 as 0100007F
+listen=$(awk -v p="$(printf '%04X' "$port")" '$2 ~ ":"p"$" && $4 == "0A" {print $2}' /proc/net/tcp /proc/net/tcp6)
+[ "$listen" = "0100007F:$(printf '%04X' "$port")" ] && ok "listens on 127.0.0.1 only ($listen)" || fail "listening socket: '$listen', wanted 127.0.0.1 only"
 
 # --- the page, from the compiled-in table ---
 req "GET /" 200 "$url"
@@ -114,15 +117,29 @@ req "POST /api/list" 405 -X POST "${url}api/list"
 req "DELETE /" 405 -X DELETE "$url"
 req "unknown path" 404 "${url}nope"; json_error "unknown path"
 # traversal: only the table's paths exist; the file system is never read
-for p in "../etc/passwd" "../../../../etc/passwd" "%2e%2e/etc/passwd" "%2e%2e%2fetc%2fpasswd" \
-         "..%2f..%2fetc%2fpasswd" "web/index.html" "index.html/." "/etc/passwd" "app.js%00.html" \
-         "./app.js" "app.js/" "APP.JS" "%2fapp.js"; do
+traversals=("../etc/passwd" "../../../../etc/passwd" "%2e%2e/etc/passwd" "%2e%2e%2fetc%2fpasswd"
+    "..%2f..%2fetc%2fpasswd" "%252e%252e%252fetc%252fpasswd" "..%5c..%5cetc%5cpasswd" '..\..\etc\passwd'
+    "%5c..%5cetc%5cpasswd" "web/index.html" "../web/index.html" "index.html/." "index.html/.."
+    "/etc/passwd" "//etc/passwd" "app.js%00.html" "index.html%00" "./app.js" "app.js/" "APP.JS"
+    "%2fapp.js" "%61pp.js" ".%2fapp.js" "....//....//etc/passwd" "..;/etc/passwd" "proc/self/environ"
+    "../proc/self/environ" "~/.bashrc" "static/../app.js" "api/../app.js" "api/list/../../etc/passwd"
+    "web" "web/" "CMakeLists.txt" "../CMakeLists.txt" "%c0%ae%c0%ae/etc/passwd")
+for p in "${traversals[@]}"; do
     req "traversal '$p'" 404 --path-as-is "${url}${p}"
     grep -q "root:" "$tmp/body" && fail "traversal '$p' leaked a file"
 done
+[ ${#traversals[@]} -ge 30 ] && ok "${#traversals[@]} traversal payloads" || fail "fewer than 30 traversal payloads"
+# a request target without a leading slash, sent raw
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET ../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+raw=$(timeout 5 cat <&3); exec 3<&-
+case "$raw" in "HTTP/1.1 4"*) ok "raw target '../etc/passwd': ${raw%%$'\r'*}";; *) fail "raw target '../etc/passwd'" "${raw:0:200}";; esac
+case "$raw" in *root:*) fail "raw target leaked a file";; esac
 # the Host header: loopback names and --host only (DNS rebinding)
 req "Host localhost" 200 -H "Host: localhost:$port" "${url}api/list"
 req "Host [::1]" 200 -H "Host: [::1]:$port" "${url}api/list"
+req "Host localhost." 200 -H "Host: localhost.:$port" "${url}api/list"
+req "Host 127.0.0.1" 200 -H "Host: 127.0.0.1:$port" "${url}api/list"
 req "Host evil.example" 403 -H "Host: evil.example" "${url}api/list"; json_error "Host evil"
 req "Host evil:port" 403 -H "Host: evil.example:$port" "${url}api/list"
 req "Host 127.0.0.1.evil" 403 -H "Host: 127.0.0.1.evil.example" "${url}"
@@ -131,6 +148,14 @@ req "POST with a bad Host" 403 -X POST -H "Host: evil.example" --data-binary @"$
 code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 -H "Host:" --http1.0 "${url}api/list")
 [ "$code" = "403" ] && ok "no Host header (403)" || fail "no Host header: $code, wanted 403"
 req "still answering" 200 "${url}api/list"
+
+# --- sizes of the request itself (row 53) ---
+big_header=$(head -c 40960 /dev/zero | tr '\0' a)
+req "40 KiB header" 431 -H "X-Big: $big_header" "${url}api/list"
+req "64 KiB URI" 414 "${url}$(head -c 65536 /dev/zero | tr '\0' a)"
+head -c 2097152 /dev/zero | tr '\0' ' ' >"$tmp/big2"
+req "2 MiB body" 413 -X POST --data-binary @"$tmp/big2" "${url}api/run"
+req "still answering after those" 200 "${url}api/list"
 
 # --- a slow client is cut off; others are served meanwhile ---
 start slow --timeout 2 --quiet
@@ -148,6 +173,39 @@ else
     fail "slow client still connected after 6 s"
 fi
 exec 3<&-
+
+# --- slowloris (row 54): 64 connections, each trickling a header byte a
+# second, so the idle timeout never fires; the request deadline (--timeout
+# 3) must drop them all, and a fresh request must be answered meanwhile ---
+start loris --timeout 3 --max-connections 128 --max-per-ip 100 --quiet
+for i in $(seq 64); do
+    ( trap "" PIPE; exec 3<>"/dev/tcp/127.0.0.1/$port" || exit
+      printf 'GET /api/list HTTP/1.1\r\nHost: 127.0.0.1\r\n' >&3
+      t0=$(date +%s%N)
+      for _ in $(seq 20); do printf 'X' >&3 2>/dev/null || break; sleep 1; done
+      echo $(( ($(date +%s%N) - t0) / 1000000 )) >"$tmp/trickle.$i" ) 2>/dev/null &
+done
+sleep 1
+t0=$(date +%s%N)
+req "answered during the slowloris" 200 "${url}api/list"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 1000 ] && ok "answered in $ms ms during the slowloris" || fail "took $ms ms during the slowloris"
+wait_until=$((SECONDS + 25))
+while [ "$(ls "$tmp"/trickle.* 2>/dev/null | wc -l)" -lt 64 ] && [ $SECONDS -lt $wait_until ]; do sleep 0.5; done
+n_done=$(ls "$tmp"/trickle.* 2>/dev/null | wc -l)
+worst=$(cat "$tmp"/trickle.* 2>/dev/null | sort -n | tail -1)
+[ "$n_done" -eq 64 ] && [ "${worst:-99999}" -le 6000 ] && ok "all 64 slow connections dropped, the last after $worst ms (deadline 3 s)" \
+    || fail "slowloris: $n_done of 64 dropped, the last after ${worst:-?} ms"
+
+# --- the connection limit (row 53): 64 at once, the 65th refused ---
+start cap --max-connections 64 --max-per-ip 64 --quiet
+for i in $(seq 64); do eval "exec {fd_$i}<>/dev/tcp/127.0.0.1/$port"; done
+sleep 0.3
+code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 "${url}api/list")
+[ "$code" != "200" ] && ok "a 65th connection is refused (got $code)" || fail "a 65th connection was served (--max-connections 64)"
+for i in $(seq 64); do eval "exec {fd_$i}<&-"; done
+sleep 0.3
+req "served again once the 64 closed" 200 "${url}api/list"
 
 # --- connections per address ---
 start perip --max-per-ip 3 --quiet
@@ -167,6 +225,9 @@ req "served again once those closed" 200 "${url}api/list"
 [ $rc -eq 1 ] && grep -q "cannot listen" "$tmp/err" && ok "a port in use: exit 1, 'cannot listen'" || fail "port in use: exit $rc" "$(cat "$tmp/err")"
 "$exe" serve --host no.such.host.invalid 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && ok "an unresolvable --host (exit 2)" || fail "unresolvable --host: exit $rc"
+"$exe" serve --host 0.0.0.0 --port 0 >/dev/null 2>"$tmp/err" & wpid=$!
+sleep 0.5; kill -TERM $wpid; wait $wpid
+grep -q "warning: listening on 0.0.0.0, not loopback" "$tmp/err" && ok "--host 0.0.0.0 warns" || fail "--host 0.0.0.0 did not warn" "$(cat "$tmp/err")"
 "$exe" serve --max-per-ip 0 2>/dev/null; [ $? -eq 2 ] && ok "--max-per-ip 0 refused" || fail "--max-per-ip 0 accepted"
 kill -TERM "$main_pid"; wait "$main_pid"; rc=$?
 [ $rc -eq 0 ] && ok "SIGTERM stops the server (exit 0)" || fail "SIGTERM: exit $rc"

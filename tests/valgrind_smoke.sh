@@ -33,5 +33,23 @@ vg "list" 0 list
 vg "refused: bad spec" 2 run --arm nrml/relu
 printf '1,2\n3\n' > bad.csv
 vg "refused: ragged csv" 3 run --input bad.csv --arm lecture_he/relu
+# serve: a few requests, then SIGTERM; the server must stop cleanly
+t0=$SECONDS
+valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    --log-file="$tmp/vg.log" "$exe" serve --port 0 --quiet >"$tmp/serve.out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 300); do grep -q "^initlab serve: http" "$tmp/serve.out" && break; sleep 0.1; done
+url=$(grep -o "http://[^ ]*" "$tmp/serve.out")
+codes=$(for args in "${url}api/list" "$url" "${url}nope" \
+        "-X POST -d {bad ${url}api/run" \
+        "-X POST -d {\"depth\":3,\"width\":20,\"batch\":30,\"theory\":true,\"grad\":true,\"arms\":[{\"init\":\"kaiming_normal\",\"act\":\"relu\"}]} ${url}api/run"; do
+    # shellcheck disable=SC2086
+    curl -s -o /dev/null -w "%{http_code} " --max-time 60 $args; done)
+kill -TERM "$pid"; wait "$pid"; rc=$?
+if [ "$rc" -eq 0 ] && [ "$codes" = "200 200 404 400 200 " ] && [ ! -s "$tmp/vg.log" ]; then
+    passed=$((passed+1)); echo "ok   serve: five requests and SIGTERM ($((SECONDS-t0)) s)"
+else
+    failed=$((failed+1)); echo "FAIL serve: exit $rc, statuses '$codes'" >&2; head -40 "$tmp/vg.log" >&2
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

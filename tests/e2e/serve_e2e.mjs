@@ -72,6 +72,29 @@ try {
         (errors.length ? ": " + errors.join("; ") : ""));
   await page.screenshot({ path: `${outDir}/serve.png`, fullPage: false });
   console.log(`screenshot: ${outDir}/serve.png`);
+
+  // The lecture's exercise 3 as a preset: He + ReLU keeps std about 0.82
+  // in every layer (initlab lecture 3: 0.826 at layer 1).
+  let runs = (await state()).runs;
+  await page.click("[data-preset='3']");
+  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, runs, { timeout: 20000 });
+  const ex3 = await state();
+  const he = ex3.table.slice(1).map((r) => Number(r[col]));
+  check(ex3.init === "lecture_he", `preset 3 sets arm A to lecture_he (got ${ex3.init})`);
+  check(he.every((v) => v > 0.7 && v < 0.95), `He+ReLU std per layer ${he.join(", ")} all in (0.7, 0.95)`);
+
+  // The gradient view appears with the backward pass.
+  runs = ex3.runs;
+  await page.check("#grad");
+  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n, runs, { timeout: 20000 });
+  const g = await page.evaluate(() => ({
+    hidden: document.getElementById("grad-view").hidden,
+    head: [...document.querySelectorAll("#numbers th")].map((c) => c.textContent),
+  }));
+  check(!g.hidden, "the gradient view is shown");
+  check(g.head.includes("A std dL/dz"), "the table gains std dL/dz");
+  await page.screenshot({ path: `${outDir}/serve-grad.png`, fullPage: true });
+  check(errors.length === 0, "still no page errors" + (errors.length ? ": " + errors.join("; ") : ""));
 } finally {
   await browser.close();
 }
