@@ -6,6 +6,7 @@
  * method; the first value of a pair is f*x2, and f*x1 is cached in the
  * generator for the next call), so with the mt19937 generator a fill equals
  * np.random.randn of the same size, element by element, in C order.
+ * A generator with its own normal method (philox) uses that instead.
  */
 #ifndef INITLAB_DIST_H
 #define INITLAB_DIST_H
@@ -23,6 +24,11 @@ double il_dist_standard_normal(il_rng *r);
 
 /* 'n' standard normal deviates into 'out' (np.random.randn(n)). */
 void il_dist_fill_standard_normal(il_rng *r, double *out, size_t n);
+
+/* 'n' standard normals in float: the generator's own float method if it
+ * has one (philox: Box-Muller in float, 4 per block), else the double
+ * normals rounded. */
+void il_dist_fill_standard_normal_f32(il_rng *r, float *out, size_t n);
 
 /* 'n' draws of mean + std * N(0,1) (np.random.normal(mean, std, n)). */
 void il_dist_fill_normal(il_rng *r, double mean, double std, double *out, size_t n);

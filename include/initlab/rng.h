@@ -12,6 +12,11 @@
  *   "mt19937"  numpy's legacy RandomState: init_genrand seeding (0..2^32-1),
  *              53-bit doubles from two 32-bit words, polar normals with the
  *              cached second deviate. Bit-exact with np.random.seed/rand/randn.
+ *   "philox"   Philox4x32-10 (Random123), counter-based: any block of the
+ *              stream is computed from its number alone, so fills are the
+ *              same for any thread count and split. Box-Muller normals in f64
+ *              and f32 (src/rng/philox.c says how many bits and how exact).
+ *              Seeds 0..2^64-1. Also found as "fast".
  */
 #ifndef INITLAB_RNG_H
 #define INITLAB_RNG_H
@@ -35,11 +40,16 @@ typedef struct il_rng_type {
     double (*next_double)(void *state); /* uniform on [0, 1) */
     /* n doubles, the same as n calls of next_double; may be NULL. */
     void (*fill_double)(void *state, double *out, size_t n);
+    /* n standard normals by the type's own method (il_dist_fill_standard_normal
+     * uses it); NULL: numpy's legacy polar method on next_double. */
+    void (*fill_normal)(void *state, double *out, size_t n);
+    /* the same in float; NULL: the double normals, rounded */
+    void (*fill_normal_f32)(void *state, float *out, size_t n);
 } il_rng_type;
 
 typedef struct il_rng il_rng;
 
-/* The generator type called 'name', or NULL. */
+/* The generator type called 'name' ("fast" is "philox"), or NULL. */
 const il_rng_type *il_rng_find(const char *name);
 
 /* Registered types by index, 0 <= i < il_rng_type_count(); NULL past the end. */

@@ -7,6 +7,9 @@
  * rejecting r2 >= 1 and r2 == 0, returning f*x2 and caching f*x1. This file is
  * compiled with -ffp-contract=off: contracting x1*x1 + x2*x2 into an FMA
  * changes about 14% of the deviates (RELIABILITY.md section 0).
+ *
+ * A generator type with its own normal method (fill_normal: philox's
+ * Box-Muller) is used instead; numpy's stream is the legacy type's alone.
  */
 #include <math.h>
 #include <stdint.h>
@@ -18,6 +21,10 @@ double il_dist_standard_normal(il_rng *r)
 {
     double x1, x2, r2, f;
 
+    if (r->type->fill_normal) {
+        r->type->fill_normal(r->state, &x1, 1);
+        return x1;
+    }
     if (r->has_gauss) {
         r->has_gauss = 0;
         x1 = r->gauss;
@@ -48,6 +55,10 @@ void il_dist_fill_standard_normal(il_rng *r, double *out, size_t n)
     double u[2 * PAIR_CHUNK];
     size_t i = 0;
 
+    if (r->type->fill_normal) {
+        r->type->fill_normal(r->state, out, n);
+        return;
+    }
     if (n > 0 && r->has_gauss) {
         out[i++] = r->gauss;
         r->has_gauss = 0;
@@ -70,6 +81,21 @@ void il_dist_fill_standard_normal(il_rng *r, double *out, size_t n)
                 r->has_gauss = 1;
             }
         }
+    }
+}
+
+void il_dist_fill_standard_normal_f32(il_rng *r, float *out, size_t n)
+{
+    double buf[256];
+    if (r->type->fill_normal_f32) {
+        r->type->fill_normal_f32(r->state, out, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i += 256) {
+        size_t m = n - i < 256 ? n - i : 256;
+        il_dist_fill_standard_normal(r, buf, m);
+        for (size_t k = 0; k < m; k++)
+            out[i + k] = (float)buf[k];
     }
 }
 

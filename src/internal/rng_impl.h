@@ -17,5 +17,9 @@ struct il_rng {
 
 /* The registered types, defined in their own files. */
 extern const il_rng_type il__rng_mt19937;
+extern const il_rng_type il__rng_philox;
+
+/* Philox4x32-10 on any counter and key (the known-answer test). */
+void il__philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
 #endif

@@ -8,6 +8,7 @@
 
 static const il_rng_type *const registry[] = {
     &il__rng_mt19937,
+    &il__rng_philox,
 };
 
 #define REGISTRY_LEN (sizeof registry / sizeof registry[0])
@@ -24,6 +25,8 @@ struct saved_header {
 
 const il_rng_type *il_rng_find(const char *name)
 {
+    if (strcmp(name, "fast") == 0) /* the alias the command line offers */
+        return &il__rng_philox;
     for (size_t i = 0; i < REGISTRY_LEN; i++)
         if (strcmp(registry[i]->name, name) == 0)
             return registry[i];
