@@ -92,6 +92,13 @@ size_t cli_default_memory_cap(void);
 /* "7.9 GiB", "512 KiB", ... into 'buf'. */
 const char *cli_format_bytes(char *buf, size_t cap, double bytes);
 
+/* The generator named by --rng: NULL means the default, "philox" (alias
+ * "fast"), or "mt19937" when 'numpy' says the run reproduces numpy's
+ * legacy stream (--no-paired, --reproduce dlfs). NULL after printing one
+ * line for an unknown name. */
+const il_rng_type *cli_rng_type(const char *cmd, const char *name, int numpy);
+#define CLI_RNG_HELP "generator: fast (philox, the default) or mt19937 (numpy's legacy stream)"
+
 /* Seconds on the monotonic clock since 't0'. */
 double cli_seconds_since(const struct timespec *t0);
 

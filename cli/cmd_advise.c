@@ -119,7 +119,7 @@ static int simulate(const il_act *act, double sigma_w2, double sigma_b2, const s
     cfg.stats = (il_stats_config){10, -1, 1, 0.01, 0.99};
     if (il_init_parse("normal", &cfg.input, &err) != IL_OK)
         goto fail;
-    if ((st = il_rng_new(il_rng_find("mt19937"), seed, &rng)) != IL_OK) {
+    if ((st = il_rng_new(il_rng_find("philox"), seed, &rng)) != IL_OK) {
         cli_error("advise: %s", il_status_str(st));
         return cli_exit_for(st);
     }

@@ -10,8 +10,8 @@
 
 #define MAX_DIMS 8
 
-static const char *shape_text, *layout_name = "dense", *rng_name = "mt19937", *dtype = "f64",
-                               *out_path, *max_memory_text;
+static const char *shape_text, *layout_name = "dense", *rng_name, *dtype = "f64", *out_path,
+                               *max_memory_text;
 static uint64_t seed = 100;
 static int json;
 
@@ -20,7 +20,7 @@ static const cli_option init_options[] = {
     {"layout", CLI_STRING, &layout_name, "L",
      "dense (in, out) [default], torch (out, in, k...) or keras (k..., in, out)"},
     {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)"},
-    {"rng", CLI_STRING, &rng_name, "NAME", "generator (default mt19937, numpy's legacy stream)"},
+    {"rng", CLI_STRING, &rng_name, "NAME", CLI_RNG_HELP},
     {"dtype", CLI_STRING, &dtype, "T", "f64 (default) or f32 for the saved array"},
     {"out", CLI_STRING, &out_path, "FILE.npy", "write the tensor (np.load opens it)"},
     {"max-memory", CLI_STRING, &max_memory_text, "SIZE",
@@ -94,9 +94,8 @@ int cmd_init(int argc, char **argv)
         cli_error("init: unknown layout '%s' (valid: dense, torch, keras)", layout_name);
         return EXIT_USAGE;
     }
-    rt = il_rng_find(rng_name);
+    rt = cli_rng_type("init", rng_name, 0);
     if (!rt) {
-        cli_error("init: unknown generator '%s' (see 'initlab list rngs')", rng_name);
         return EXIT_USAGE;
     }
     if (strcmp(dtype, "f64") != 0 && strcmp(dtype, "f32") != 0) {
@@ -197,7 +196,7 @@ int cmd_init(int argc, char **argv)
             text_number(stdout, "cut below", target.lo);
             text_number(stdout, "cut above", target.hi);
         }
-        printf(" sample (%zu values, %s seed %llu%s)\n", numel, rng_name, (unsigned long long)seed,
+        printf(" sample (%zu values, %s seed %llu%s)\n", numel, rt->name, (unsigned long long)seed,
                f32 ? ", rounded to f32" : "");
         text_number(stdout, "mean", stats.mean);
         text_number(stdout, "std", stats.std);

@@ -19,9 +19,8 @@
 #define TABLE_ROWS  20 /* terminal rows per arm at most */
 
 static cli_list arm_texts, init_texts, act_texts;
-static const char *widths_text, *input_text = "normal", *rng_name = "mt19937",
-                                *out_dir = "initlab-out/run", *format_name = "png", *bias_text,
-                                *max_memory_text;
+static const char *widths_text, *input_text = "normal", *rng_name, *out_dir = "initlab-out/run",
+                                *format_name = "png", *bias_text, *max_memory_text;
 static size_t depth = CLI_UNSET, width = CLI_UNSET, batch = CLI_UNSET, bins = 30;
 static const char *config_path;
 static double range[2] = {(double)NAN, (double)NAN};
@@ -47,7 +46,9 @@ static const cli_option run_options[] = {
     {"input", CLI_STRING, &input_text, "SPEC|FILE",
      "input distribution (default normal: N(0,1)), or a FILE.npy or FILE.csv of rows"},
     {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)"},
-    {"rng", CLI_STRING, &rng_name, "NAME", "generator (default mt19937, numpy's legacy stream)"},
+    {"rng", CLI_STRING, &rng_name, "NAME",
+     "generator: fast (philox, the default) or mt19937 (numpy's legacy stream; the default "
+     "with --no-paired)"},
     {"paired", CLI_FLAG, &paired_flag, NULL,
      "common random numbers: one input, shared noise per layer (the default)"},
     {"no-paired", CLI_FLAG, &no_paired, NULL,
@@ -346,9 +347,7 @@ int cmd_run(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
-    rt = il_rng_find(rng_name);
-    if (!rt) {
-        cli_error("run: unknown generator '%s' (see 'initlab list rngs')", rng_name);
+    if (!(rt = cli_rng_type("run", rng_name, no_paired))) {
         rc = EXIT_USAGE;
         goto done;
     }
@@ -466,7 +465,7 @@ int cmd_run(int argc, char **argv)
     }
     {
         il_report_group group = {1, rnets, n_arms};
-        il_report report = {"run", seed, rng_name, &group, 1, 1, no_paired ? "lecture" : "paired",
+        il_report report = {"run", seed, rt->name, &group, 1, 1, no_paired ? "lecture" : "paired",
                             theory};
         char path[4200];
         size_t pick[PLOT_LAYERS], n_pick = pick_layers(n_layers, PLOT_LAYERS, pick),
@@ -490,7 +489,7 @@ int cmd_run(int argc, char **argv)
                 panels[k] = il_exp_stats(res, a, pick[k]);
             if (th)
                 st = cli_theory_grid(th, arms, arm_of + a, 1, pick, n_pick, panels, expected);
-            snprintf(title, sizeof title, "arm %zu: %s%s", a + 1, labels[a],
+            snprintf(title, sizeof title, "arm %zu: %.640s%s", a + 1, labels[a],
                      cli_theory_arm(th, a) ? " (red: mean-field theory)" : "");
             snprintf(path, sizeof path, "%s/arm%zu.%s", out_dir, a + 1,
                      il_plot_format_ext((il_plot_format)fmt));
@@ -609,7 +608,7 @@ int cmd_run(int argc, char **argv)
                    n_arms, n_arms == 1 ? "" : "s", batch, n_in, input_text, n_layers,
                    n_layers == 1 ? "" : "s", widths[0], widths_text ? " (first; see --widths)" : "",
                    no_paired ? "each arm its own draws" : "paired: shared input and noise",
-                   (unsigned long long)seed, rng_name);
+                   (unsigned long long)seed, rt->name);
             for (size_t a = 0; a < n_arms; a++)
                 print_arm(stdout, a, labels[a], res, n_layers, th);
             printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,

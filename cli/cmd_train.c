@@ -19,7 +19,7 @@ static const char *bias_text, *data_text = DEFAULT_DATA, *widths_text, *opt_name
                               *lr_text = "0.01", *momentum_text = "0.9", *betas_text = "0.9,0.999",
                               *eps_text = "1e-8", *wd_text = "0", *sampling_name = "random",
                               *reproduce, *out_dir = "initlab-out/train", *format_name = "png",
-                              *max_memory_text, *dtype_name = "f64";
+                              *max_memory_text, *dtype_name = "f64", *rng_name;
 static size_t iters = 2000, batch = 128, eval_batch = 1000;
 static uint64_t seed = 100;
 static int json, log_y;
@@ -45,7 +45,10 @@ static const cli_option train_options[] = {
      "random (with replacement, the book's; default) or epochs (shuffled)"},
     {"reproduce", CLI_STRING, &reproduce, "dlfs",
      "the book's draws and loss, number for number (see --help)"},
-    {"seed", CLI_SEED, &seed, "N", "np.random.seed of the run (default 100)"},
+    {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)"},
+    {"rng", CLI_STRING, &rng_name, "NAME",
+     "generator: fast (philox, the default) or mt19937 (numpy's legacy stream; the default "
+     "with --reproduce dlfs)"},
     {"dtype", CLI_STRING, &dtype_name, "T",
      "f64 (default) or f32: float32 parameters and products (sgemm)"},
     {"eval-batch", CLI_SIZE, &eval_batch, "N", "rows per evaluation pass (default 1000)"},
@@ -292,6 +295,7 @@ int cmd_train(int argc, char **argv)
     il_train_config cfg;
     il_train_result *res = NULL;
     il_rng *rng = NULL;
+    const il_rng_type *rt;
     il_error err;
     il_status st;
     progress_ctx prog;
@@ -355,6 +359,13 @@ int cmd_train(int argc, char **argv)
         cli_error("train: --reproduce dlfs is float64, as the book's numpy code");
         return EXIT_USAGE;
     }
+    if (reproduce && rng_name && strcmp(rng_name, "mt19937") != 0) {
+        cli_error("train: --reproduce dlfs draws numpy's legacy stream: leave out --rng, or "
+                  "give mt19937");
+        return EXIT_USAGE;
+    }
+    if (!(rt = cli_rng_type("train", rng_name, reproduce != NULL)))
+        return EXIT_USAGE;
     if (reproduce && strcmp(reproduce, "dlfs") != 0) {
         cli_error("train: unknown --reproduce '%s' (valid: dlfs)", reproduce);
         return EXIT_USAGE;
@@ -443,7 +454,7 @@ int cmd_train(int argc, char **argv)
         biases[a] = arms[a].has_bias ? bias_specs[a] : NULL;
         label_ptrs[a] = labels[a];
     }
-    if ((st = il_rng_new(il_rng_find("mt19937"), seed, &rng)) != IL_OK) {
+    if ((st = il_rng_new(rt, seed, &rng)) != IL_OK) {
         rc = cli_exit_for(st);
         goto done;
     }
@@ -472,9 +483,9 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     {
-        il_train_report rep = {seed, "mt19937", data_text, opt_name, sampling_name,
-                               lr,   batch,     cfg.dlfs,  res,      inits,
-                               acts, biases,    label_ptrs};
+        il_train_report rep = {seed, rt->name, data_text, opt_name, sampling_name,
+                               lr,   batch,    cfg.dlfs,  res,      inits,
+                               acts, biases,   label_ptrs};
         st = write_outputs(&rep, n_arms, (il_plot_format)fmt, &err);
         if (st != IL_OK) {
             cli_error("train: %s", err.message[0] ? err.message : il_status_str(st));

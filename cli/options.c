@@ -339,3 +339,11 @@ double cli_seconds_since(const struct timespec *t0)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
 }
+
+const il_rng_type *cli_rng_type(const char *cmd, const char *name, int numpy)
+{
+    const il_rng_type *t = il_rng_find(name ? name : numpy ? "mt19937" : "philox");
+    if (!t)
+        cli_error("%s: unknown generator '%s' (valid: fast, philox, mt19937)", cmd, name);
+    return t;
+}

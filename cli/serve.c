@@ -305,7 +305,7 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
         ec.grad = IL_EXP_GRAD_SOFTMAX_CE;
         ec.classes = CLASSES;
     }
-    if (il_rng_new(il_rng_find("mt19937"), s->req.seed, &rng) != IL_OK) {
+    if (il_rng_new(il_rng_find("philox"), s->req.seed, &rng) != IL_OK) {
         json_error(out, 500, "out of memory");
         goto done;
     }
@@ -346,7 +346,7 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
     }
     {
         il_report_group group = {1, s->nets, s->req.n_arms};
-        il_report report = {"run", s->req.seed, "mt19937", &group, 1, 1, "paired", s->req.theory};
+        il_report report = {"run", s->req.seed, "philox", &group, 1, 1, "paired", s->req.theory};
         out->compute_ms = ms_since(&t0);
         st = csv ? il_report_write_csv(&report, il_membuf_write, &out->owned)
                  : il_report_write_json(&report, il_membuf_write, &out->owned);

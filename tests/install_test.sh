@@ -26,8 +26,10 @@ check "example runs" '[ $rc -eq 0 ]'
 # sqrt(2/784) = 0.050508; the sample std of 200704 draws is within 1%.
 check "example prints the target" 'echo "$out" | grep -q "target std 0.050508"'
 check "example sample std near target" 'echo "$out" | awk "/sample/ { exit !(\$5 > 0.0500 && \$5 < 0.0510) }"'
+# the archive, then what initlab.pc's Requires.private and Libs.private name
+private=$(sed -n 's/^Libs.private: //p' "$libdir/pkgconfig/initlab.pc")
 cc -std=c11 "$src/examples/he_layer.c" $(pkg-config --cflags initlab) "$libdir/libinitlab.a" \
-   $(pkg-config --libs --static cairo freetype2 libcjson openblas zlib) -lpthread -lm -o "$tmp/he_layer_static" 2>>"$tmp/cc.log"; rc=$?
+   $(pkg-config --libs --static cairo freetype2 libcjson openblas zlib) $private -o "$tmp/he_layer_static" 2>>"$tmp/cc.log"; rc=$?
 check "example links statically" '[ $rc -eq 0 ] && "$tmp/he_layer_static" >/dev/null'
 [ $failed -eq 0 ] || { cat "$tmp/install.log" "$tmp/cc.log" >&2; echo "$out" >&2; }
 echo "$passed passed, $failed failed"
