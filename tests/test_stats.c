@@ -4,6 +4,9 @@
  * rules, what the range drops, non-finite values.
  */
 #include <float.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 
 #include "initlab/stats.h"
 #include "test.h"
@@ -185,7 +188,53 @@ static void config_errors(void)
     il_layer_stats_release(&s); /* safe after a failed init */
 }
 
-TEST_MAIN({"variance_stability", variance_stability}, {"moments_vs_two_pass", moments_vs_two_pass},
+/* Inputs past one part (131072 values) are summarised part by part on
+ * threads and merged in order: every thread count gives the same bits,
+ * and the moments agree with a plain two-pass computation. */
+static void threads_give_the_same_bits(void)
+{
+    static const int threads[] = {1, 2, 3, 8};
+    size_t n = 1000003;
+    double *x = malloc(n * sizeof *x), mean = 0, m2 = 0, want[4] = {0};
+    il_stats_config c = cfg(30, -4, 4);
+    REQUIRE(x);
+    for (size_t i = 0; i < n; i++) /* a deterministic, skewed sequence */
+        x[i] = sin((double)i * 0.001) * 3 + (double)(i % 7) * 0.01 +
+               (i % 100003 == 0 ? (double)NAN : 0.0);
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+        il_layer_stats s;
+        REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
+        omp_set_num_threads(threads[t]);
+        il_layer_stats_add(&s, x, n);
+        il_layer_stats_finish(&s);
+        if (t == 0) {
+            want[0] = s.mean;
+            want[1] = s.std;
+            want[2] = (double)s.counts[7];
+            want[3] = (double)s.n_nan;
+        } else {
+            CHECK_BITS(s.mean, want[0]);
+            CHECK_BITS(s.std, want[1]);
+            CHECK_BITS((double)s.counts[7], want[2]);
+        }
+        il_layer_stats_release(&s);
+    }
+    CHECK(want[3] == 10.0); /* the NaNs at 0, 100003, ..., 900027 */
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            mean += x[i];
+    mean /= (double)(n - 10);
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            m2 += (x[i] - mean) * (x[i] - mean);
+    CHECK_NEAR(want[0], mean, 1e-13, 1e-15);
+    CHECK_NEAR(want[1], sqrt(m2 / (double)(n - 10)), 1e-13, 0);
+    omp_set_num_threads(omp_get_num_procs());
+    free(x);
+}
+
+TEST_MAIN({"threads_give_the_same_bits", threads_give_the_same_bits},
+          {"variance_stability", variance_stability}, {"moments_vs_two_pass", moments_vs_two_pass},
           {"histogram_edges", histogram_edges}, {"histogram_ulp_edges", histogram_ulp_edges},
           {"fractions_and_zeros", fractions_and_zeros}, {"nonfinite", nonfinite},
           {"empty_and_all_nonfinite", empty_and_all_nonfinite}, {"config_errors", config_errors})

@@ -63,10 +63,12 @@ il_status il_exp_memory(const il_exp_config *cfg, size_t *bytes)
     if (!buffer_sizes(cfg, &b))
         return IL_ELIMIT;
     /* two activation buffers per arm; three weight-sized buffers (weights,
-     * shared normal and uniform noise); three bias-sized ones */
+     * shared normal and uniform noise), one for a single paired arm, whose
+     * noise is drawn into its weights; three bias-sized ones */
+    size_t w_bufs = cfg->order == IL_EXP_PAIRED && cfg->n_arms == 1 ? 1 : 3;
     if (!il_mul_size(b.act_elems, 2 * sizeof(double), &per_arm) ||
         !il_mul_size(per_arm, cfg->n_arms, &total) ||
-        !il_mul_size(b.w_elems, 3 * sizeof(double), &w) || !il_add_size(total, w, &total) ||
+        !il_mul_size(b.w_elems, w_bufs * sizeof(double), &w) || !il_add_size(total, w, &total) ||
         !il_mul_size(b.widest, 3 * sizeof(double), &bias) || !il_add_size(total, bias, &total) ||
         !il_mul_size(cfg->n_arms, cfg->n_layers, &n_stats) ||
         !il_mul_size(n_stats, sizeof(il_layer_stats) + (cfg->stats.bins * 6 + 1) * sizeof(double),
@@ -650,7 +652,14 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
     /* activations, weights and noise are written in full before they are read */
     w = il_malloc_n(sz.w_elems, sizeof *w);
     bias = il_malloc_n(sz.widest, sizeof *bias);
-    if (paired) {
+    if (paired && cfg->n_arms == 1) {
+        /* One arm shares its noise with nobody: it is drawn into the
+         * weights and transformed in place (from_noise allows out ==
+         * noise), so the layer needs one weight buffer, not three. */
+        wn = wu = w;
+        bn = il_malloc_n(sz.widest, sizeof *bn);
+        bu = il_malloc_n(sz.widest, sizeof *bu);
+    } else if (paired) {
         wn = il_malloc_n(sz.w_elems, sizeof *wn);
         wu = il_malloc_n(sz.w_elems, sizeof *wu);
         bn = il_malloc_n(sz.widest, sizeof *bn);
@@ -720,10 +729,12 @@ done:
             il_free(y[a]);
     il_free(x);
     il_free(y);
+    if (wn != w) {
+        il_free(wn);
+        il_free(wu);
+    }
     il_free(w);
     il_free(bias);
-    il_free(wn);
-    il_free(wu);
     il_free(bn);
     il_free(bu);
     if (st != IL_OK) {

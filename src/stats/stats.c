@@ -181,12 +181,13 @@ static int add_block(il_layer_stats *s, const double *b, size_t n, double norm)
     return 1;
 }
 
-void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
+/* The blocks of x[0..n) into 's', in order (s->lane_counts collects the
+ * histogram; the caller folds it into counts). */
+static void add_blocks(il_layer_stats *s, const double *x, size_t n)
 {
     const double norm = (double)s->bins / (s->hi - s->lo);
     double block[BLOCK];
 
-    s->count += n;
     for (size_t start = 0; start < n; start += BLOCK) {
         size_t len = n - start < BLOCK ? n - start : BLOCK, nb = 0;
         const double *p = x + start;
@@ -207,6 +208,87 @@ void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
         }
         if (nb)
             add_block(s, block, nb, norm);
+    }
+}
+
+/* Merge part 'p' (its own totals, its histogram in p->lane_counts) into 's'. */
+static void merge_part(il_layer_stats *s, const il_layer_stats *p)
+{
+    double total, delta;
+    s->min = p->min < s->min ? p->min : s->min;
+    s->max = p->max > s->max ? p->max : s->max;
+    s->n_low += p->n_low;
+    s->n_high += p->n_high;
+    s->n_zero += p->n_zero;
+    s->below += p->below;
+    s->above += p->above;
+    s->n_nan += p->n_nan;
+    s->n_posinf += p->n_posinf;
+    s->n_neginf += p->n_neginf;
+    if (p->lane_counts != s->lane_counts) /* else it counted into ours */
+        for (size_t k = 0; k < LANES * s->bins; k++)
+            s->lane_counts[k] += p->lane_counts[k];
+    if (p->n_finite == 0)
+        return;
+    total = (double)(s->n_finite + p->n_finite);
+    delta = p->acc_mean - s->acc_mean;
+    s->acc_mean += delta * ((double)p->n_finite / total);
+    s->acc_m2 += p->acc_m2 + delta * delta * ((double)s->n_finite * (double)p->n_finite / total);
+    s->n_finite += p->n_finite;
+}
+
+/* An empty part shaped like 's', counting into 'lanes' (cleared, unless
+ * they are s's own: integer counts may go straight into the total). */
+static void part_init(il_layer_stats *p, const il_layer_stats *s, size_t *lanes)
+{
+    *p = *s;
+    p->lane_counts = lanes;
+    if (lanes != s->lane_counts)
+        memset(lanes, 0, LANES * s->bins * sizeof *lanes);
+    p->count = p->nonfinite = p->n_nan = p->n_posinf = p->n_neginf = 0;
+    p->n_finite = p->n_low = p->n_high = p->n_zero = p->below = p->above = 0;
+    p->acc_mean = p->acc_m2 = 0.0;
+    p->min = (double)INFINITY;
+    p->max = -(double)INFINITY;
+}
+
+/* Large inputs are cut into parts of PART values. Each part is summarised
+ * on its own (its blocks in order, from empty), and the parts are merged
+ * in order: so the result is the same whether the parts ran on one thread
+ * or many, and a part is large enough to be worth a thread. */
+#define PART (BLOCK * 512)
+
+void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
+{
+    size_t n_parts = (n + PART - 1) / PART, lanes = LANES * s->bins;
+    il_layer_stats *parts = NULL;
+    size_t *part_lanes = NULL;
+
+    s->count += n;
+    if (n_parts <= 1) {
+        add_blocks(s, x, n);
+    } else {
+        parts = il_malloc_n(n_parts, sizeof *parts);
+        part_lanes = parts ? il_malloc_n(n_parts, lanes * sizeof *part_lanes) : NULL;
+        if (part_lanes) {
+#pragma omp parallel for schedule(static)
+            for (size_t p = 0; p < n_parts; p++) {
+                size_t len = p + 1 < n_parts ? PART : n - p * PART;
+                part_init(&parts[p], s, part_lanes + p * lanes);
+                add_blocks(&parts[p], x + p * PART, len);
+            }
+            for (size_t p = 0; p < n_parts; p++)
+                merge_part(s, &parts[p]);
+        } else { /* no memory for the parts: the same parts, one at a time */
+            il_layer_stats part;
+            for (size_t p = 0; p < n_parts; p++) {
+                part_init(&part, s, s->lane_counts);
+                add_blocks(&part, x + p * PART, p + 1 < n_parts ? PART : n - p * PART);
+                merge_part(s, &part);
+            }
+        }
+        il_free(part_lanes);
+        il_free(parts);
     }
     s->nonfinite = s->n_nan + s->n_posinf + s->n_neginf;
     for (size_t k = 0; k < s->bins; k++) {

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * initlab's side of bench/perf.sh: one measurement per call, printed as
+ * "seconds" on stdout, so that the driver can alternate it with numpy and
+ * PyTorch and take medians.
+ *
+ *   bench_kernels normal-f64 N THREADS [philox|mt19937]
+ *   bench_kernels normal-f32 N THREADS
+ *   bench_kernels stats N          histogram (30 bins) + moments of N normals
+ *   bench_kernels read N           one streaming read of N doubles (bandwidth)
+ *
+ * The buffer is written once before the clock starts, so page faults are not
+ * timed (numpy's side reuses its buffers with out= for the same reason).
+ */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "initlab/initlab.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: bench_kernels normal-f64|normal-f32|stats|read N [THREADS] [RNG]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n;
+    il_rng *rng = NULL;
+    double t0, t1;
+
+    if (argc < 3)
+        return usage();
+    n = strtoull(argv[2], NULL, 10);
+    if (argc > 3)
+        omp_set_num_threads(atoi(argv[3]));
+    if (il_rng_new(il_rng_find(argc > 4 ? argv[4] : "philox"), 1, &rng) != IL_OK)
+        return usage();
+    if (strcmp(argv[1], "normal-f64") == 0 || strcmp(argv[1], "stats") == 0 ||
+        strcmp(argv[1], "read") == 0) {
+        double *x = malloc(n * sizeof *x), sum = 0;
+        if (!x)
+            return 1;
+        il_dist_fill_standard_normal(rng, x, n); /* touch every page */
+        if (strcmp(argv[1], "normal-f64") == 0) {
+            t0 = now();
+            il_dist_fill_standard_normal(rng, x, n);
+            t1 = now();
+        } else if (strcmp(argv[1], "stats") == 0) {
+            il_layer_stats s;
+            il_stats_config cfg = {30, -4.0, 4.0, 0.01, 0.99};
+            if (il_layer_stats_init(&s, &cfg) != IL_OK)
+                return 1;
+            t0 = now();
+            il_layer_stats_add(&s, x, n);
+            il_layer_stats_finish(&s);
+            t1 = now();
+            sum = s.std;
+            il_layer_stats_release(&s);
+        } else {
+            t0 = now();
+#pragma omp parallel for reduction(+ : sum) schedule(static)
+            for (size_t i = 0; i < n; i++)
+                sum += x[i];
+            t1 = now();
+        }
+        if (sum == 12345.678) /* keep the work */
+            puts("");
+        free(x);
+    } else if (strcmp(argv[1], "normal-f32") == 0) {
+        float *x = malloc(n * sizeof *x);
+        if (!x)
+            return 1;
+        il_dist_fill_standard_normal_f32(rng, x, n);
+        t0 = now();
+        il_dist_fill_standard_normal_f32(rng, x, n);
+        t1 = now();
+        free(x);
+    } else {
+        return usage();
+    }
+    il_rng_free(rng);
+    printf("%.6f\n", t1 - t0);
+    return 0;
+}
