@@ -8,10 +8,12 @@
  *   bench_kernels normal-f32 N THREADS
  *   bench_kernels stats N          histogram (30 bins) + moments of N normals
  *   bench_kernels read N           one streaming read of N doubles (bandwidth)
+ *   bench_kernels gemm-f64 N       one N x N x N product (cblas_dgemm); gemm-f32 likewise
  *
  * The buffer is written once before the clock starts, so page faults are not
  * timed (numpy's side reuses its buffers with out= for the same reason).
  */
+#include <cblas.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,36 @@ int main(int argc, char **argv)
         if (sum == 12345.678) /* keep the work */
             puts("");
         free(x);
+    } else if (strncmp(argv[1], "gemm-f", 6) == 0) {
+        int m = (int)n, f32 = strcmp(argv[1], "gemm-f32") == 0;
+        size_t nn = n * n, sz = f32 ? sizeof(float) : sizeof(double);
+        void *a = malloc(nn * sz), *b = malloc(nn * sz), *c = malloc(nn * sz);
+        if (!a || !b || !c)
+            return 1;
+        if (f32) {
+            il_dist_fill_standard_normal_f32(rng, a, nn);
+            il_dist_fill_standard_normal_f32(rng, b, nn);
+            memset(c, 0, nn * sz);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1.0f, a, m, b, m, 0.0f,
+                        c, m); /* warm: OpenBLAS sets up its buffers */
+            t0 = now();
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1.0f, a, m, b, m, 0.0f,
+                        c, m);
+            t1 = now();
+        } else {
+            il_dist_fill_standard_normal(rng, a, nn);
+            il_dist_fill_standard_normal(rng, b, nn);
+            memset(c, 0, nn * sz);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1.0, a, m, b, m, 0.0, c,
+                        m);
+            t0 = now();
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1.0, a, m, b, m, 0.0, c,
+                        m);
+            t1 = now();
+        }
+        free(a);
+        free(b);
+        free(c);
     } else if (strcmp(argv[1], "normal-f32") == 0) {
         float *x = malloc(n * sizeof *x);
         if (!x)

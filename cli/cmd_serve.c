@@ -168,7 +168,7 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
 
 static void *watchdog(void *arg)
 {
-    struct timespec tick = {0, 200 * 1000 * 1000};
+    struct timespec tick = {0, 200000000L}; /* 0.2 s */
     (void)arg;
     while (!watchdog_stop) {
         double t = now_s();

@@ -483,16 +483,27 @@ async function downloadCsv() {
 
 function downloadPng() {
   if (!last) return;
+  const titles = { hists: "Activations, per layer", std: "Standard deviation per layer",
+                   grads: "Gradients dL/dz, per layer", gradstd: "Std of dL/dz per layer" };
   const ids = ["hists", "std"].concat($("grad-view").hidden ? [] : ["grads", "gradstd"]);
-  const cs = ids.map($), pad = 10;
+  const cs = ids.map($), pad = 10, dpr = window.devicePixelRatio || 1, head = Math.round(22 * dpr);
+  const req = JSON.parse(last.body);
   const out = document.createElement("canvas");
   out.width = Math.max(...cs.map((c) => c.width)) + 2 * pad;
-  out.height = cs.reduce((s, c) => s + c.height + pad, pad);
+  out.height = cs.reduce((s, c) => s + c.height + head, pad + head) + pad;
   const g = out.getContext("2d");
   g.fillStyle = "#fff";
   g.fillRect(0, 0, out.width, out.height);
-  let y = pad;
-  for (const c of cs) { g.drawImage(c, pad, y); y += c.height + pad; }
+  g.fillStyle = "#1d2330";
+  g.font = `${Math.round(13 * dpr)}px 'DejaVu Sans', sans-serif`;
+  g.fillText(`initlab: ${req.depth} layers, width ${req.width}, batch ${req.batch}, ` +
+             `seed ${req.seed}`, pad, pad + head * 0.7);
+  let y = pad + head;
+  cs.forEach((c, i) => {
+    g.fillText(titles[ids[i]], pad, y + head * 0.75);
+    g.drawImage(c, pad, y + head);
+    y += c.height + head;
+  });
   out.toBlob((b) => download("initlab.png", b), "image/png");
 }
 

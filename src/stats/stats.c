@@ -256,7 +256,7 @@ static void part_init(il_layer_stats *p, const il_layer_stats *s, size_t *lanes)
  * on its own (its blocks in order, from empty), and the parts are merged
  * in order: so the result is the same whether the parts ran on one thread
  * or many, and a part is large enough to be worth a thread. */
-#define PART (BLOCK * 512)
+#define PART ((size_t)BLOCK * 512)
 
 void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
 {

@@ -3,7 +3,9 @@
 // Loads the page, waits for the first drawing (exercise 1: normal:std=1 and
 // normal:std=0.01 with sigmoid), switches arm A's initializer to
 // xavier_normal, and checks that the histograms, the std line and the
-// numbers changed the way they must. Saves OUT_DIR/serve.png.
+// numbers changed the way they must; then the preset of exercise 3, the
+// gradient view and the three downloads. Saves OUT_DIR/serve.png.
+import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const [url, outDir] = process.argv.slice(2);
@@ -94,6 +96,26 @@ try {
   check(!g.hidden, "the gradient view is shown");
   check(g.head.includes("A std dL/dz"), "the table gains std dL/dz");
   await page.screenshot({ path: `${outDir}/serve-grad.png`, fullPage: true });
+  // The three downloads: report.json (what was drawn), stats.csv, a PNG.
+  const downloads = {};
+  for (const [button, name] of [["#dl-json", "report.json"], ["#dl-csv", "stats.csv"],
+                                ["#dl-png", "initlab.png"]]) {
+    const [dl] = await Promise.all([page.waitForEvent("download", { timeout: 20000 }),
+                                    page.click(button)]);
+    const path = `${outDir}/download-${dl.suggestedFilename()}`;
+    await dl.saveAs(path);
+    downloads[name] = { file: dl.suggestedFilename(), bytes: readFileSync(path) };
+  }
+  check(downloads["report.json"].file === "report.json", "report.json downloads under its name");
+  let report = null;
+  try { report = JSON.parse(downloads["report.json"].bytes.toString()); } catch (_) { /* checked below */ }
+  check(report && report.arms && report.arms.length === 2 && report.arms[0].layers[0].grad_pre,
+        "report.json is the run shown: 2 arms, with gradients");
+  const csv = downloads["stats.csv"].bytes.toString();
+  check(downloads["stats.csv"].file === "stats.csv" && csv.startsWith("arm,init,act,bias,layer,") &&
+        csv.trim().split("\n").length === 1 + 2 * 5, "stats.csv: a header and 2 x 5 rows");
+  const png = downloads["initlab.png"].bytes;
+  check(png.length > 1000 && png.readUInt32BE(0) === 0x89504e47, `the PNG is a PNG (${png.length} bytes)`);
   check(errors.length === 0, "still no page errors" + (errors.length ? ": " + errors.join("; ") : ""));
 } finally {
   await browser.close();
