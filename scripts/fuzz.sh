@@ -23,7 +23,8 @@ if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DINITLAB_FUZZ=ON -DINITLAB_TESTS=OFF >/dev/null
 fi
-cmake --build build-fuzz --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
+cmake --build build-fuzz --target $(printf 'fuzz_%s ' "${targets[@]}") >build-fuzz/build.log 2>&1 || {
+    tail -30 build-fuzz/build.log >&2; echo "fuzz: the build failed (build-fuzz/build.log)" >&2; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
