@@ -67,11 +67,11 @@ typedef struct philox_state {
     unsigned used;   /* words of buf handed out; 4: none left */
 } philox_state;
 
-/* One block: ten rounds; the key is bumped between rounds. */
-IL_INLINE void philox_block(uint64_t block, uint32_t k0, uint32_t k1, uint32_t *o0, uint32_t *o1,
-                            uint32_t *o2, uint32_t *o3)
+/* Philox4x32-10 on counter (c0, c1, c2, c3) and key (k0, k1): ten rounds,
+ * the key bumped between rounds. */
+IL_INLINE void philox_rounds(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0,
+                             uint32_t k1, uint32_t *o0, uint32_t *o1, uint32_t *o2, uint32_t *o3)
 {
-    uint32_t c0 = (uint32_t)block, c1 = (uint32_t)(block >> 32), c2 = 0, c3 = 0;
     for (int r = 0; r < 10; r++) {
         uint64_t p0 = (uint64_t)PHILOX_M0 * c0, p1 = (uint64_t)PHILOX_M1 * c2;
         uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
@@ -88,24 +88,18 @@ IL_INLINE void philox_block(uint64_t block, uint32_t k0, uint32_t k1, uint32_t *
     *o3 = c3;
 }
 
+/* Block 'block' of the stream: the counter is (block lo, block hi, 0, 0). */
+IL_INLINE void philox_block(uint64_t block, uint32_t k0, uint32_t k1, uint32_t *o0, uint32_t *o1,
+                            uint32_t *o2, uint32_t *o3)
+{
+    philox_rounds((uint32_t)block, (uint32_t)(block >> 32), 0, 0, k0, k1, o0, o1, o2, o3);
+}
+
 /* The general form, any counter: for the known-answer test. */
 void il__philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
 {
-    uint32_t c0 = ctr[0], c1 = ctr[1], c2 = ctr[2], c3 = ctr[3], k0 = key[0], k1 = key[1];
-    for (int r = 0; r < 10; r++) {
-        uint64_t p0 = (uint64_t)PHILOX_M0 * c0, p1 = (uint64_t)PHILOX_M1 * c2;
-        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-        c1 = (uint32_t)p1;
-        c3 = (uint32_t)p0;
-        c0 = n0;
-        c2 = n2;
-        k0 += PHILOX_W0;
-        k1 += PHILOX_W1;
-    }
-    out[0] = c0;
-    out[1] = c1;
-    out[2] = c2;
-    out[3] = c3;
+    philox_rounds(ctr[0], ctr[1], ctr[2], ctr[3], key[0], key[1], &out[0], &out[1], &out[2],
+                  &out[3]);
 }
 
 /* ---- ln, sin, cos: branch-free, for the vectoriser ---- */
