@@ -11,7 +11,7 @@
 #   stats          a 4096^2 layer's histogram (30 bins) and moments against
 #                  np.histogram + mean + std; and against one streaming read
 #   forward        20 layers, 4096 wide, batch 4096, He + ReLU, weights drawn
-#                  inside the pass: `initlab run` (the whole command: start,
+#                  inside the pass, f64 and f32: `initlab run [--dtype f32]` (the whole command: start,
 #                  every layer's statistics, report and figures) against
 #                  numpy and torch doing the pass alone
 #   lecture        bench/lecture.sh
@@ -67,20 +67,22 @@ cases=(
   "il-read-2|$k read $L 2"
   "np-stats|$py stats $L"
   "il-gemm-f64|$k gemm-f64 4096"
-  "il-forward-f64|FORWARD"
+  "il-forward-f64|FORWARD f64"
+  "il-forward-f32|FORWARD f32"
   "np-forward-f64|$py forward numpy f64"
   "torch-forward-f64|$py forward torch f64"
   "np-forward-f32|$py forward numpy f32"
   "torch-forward-f32|$py forward torch f32"
 )
 
-run_forward() { # the whole command, timed from outside; its peak RSS kept
+run_forward() { # DTYPE: the whole command, timed from outside; f64's peak RSS kept
   local t0 t1
   t0=$(date +%s%N)
   /usr/bin/time -f "%M" -o "$tmp/rss" build/initlab run --depth 20 --width 4096 --batch 4096 \
-      --arm kaiming_normal:nonlinearity=relu/relu --out "$tmp/fwd" --max-memory 2G >/dev/null
+      --arm kaiming_normal:nonlinearity=relu/relu --out "$tmp/fwd" --max-memory 2G \
+      --dtype "$1" >/dev/null
   t1=$(date +%s%N)
-  cat "$tmp/rss" >>"$tmp/forward.rss"
+  [ "$1" = f64 ] && cat "$tmp/rss" >>"$tmp/forward.rss"
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", (b - a) / 1e9 }'
 }
 
@@ -88,7 +90,7 @@ for r in $(seq "$rounds"); do
   echo "perf: round $r of $rounds" >&2
   for c in "${cases[@]}"; do
     name=${c%%|*} cmd=${c#*|}
-    if [ "$cmd" = FORWARD ]; then run_forward; else $cmd; fi >>"$tmp/$name"
+    case "$cmd" in FORWARD*) run_forward "${cmd#FORWARD }";; *) $cmd;; esac >>"$tmp/$name"
   done
 done
 
@@ -118,7 +120,8 @@ row "hist+moments vs one read (2 threads)" "$(awk -v t="$(med il-stats-2)" -v n=
     "$(awk -v t="$(med il-read-2)" -v n=$L 'BEGIN { printf "%.1f GB/s", n * 8 / t / 1e9 }')" "$(ratio il-read-2 il-stats-2)"
 row "forward f64 (initlab run) vs numpy" "$(med il-forward-f64) s" "$(med np-forward-f64) s" "$(ratio np-forward-f64 il-forward-f64)"
 row "forward f64 (initlab run) vs torch" "$(med il-forward-f64) s" "$(med torch-forward-f64) s" "$(ratio torch-forward-f64 il-forward-f64)"
-row "forward f32 numpy / torch (no initlab f32)" "-" "$(med np-forward-f32) / $(med torch-forward-f32) s" "-"
+row "forward f32 (initlab run --dtype f32) vs numpy" "$(med il-forward-f32) s" "$(med np-forward-f32) s" "$(ratio np-forward-f32 il-forward-f32)"
+row "forward f32 (initlab run --dtype f32) vs torch" "$(med il-forward-f32) s" "$(med torch-forward-f32) s" "$(ratio torch-forward-f32 il-forward-f32)"
 gemm=$(awk -v g="$(med il-gemm-f64)" 'BEGIN { printf "%.1f", 20 * g }')
 row "forward f64: 20 dgemm alone (share)" "$gemm s" "" "$(awk -v g="$gemm" -v t="$(med il-forward-f64)" 'BEGIN { printf "%.0f%%", 100 * g / t }')"
 rss=$(sort -n "$tmp/forward.rss" | tail -1)

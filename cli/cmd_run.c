@@ -22,7 +22,7 @@ static cli_list arm_texts, init_texts, act_texts;
 static const char *widths_text, *input_text = "normal", *rng_name, *out_dir = "initlab-out/run",
                                 *format_name = "png", *bias_text, *max_memory_text;
 static size_t depth = CLI_UNSET, width = CLI_UNSET, batch = CLI_UNSET, bins = 30;
-static const char *config_path;
+static const char *config_path, *dtype_name = "f64";
 static double range[2] = {(double)NAN, (double)NAN};
 static uint64_t seed = 100;
 static int save_activations, json, no_paired, paired_flag, grad, theory;
@@ -64,6 +64,9 @@ static const cli_option run_options[] = {
     {"classes", CLI_SIZE, &classes, "K", "labels for softmax_ce (default 10)"},
     {"theory", CLI_FLAG, &theory, NULL,
      "mean-field theory's prediction beside each measured layer (tables, figures, report)"},
+    {"dtype", CLI_STRING, &dtype_name, "T",
+     "f64 (default) or f32: float32 activations and weights, sgemm, the same draws; "
+     "statistics in double (forward only)"},
     {"save-activations", CLI_FLAG, &save_activations, NULL,
      "write every layer's activations as arm<N>_layer<L>.npy"},
     {"max-memory", CLI_STRING, &max_memory_text, "SIZE",
@@ -379,6 +382,17 @@ int cmd_run(int argc, char **argv)
     cfg.n_arms = n_arms;
     cfg.stats = (il_stats_config){bins, range[0], range[1], 0.01, 0.99};
     cfg.order = no_paired ? IL_EXP_LECTURE : IL_EXP_PAIRED;
+    if (strcmp(dtype_name, "f64") != 0 && strcmp(dtype_name, "f32") != 0) {
+        cli_error("run: unknown dtype '%s' (valid: f64, f32)", dtype_name);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    cfg.f32 = strcmp(dtype_name, "f32") == 0;
+    if (cfg.f32 && (grad || save_activations)) {
+        cli_error("run: --dtype f32 runs forward only: leave out --grad and --save-activations");
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (grad) {
         if (strcmp(grad_source, "softmax_ce") == 0) {
             cfg.grad = IL_EXP_GRAD_SOFTMAX_CE;

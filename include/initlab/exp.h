@@ -71,6 +71,13 @@ typedef struct il_exp_config {
     il_exp_order order;       /* IL_EXP_LECTURE (0) or IL_EXP_PAIRED */
     il_exp_grad grad;         /* IL_EXP_GRAD_NONE (0): no backward pass */
     size_t classes;           /* logits for IL_EXP_GRAD_SOFTMAX_CE (>= 2) */
+    /* Nonzero: float32 activations and weights, products in sgemm; the
+     * weights are drawn and made in double (the same draws as float64)
+     * and rounded; bias and activation are applied in double to each
+     * product and rounded, and the statistics are accumulated in double
+     * over the rounded values. Forward only: no grad, no LSUV arms, no
+     * on_layer callback (IL_EINVAL). */
+    int f32;
 } il_exp_config;
 
 /* With a backward pass, per arm and layer: the gradient at the

@@ -31,6 +31,10 @@ void il_blas_set_threads(int n);
 il_status il_gemm(const double *x, size_t batch, size_t n_in, const double *w, size_t n_out,
                   double *y);
 
+/* The same in float (sgemm). */
+il_status il_gemm_f32(const float *x, size_t batch, size_t n_in, const float *w, size_t n_out,
+                      float *y);
+
 /* y = act(x W + b); 'bias' (n_out values) may be NULL for no bias, 'act'
  * may be NULL for the identity. Same errors as il_gemm. */
 il_status il_dense_forward(const double *x, size_t batch, size_t n_in, const double *w,

@@ -65,10 +65,15 @@ il_status il_exp_memory(const il_exp_config *cfg, size_t *bytes)
     /* two activation buffers per arm; three weight-sized buffers (weights,
      * shared normal and uniform noise), one for a single paired arm, whose
      * noise is drawn into its weights; three bias-sized ones */
-    size_t w_bufs = cfg->order == IL_EXP_PAIRED && cfg->n_arms == 1 ? 1 : 3;
-    if (!il_mul_size(b.act_elems, 2 * sizeof(double), &per_arm) ||
-        !il_mul_size(per_arm, cfg->n_arms, &total) ||
-        !il_mul_size(b.w_elems, w_bufs * sizeof(double), &w) || !il_add_size(total, w, &total) ||
+    size_t w_bufs = cfg->order == IL_EXP_PAIRED && cfg->n_arms == 1 ? 1 : 3, y64 = 0;
+    /* float32: two float activation buffers per arm, one double buffer for
+     * the sweep, and a float copy of the weights */
+    size_t act_size = cfg->f32 ? sizeof(float) : sizeof(double);
+    size_t w_size = w_bufs * sizeof(double) + (cfg->f32 ? sizeof(float) : 0);
+    if ((cfg->f32 && !il_mul_size(b.act_elems, sizeof(double), &y64)) ||
+        !il_mul_size(b.act_elems, 2 * act_size, &per_arm) ||
+        !il_mul_size(per_arm, cfg->n_arms, &total) || !il_add_size(total, y64, &total) ||
+        !il_mul_size(b.w_elems, w_size, &w) || !il_add_size(total, w, &total) ||
         !il_mul_size(b.widest, 3 * sizeof(double), &bias) || !il_add_size(total, bias, &total) ||
         !il_mul_size(cfg->n_arms, cfg->n_layers, &n_stats) ||
         !il_mul_size(n_stats, sizeof(il_layer_stats) + (cfg->stats.bins * 6 + 1) * sizeof(double),
@@ -606,6 +611,141 @@ done:
     return st;
 }
 
+/* Values per task of the float32 sweep: converted, biased and activated
+ * in double while in cache, then rounded back. */
+#define SWEEP 4096
+
+/* One float32 layer's products 'y32' (batch x width) made into
+ * activations: bias and act in double, rounded to float, and the rounded
+ * values (as doubles, in 'y64') measured. */
+static void finish_f32_layer(const il_arm *arm, const double *bias, size_t width, float *y32,
+                             double *y64, size_t n, il_layer_stats *s)
+{
+    size_t n_tasks = (n + SWEEP - 1) / SWEEP;
+#pragma omp parallel for schedule(static)
+    for (size_t t = 0; t < n_tasks; t++) {
+        size_t i0 = t * SWEEP, len = n - i0 < SWEEP ? n - i0 : SWEEP;
+        double *v = y64 + i0;
+        for (size_t i = 0; i < len; i++)
+            v[i] = (double)y32[i0 + i] + (bias ? bias[(i0 + i) % width] : 0.0);
+        il_act_apply(&arm->act, v, len);
+        for (size_t i = 0; i < len; i++) {
+            y32[i0 + i] = (float)v[i];
+            v[i] = (double)y32[i0 + i];
+        }
+    }
+    il_layer_stats_add(s, y64, n);
+    il_layer_stats_finish(s);
+}
+
+/* The float32 forward pass (cfg->f32): the draws and parameters of the
+ * float64 pass, rounded; products in sgemm. */
+static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *res, il_error *err)
+{
+    exp_buffers sz;
+    const int paired = cfg->order == IL_EXP_PAIRED;
+    float **x = NULL, **y = NULL, *w32 = NULL;
+    double *w = NULL, *bias = NULL, *y64 = NULL, *wn = NULL, *wu = NULL, *bn = NULL, *bu = NULL;
+    size_t prev;
+    il_status st = IL_OK;
+
+    if (!buffer_sizes(cfg, &sz))
+        return IL_ELIMIT;
+    x = il_calloc(cfg->n_arms, sizeof *x);
+    y = il_calloc(cfg->n_arms, sizeof *y);
+    w = il_malloc_n(sz.w_elems, sizeof *w);
+    w32 = il_malloc_n(sz.w_elems, sizeof *w32);
+    bias = il_malloc_n(sz.widest, sizeof *bias);
+    y64 = il_malloc_n(sz.act_elems, sizeof *y64); /* also the drawn input */
+    if (paired && cfg->n_arms == 1) {
+        wn = wu = w; /* as in the float64 pass */
+    } else if (paired) {
+        wn = il_malloc_n(sz.w_elems, sizeof *wn);
+        wu = il_malloc_n(sz.w_elems, sizeof *wu);
+    }
+    if (paired) {
+        bn = il_malloc_n(sz.widest, sizeof *bn);
+        bu = il_malloc_n(sz.widest, sizeof *bu);
+    }
+    if (!x || !y || !w || !w32 || !bias || !y64 || (paired && (!wn || !wu || !bn || !bu))) {
+        st = IL_ENOMEM;
+        goto done;
+    }
+    for (size_t a = 0; a < cfg->n_arms; a++) {
+        x[a] = il_malloc_n(sz.act_elems, sizeof(float));
+        y[a] = il_malloc_n(sz.act_elems, sizeof(float));
+        if (!x[a] || !y[a]) {
+            st = IL_ENOMEM;
+            goto done;
+        }
+    }
+    /* the inputs, drawn as in float64 (one arm at a time through y64) */
+    for (size_t a = 0; a < cfg->n_arms; a++) {
+        double *const one[1] = {y64};
+        il_exp_config c1 = *cfg;
+        size_t n = cfg->batch * cfg->n_in;
+        if (paired && a > 0) {
+            memcpy(x[a], x[0], n * sizeof(float));
+            continue;
+        }
+        c1.n_arms = 1;
+        c1.order = IL_EXP_LECTURE; /* one draw for this arm */
+        st = draw_inputs(&c1, rng, one, err);
+        if (st != IL_OK)
+            goto done;
+        for (size_t i = 0; i < n; i++)
+            x[a][i] = (float)y64[i];
+    }
+    prev = cfg->n_in;
+    for (size_t l = 0; l < cfg->n_layers; l++) {
+        size_t width = cfg->widths[l];
+        layer_noise nz = {wn, wu, bn, bu};
+
+        draw_shared_noise(cfg, rng, prev, width, &nz);
+        for (size_t a = 0; a < cfg->n_arms; a++) {
+            const il_arm *arm = &cfg->arms[a];
+            float *t;
+            st = make_arm_params(cfg, a, rng, prev, width, &nz, w, bias, err);
+            if (st != IL_OK)
+                goto done;
+            for (size_t i = 0; i < prev * width; i++)
+                w32[i] = (float)w[i];
+            st = il_gemm_f32(x[a], cfg->batch, prev, w32, width, y[a]);
+            if (st != IL_OK) {
+                il__set_error(err, "layer %zu is too large for BLAS (a dimension over 2^31)",
+                              l + 1);
+                goto done;
+            }
+            finish_f32_layer(arm, arm->has_bias ? bias : NULL, width, y[a], y64, cfg->batch * width,
+                             &res->stats[a * cfg->n_layers + l]);
+            t = x[a];
+            x[a] = y[a];
+            y[a] = t;
+        }
+        prev = width;
+    }
+done:
+    if (x)
+        for (size_t a = 0; a < cfg->n_arms; a++)
+            il_free(x[a]);
+    if (y)
+        for (size_t a = 0; a < cfg->n_arms; a++)
+            il_free(y[a]);
+    il_free(x);
+    il_free(y);
+    if (wn != w) {
+        il_free(wn);
+        il_free(wu);
+    }
+    il_free(w);
+    il_free(w32);
+    il_free(bias);
+    il_free(y64);
+    il_free(bn);
+    il_free(bu);
+    return st;
+}
+
 il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_layer, void *ctx,
                      il_exp_result **out, il_error *err)
 {
@@ -635,9 +775,28 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
         il__set_error(err, "network is too large (size overflows)");
         return IL_ELIMIT;
     }
+    if (cfg->f32) {
+        int lsuv = 0;
+        for (size_t a = 0; a < cfg->n_arms; a++)
+            lsuv |= il_init_is_lsuv(&cfg->arms[a].init, NULL, NULL);
+        if (cfg->grad != IL_EXP_GRAD_NONE || lsuv || on_layer) {
+            il__set_error(err, "float32 runs are forward only: no gradients, no LSUV arms, no "
+                               "saved activations");
+            return IL_EINVAL;
+        }
+    }
     res = result_new(cfg, &st);
     if (!res)
         return st;
+    if (cfg->f32) {
+        st = run_f32(cfg, rng, res, err);
+        if (st != IL_OK) {
+            il_exp_result_free(res);
+            return st;
+        }
+        *out = res;
+        return IL_OK;
+    }
     if (cfg->grad != IL_EXP_GRAD_NONE) {
         st = run_with_grad(cfg, rng, on_layer, ctx, res, err);
         if (st != IL_OK) {

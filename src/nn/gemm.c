@@ -18,6 +18,18 @@ il_status il_gemm(const double *x, size_t batch, size_t n_in, const double *w, s
     return IL_OK;
 }
 
+il_status il_gemm_f32(const float *x, size_t batch, size_t n_in, const float *w, size_t n_out,
+                      float *y)
+{
+    if (batch > INT_MAX || n_in > INT_MAX || n_out > INT_MAX)
+        return IL_ELIMIT;
+    if (batch == 0 || n_out == 0)
+        return IL_OK;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n_out, (int)n_in, 1.0f,
+                x, (int)(n_in ? n_in : 1), w, (int)n_out, 0.0f, y, (int)n_out);
+    return IL_OK;
+}
+
 int il_blas_threads(void)
 {
     return openblas_get_num_threads();

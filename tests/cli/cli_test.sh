@@ -182,6 +182,10 @@ grep -q '"bias":[[:space:]]*"torch_bias_default' "$tmp/cwd/s/report.json" && ok 
 run "run no-paired" 0 run --depth 2 --width 8 --batch 4 --arm normal/relu --no-paired --out n
 grep -q '"order":[[:space:]]*"lecture"' "$tmp/cwd/n/report.json" && ok "run records the order" || fail "run records the order"
 bad "run no arms" 2 "give at least one --arm" run
+bad "run dtype f16" 2 "unknown dtype 'f16'" run --arm lecture_he/relu --dtype f16
+bad "run f32 with grad" 2 "--dtype f32 runs forward only" run --arm lecture_he/relu --dtype f32 --grad
+run "run --dtype f32" 0 run --arm lecture_he/relu --arm xavier_normal/tanh --depth 3 --width 20 --batch 50 --dtype f32 --json
+grep -q '"layers"' "$tmp/out" && ok "run --dtype f32 reports its layers" || fail "run --dtype f32: no layers in the report"
 bad "run bad arm" 2 "expected INIT/ACT" run --arm xavier_normal
 bad "run bad act" 2 "unknown activation 'rleu' (did you mean 'relu'?)" run --arm xavier_normal/rleu
 bad "run init without act" 2 "--init and --act go together" run --init xavier_normal
