@@ -250,6 +250,38 @@ typedef struct layer_noise {
     double *wn, *wu, *bn, *bu;
 } layer_noise;
 
+/* The shared noise buffers of a paired run (none otherwise), beside the
+ * weight buffer 'w'. A single arm shares its noise with nobody: it is
+ * drawn into the weights and transformed in place (from_noise allows out
+ * == noise), so the layer needs one weight buffer, not three. Returns 0
+ * when out of memory (release with noise_free either way). */
+static int noise_alloc(const il_exp_config *cfg, const exp_buffers *sz, double *w, layer_noise *nz)
+{
+    memset(nz, 0, sizeof *nz);
+    if (cfg->order != IL_EXP_PAIRED)
+        return 1;
+    if (cfg->n_arms == 1) {
+        nz->wn = nz->wu = w;
+    } else {
+        nz->wn = il_malloc_n(sz->w_elems, sizeof *nz->wn);
+        nz->wu = il_malloc_n(sz->w_elems, sizeof *nz->wu);
+    }
+    nz->bn = il_malloc_n(sz->widest, sizeof *nz->bn);
+    nz->bu = il_malloc_n(sz->widest, sizeof *nz->bu);
+    return w && nz->wn && nz->wu && nz->bn && nz->bu;
+}
+
+static void noise_free(layer_noise *nz, const double *w)
+{
+    if (nz->wn != w) {
+        il_free(nz->wn);
+        il_free(nz->wu);
+    }
+    il_free(nz->bn);
+    il_free(nz->bu);
+    memset(nz, 0, sizeof *nz);
+}
+
 /* LSUV for one layer of the forward-only path: divide 'w' by the std of
  * the pre-activations x w + b until their variance is within tol of 1
  * (the layers below are already final). 'z' is scratch. */
@@ -645,7 +677,8 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
     exp_buffers sz;
     const int paired = cfg->order == IL_EXP_PAIRED;
     float **x = NULL, **y = NULL, *w32 = NULL;
-    double *w = NULL, *bias = NULL, *y64 = NULL, *wn = NULL, *wu = NULL, *bn = NULL, *bu = NULL;
+    double *w = NULL, *bias = NULL, *y64 = NULL;
+    layer_noise nz = {NULL, NULL, NULL, NULL};
     size_t prev;
     il_status st = IL_OK;
 
@@ -657,17 +690,7 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
     w32 = il_malloc_n(sz.w_elems, sizeof *w32);
     bias = il_malloc_n(sz.widest, sizeof *bias);
     y64 = il_malloc_n(sz.act_elems, sizeof *y64); /* also the drawn input */
-    if (paired && cfg->n_arms == 1) {
-        wn = wu = w; /* as in the float64 pass */
-    } else if (paired) {
-        wn = il_malloc_n(sz.w_elems, sizeof *wn);
-        wu = il_malloc_n(sz.w_elems, sizeof *wu);
-    }
-    if (paired) {
-        bn = il_malloc_n(sz.widest, sizeof *bn);
-        bu = il_malloc_n(sz.widest, sizeof *bu);
-    }
-    if (!x || !y || !w || !w32 || !bias || !y64 || (paired && (!wn || !wu || !bn || !bu))) {
+    if (!noise_alloc(cfg, &sz, w, &nz) || !x || !y || !w || !w32 || !bias || !y64) {
         st = IL_ENOMEM;
         goto done;
     }
@@ -699,7 +722,6 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
     prev = cfg->n_in;
     for (size_t l = 0; l < cfg->n_layers; l++) {
         size_t width = cfg->widths[l];
-        layer_noise nz = {wn, wu, bn, bu};
 
         draw_shared_noise(cfg, rng, prev, width, &nz);
         for (size_t a = 0; a < cfg->n_arms; a++) {
@@ -733,16 +755,11 @@ done:
             il_free(y[a]);
     il_free(x);
     il_free(y);
-    if (wn != w) {
-        il_free(wn);
-        il_free(wu);
-    }
+    noise_free(&nz, w);
     il_free(w);
     il_free(w32);
     il_free(bias);
     il_free(y64);
-    il_free(bn);
-    il_free(bu);
     return st;
 }
 
@@ -752,8 +769,7 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
     exp_buffers sz;
     size_t prev;
     double **x = NULL, **y = NULL, *w = NULL, *bias = NULL;
-    double *wn = NULL, *wu = NULL, *bn = NULL, *bu = NULL;
-    const int paired = cfg->order == IL_EXP_PAIRED;
+    layer_noise nz = {NULL, NULL, NULL, NULL};
     il_exp_result *res = NULL;
     il_status st = IL_OK;
 
@@ -811,20 +827,7 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
     /* activations, weights and noise are written in full before they are read */
     w = il_malloc_n(sz.w_elems, sizeof *w);
     bias = il_malloc_n(sz.widest, sizeof *bias);
-    if (paired && cfg->n_arms == 1) {
-        /* One arm shares its noise with nobody: it is drawn into the
-         * weights and transformed in place (from_noise allows out ==
-         * noise), so the layer needs one weight buffer, not three. */
-        wn = wu = w;
-        bn = il_malloc_n(sz.widest, sizeof *bn);
-        bu = il_malloc_n(sz.widest, sizeof *bu);
-    } else if (paired) {
-        wn = il_malloc_n(sz.w_elems, sizeof *wn);
-        wu = il_malloc_n(sz.w_elems, sizeof *wu);
-        bn = il_malloc_n(sz.widest, sizeof *bn);
-        bu = il_malloc_n(sz.widest, sizeof *bu);
-    }
-    if (!x || !y || !w || !bias || (paired && (!wn || !wu || !bn || !bu))) {
+    if (!noise_alloc(cfg, &sz, w, &nz) || !x || !y || !w || !bias) {
         st = IL_ENOMEM;
         goto done;
     }
@@ -844,7 +847,6 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
     prev = cfg->n_in;
     for (size_t l = 0; l < cfg->n_layers; l++) {
         size_t width = cfg->widths[l];
-        layer_noise nz = {wn, wu, bn, bu};
 
         draw_shared_noise(cfg, rng, prev, width, &nz);
         for (size_t a = 0; a < cfg->n_arms; a++) {
@@ -888,14 +890,9 @@ done:
             il_free(y[a]);
     il_free(x);
     il_free(y);
-    if (wn != w) {
-        il_free(wn);
-        il_free(wu);
-    }
+    noise_free(&nz, w);
     il_free(w);
     il_free(bias);
-    il_free(bn);
-    il_free(bu);
     if (st != IL_OK) {
         il_exp_result_free(res);
         return st;
