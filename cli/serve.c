@@ -111,6 +111,25 @@ static cJSON *params_json(const il_param *params, size_t n)
     return arr;
 }
 
+/* {"params", "name", "formula"} of one registry entry, appended to 'arr';
+ * NULL when out of memory (whatever was made is owned by 'arr' or freed). */
+static cJSON *entry_json(cJSON *arr, const char *name, const char *formula, const il_param *params,
+                         size_t n_params)
+{
+    cJSON *o = cJSON_CreateObject(), *p = params_json(params, n_params);
+    if (!o || !p) {
+        cJSON_Delete(o);
+        cJSON_Delete(p);
+        return NULL;
+    }
+    cJSON_AddItemToArray(arr, o);
+    cJSON_AddItemToObject(o, "params", p);
+    if (!cJSON_AddStringToObject(o, "name", name) ||
+        !cJSON_AddStringToObject(o, "formula", formula))
+        return NULL;
+    return o;
+}
+
 static void handle_list(const serve_config *cfg, serve_response *out)
 {
     cJSON *root = cJSON_CreateObject(), *inits, *acts, *limits;
@@ -122,42 +141,18 @@ static void handle_list(const serve_config *cfg, serve_response *out)
     ok = inits && acts;
     for (size_t i = 0; ok && i < il_init_type_count(); i++) {
         const il_init_type *t = il_init_type_at(i);
-        cJSON *o = cJSON_CreateObject(), *p = params_json(t->params, t->n_params);
-        ok = o && p;
-        if (ok)
-            cJSON_AddItemToArray(inits, o);
-        else
-            cJSON_Delete(o);
-        if (ok) {
-            cJSON_AddItemToObject(o, "params", p);
-            p = NULL;
-            ok = cJSON_AddStringToObject(o, "name", t->name) &&
-                 cJSON_AddStringToObject(o, "formula", t->formula) &&
-                 cJSON_AddStringToObject(o, "source", t->source ? t->source : "");
-        }
-        cJSON_Delete(p);
+        cJSON *o = entry_json(inits, t->name, t->formula, t->params, t->n_params);
+        ok = o && cJSON_AddStringToObject(o, "source", t->source ? t->source : "");
     }
     for (size_t i = 0; ok && i < il_act_type_count(); i++) {
         const il_act_type *t = il_act_type_at(i);
         il_act a = {t, {{0, 0}}};
-        cJSON *o = cJSON_CreateObject(), *p = params_json(t->params, t->n_params);
+        cJSON *o = entry_json(acts, t->name, t->formula, t->params, t->n_params);
         for (size_t k = 0; k < t->n_params; k++)
             a.values[k] = (il_value){t->params[k].def_number, t->params[k].def_choice};
-        ok = o && p;
-        if (ok)
-            cJSON_AddItemToArray(acts, o);
-        else
-            cJSON_Delete(o);
-        if (ok) {
-            cJSON_AddItemToObject(o, "params", p);
-            p = NULL;
-            ok = cJSON_AddStringToObject(o, "name", t->name) &&
-                 cJSON_AddStringToObject(o, "formula", t->formula) &&
-                 cJSON_AddNumberToObject(o, "gain", il_act_gain(&a)) &&
-                 cJSON_AddNumberToObject(o, "view_lo", t->view_lo) &&
-                 cJSON_AddNumberToObject(o, "view_hi", t->view_hi);
-        }
-        cJSON_Delete(p);
+        ok = o && cJSON_AddNumberToObject(o, "gain", il_act_gain(&a)) &&
+             cJSON_AddNumberToObject(o, "view_lo", t->view_lo) &&
+             cJSON_AddNumberToObject(o, "view_hi", t->view_hi);
     }
     limits = ok ? cJSON_AddObjectToObject(root, "limits") : NULL;
     ok = limits && cJSON_AddNumberToObject(limits, "max_body_bytes", IL_REQUEST_MAX_BYTES) &&
