@@ -6,9 +6,12 @@
 #include <float.h>
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "initlab/stats.h"
+#include "stats/block.h"
 #include "test.h"
 
 static il_stats_config cfg(size_t bins, double lo, double hi)
@@ -203,8 +206,9 @@ static void threads_give_the_same_bits(void)
                (i % 100003 == 0 ? (double)NAN : 0.0);
     for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
         il_layer_stats s;
+        omp_set_num_threads(threads[t]); /* init takes the thread count */
         REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
-        omp_set_num_threads(threads[t]);
+        CHECK_EQ_U64(s.n_threads, (uint64_t)threads[t]);
         il_layer_stats_add(&s, x, n);
         il_layer_stats_finish(&s);
         if (t == 0) {
@@ -233,8 +237,173 @@ static void threads_give_the_same_bits(void)
     free(x);
 }
 
+/* numpy's bin for v (lib/histograms.py, np.histogram with equal bins), in
+ * plain scalar code: truncate, then correct by one against the edges. */
+static long numpy_bin(const il_layer_stats *s, double v)
+{
+    double norm = (double)s->bins / (s->hi - s->lo), t;
+    long k, last = (long)s->bins - 1;
+    if (v < s->lo || v > s->hi)
+        return -1;
+    t = (v - s->lo) * norm;
+    k = (long)t;
+    if (k > last)
+        k = last;
+    if (v < s->edges[k])
+        k--;
+    if (v >= s->edges[k + 1] && k != last)
+        k++;
+    return k;
+}
+
+/* The vector kernel's histogram against numpy's rule computed value by
+ * value, for ranges and bin counts of every kind (one bin; 7; 30; 5000,
+ * which takes the two-lane path), with values on, and one ulp either side
+ * of, every edge, at both ends, outside, and at random. */
+static void histogram_matches_scalar_rule(void)
+{
+    static const struct {
+        size_t bins;
+        double lo, hi;
+    } cases[] = {{1, 0, 1},     {7, -3, 2.5},          {30, 0, 1}, {30, -4, 4}, {13, 1e6, 1e6 + 3},
+                 {5000, -1, 1}, {100, -1e-300, 1e-300}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        il_stats_config cf = {cases[c].bins, cases[c].lo, cases[c].hi, 0, 0};
+        il_layer_stats s;
+        size_t n = 0, cap = 6 * (cases[c].bins + 1) + 4099;
+        size_t *want = calloc(cases[c].bins, sizeof *want), below = 0, above = 0;
+        double *x = malloc(cap * sizeof *x);
+        uint64_t r = 88172645463325252u;
+        REQUIRE(want && x && il_layer_stats_init(&s, &cf) == IL_OK);
+        for (size_t k = 0; k <= cases[c].bins; k++) {
+            double e = s.edges[k];
+            x[n++] = e;
+            x[n++] = nextafter(e, -(double)INFINITY);
+            x[n++] = nextafter(e, (double)INFINITY);
+            x[n++] = nextafter(nextafter(e, (double)INFINITY), (double)INFINITY);
+            x[n++] = e + (cases[c].hi - cases[c].lo) * 1e-9;
+            x[n++] = e - (cases[c].hi - cases[c].lo) * 1e-9;
+        }
+        for (int i = 0; i < 4099; i++) { /* xorshift64: uniform over the range +-10% */
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            x[n++] = cases[c].lo +
+                     (cases[c].hi - cases[c].lo) * (-0.1 + 1.2 * (double)(r >> 11) * 0x1p-53);
+        }
+        for (size_t i = 0; i < n; i++) {
+            long k = numpy_bin(&s, x[i]);
+            if (k >= 0)
+                want[k]++;
+            else if (x[i] < s.lo)
+                below++;
+            else
+                above++;
+        }
+        il_layer_stats_add(&s, x, n);
+        for (size_t k = 0; k < cases[c].bins; k++)
+            CHECK_EQ_U64(s.counts[k], want[k]);
+        CHECK_EQ_U64(s.below, below);
+        CHECK_EQ_U64(s.above, above);
+        il_layer_stats_release(&s);
+        free(want);
+        free(x);
+    }
+}
+
+/* The kernel compiled for AVX-512, AVX2 and the baseline gives the same
+ * bits: every instruction set this CPU has, on blocks of every length up
+ * to a full one, with a NaN (the block is refused) and without. */
+static void block_kernels_agree(void)
+{
+    il__stats_block_fn *fns[3] = {il__stats_block_generic, NULL, NULL};
+    il__hist_consts h = {-4, 4, -1, 1, 30 / 8.0, 8 / 30.0, 29, 30, 32};
+    double b[IL_STATS_BLOCK];
+    for (size_t i = 0; i < IL_STATS_BLOCK; i++)
+        b[i] = sin((double)i * 0.7) * 4.5 + (i % 11 == 0 ? 0.0 : 0.1);
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        fns[1] = il__stats_block_v3;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        fns[2] = il__stats_block_v4;
+#endif
+    for (size_t n = 1; n <= IL_STATS_BLOCK; n += n < 20 ? 1 : 37) {
+        il__stats_part want = {0};
+        size_t want_lanes[8 * 32] = {0};
+        want.min = (double)INFINITY;
+        want.max = -(double)INFINITY;
+        CHECK(fns[0](&want, want_lanes, 8, &h, b, n) == 1);
+        for (int f = 1; f < 3; f++) {
+            il__stats_part p = {0};
+            size_t lanes[8 * 32] = {0};
+            if (!fns[f])
+                continue;
+            p.min = (double)INFINITY;
+            p.max = -(double)INFINITY;
+            CHECK(fns[f](&p, lanes, 8, &h, b, n) == 1);
+            CHECK(memcmp(&p, &want, sizeof p) == 0);
+            CHECK(memcmp(lanes, want_lanes, sizeof lanes) == 0);
+        }
+    }
+    b[IL_STATS_BLOCK - 3] = (double)NAN;
+    for (int f = 0; f < 3; f++) {
+        il__stats_part p = {0};
+        size_t lanes[8 * 32] = {0};
+        if (fns[f]) {
+            CHECK(fns[f](&p, lanes, 8, &h, b, IL_STATS_BLOCK) == 0);
+            CHECK(p.n_finite == 0 && lanes[0] == 0);
+        }
+    }
+}
+
+/* A map: x -> 2x + offset/1000 with a ReLU, which needs the offset. */
+static void map_affine_relu(void *ctx, double *x, size_t offset, size_t n)
+{
+    const double *scale = ctx;
+    for (size_t i = 0; i < n; i++) {
+        double v = *scale * x[i] + (double)(offset + i) / 1000.0;
+        x[i] = v > 0 ? v : 0;
+    }
+}
+
+/* il_layer_stats_add_mapped gives what mapping the whole input and then
+ * adding it gives, to the bit, and leaves the mapped values in x. */
+static void mapped_add_equals_map_then_add(void)
+{
+    size_t n = 300007;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), scale = 2.0;
+    il_stats_config c = cfg(30, -4, 4);
+    il_layer_stats a, b;
+    REQUIRE(x && y);
+    for (size_t i = 0; i < n; i++)
+        x[i] = y[i] = cos((double)i * 0.013) * 2 - 0.3;
+    REQUIRE(il_layer_stats_init(&a, &c) == IL_OK);
+    REQUIRE(il_layer_stats_init(&b, &c) == IL_OK);
+    il_layer_stats_add_mapped(&a, x, n, map_affine_relu, &scale);
+    map_affine_relu(&scale, y, 0, n);
+    il_layer_stats_add(&b, y, n);
+    il_layer_stats_finish(&a);
+    il_layer_stats_finish(&b);
+    CHECK(memcmp(x, y, n * sizeof *x) == 0);
+    CHECK_BITS(a.mean, b.mean);
+    CHECK_BITS(a.std, b.std);
+    CHECK_BITS(a.frac_zero, b.frac_zero);
+    CHECK(memcmp(a.counts, b.counts, 30 * sizeof *a.counts) == 0);
+    CHECK_EQ_U64(a.above, b.above);
+    il_layer_stats_add_mapped(&a, x, 0, map_affine_relu, &scale); /* nothing to do */
+    il_layer_stats_release(&a);
+    il_layer_stats_release(&b);
+    free(x);
+    free(y);
+}
+
 TEST_MAIN({"threads_give_the_same_bits", threads_give_the_same_bits},
           {"variance_stability", variance_stability}, {"moments_vs_two_pass", moments_vs_two_pass},
           {"histogram_edges", histogram_edges}, {"histogram_ulp_edges", histogram_ulp_edges},
           {"fractions_and_zeros", fractions_and_zeros}, {"nonfinite", nonfinite},
-          {"empty_and_all_nonfinite", empty_and_all_nonfinite}, {"config_errors", config_errors})
+          {"empty_and_all_nonfinite", empty_and_all_nonfinite}, {"config_errors", config_errors},
+          {"histogram_matches_scalar_rule", histogram_matches_scalar_rule},
+          {"block_kernels_agree", block_kernels_agree},
+          {"mapped_add_equals_map_then_add", mapped_add_equals_map_then_add})

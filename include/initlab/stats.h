@@ -59,8 +59,13 @@ typedef struct il_layer_stats {
     size_t n_finite, n_low, n_high, n_zero;
     double acc_mean, acc_m2;
     double low, high;
-    double *edges;       /* bins + 1 edges, as np.linspace(lo, hi, bins + 1) */
-    size_t *lane_counts; /* 4 * bins partial counts, folded into counts per add */
+    double *edges; /* bins + 1 edges, as np.linspace(lo, hi, bins + 1) */
+    /* Workspace, made by il_layer_stats_init so that adding allocates
+     * nothing: partial histograms per thread and lane, and the summaries
+     * of one round of parts. */
+    size_t *lanes;
+    size_t n_lanes, n_threads;
+    struct il__stats_part *parts;
 } il_layer_stats;
 
 /* Check a configuration: IL_EINVAL (bins 0, lo >= hi, non-finite ends) or
@@ -73,8 +78,23 @@ il_status il_layer_stats_init(il_layer_stats *s, const il_stats_config *cfg);
 /* Forget everything added, keep the configuration. */
 void il_layer_stats_reset(il_layer_stats *s);
 
-/* Add 'n' values. */
+/* Add 'n' values. Large inputs are measured on OpenMP threads (at most as
+ * many as omp_get_max_threads() gave when 's' was initialised); the result
+ * is the same, to the bit, for any number of threads. */
 void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n);
+
+/* A transformation applied in place to x[0..n), which are the values
+ * x_all[offset .. offset + n) of the whole input. Calls on disjoint pieces
+ * may run at the same time on different threads. */
+typedef void (*il_stats_map_fn)(void *ctx, double *x, size_t offset, size_t n);
+
+/* Apply 'map' to x[0..n) in pieces and add each piece as soon as it is
+ * made, while it is in cache: the values added are those that
+ * map(ctx, x, 0, n) followed by il_layer_stats_add(s, x, n) would give, and
+ * so are the statistics. 'x' holds the transformed values afterwards.
+ * A NULL 'map' changes nothing. */
+void il_layer_stats_add_mapped(il_layer_stats *s, double *x, size_t n, il_stats_map_fn map,
+                               void *ctx);
 
 /* Compute the results from what was added. Call it once, after the last
  * il_layer_stats_add; il_layer_stats_reset starts over. */

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "internal/rng_impl.h"
+#include "internal/simd.h"
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
@@ -50,15 +51,6 @@
 /* blocks per thread's share before a fill is split over threads */
 #define PARALLEL_BLOCKS ((uint64_t)1 << 16)
 #define CHUNK_BLOCKS    4096
-
-/* The helpers must be inlined into the loops for them to vectorise. */
-#define IL_INLINE static inline __attribute__((always_inline))
-
-#if defined(__x86_64__)
-#define IL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define IL_CLONES
-#endif
 
 typedef struct philox_state {
     uint32_t key[2];

@@ -10,15 +10,45 @@
  * Histogram: numpy's np.histogram index computation (lib/histograms.py):
  * f = (x - lo) * (bins / (hi - lo)), truncated, then corrected by one
  * against the linspace edges.
+ *
+ * Speed: block.c measures a block while it is in L1, in vectors, compiled
+ * for AVX-512, AVX2 and the baseline. Large inputs are cut into parts
+ * measured on threads and merged in order.
  */
 #include <math.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "block.h"
 #include "initlab/alloc.h"
 #include "initlab/stats.h"
 
-#define BLOCK 256
-#define LANES 4 /* independent accumulators per reduction */
+#define BLOCK IL_STATS_BLOCK
+#define PART  ((size_t)BLOCK * 256) /* values per part: enough to be worth a thread */
+#define ROUND 64                    /* parts summarised before they are merged */
+#define PIECE 4096                  /* values per call of an il_stats_map_fn */
+
+typedef il__stats_part part;
+typedef il__hist_consts hist_consts;
+
+/* The block kernel for this CPU. */
+static il__stats_block_fn *block_kernel(void)
+{
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("bmi2"))
+        return il__stats_block_v4;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("bmi2"))
+        return il__stats_block_v3;
+#endif
+    return il__stats_block_generic;
+}
 
 il_status il_stats_config_check(const il_stats_config *cfg)
 {
@@ -30,21 +60,36 @@ il_status il_stats_config_check(const il_stats_config *cfg)
     return IL_OK;
 }
 
+/* Partial histograms per thread: enough that a run of values in one bin
+ * (ReLU's zeros) is not a chain of dependent increments, few enough that
+ * wide histograms stay small. Each has two more bins: below lo, above hi. */
+static size_t lanes_for(size_t bins)
+{
+    return bins <= 4096 ? 8 : 2;
+}
+
 il_status il_layer_stats_init(il_layer_stats *s, const il_stats_config *cfg)
 {
     il_status st = il_stats_config_check(cfg);
     double step;
+    size_t n_threads = 1;
 
     memset(s, 0, sizeof *s);
     if (st != IL_OK)
         return st;
+#ifdef _OPENMP
+    n_threads = (size_t)omp_get_max_threads();
+#endif
+    s->n_lanes = lanes_for(cfg->bins);
     s->counts = il_calloc(cfg->bins, sizeof *s->counts);
-    s->lane_counts = il_calloc(cfg->bins, LANES * sizeof *s->lane_counts);
     s->edges = il_calloc(cfg->bins + 1, sizeof *s->edges);
-    if (!s->counts || !s->lane_counts || !s->edges) {
+    s->lanes = il_calloc(n_threads, s->n_lanes * (cfg->bins + 2) * sizeof *s->lanes);
+    s->parts = il_calloc(ROUND, sizeof *s->parts);
+    if (!s->counts || !s->edges || !s->lanes || !s->parts) {
         il_layer_stats_release(s);
         return IL_ENOMEM;
     }
+    s->n_threads = n_threads;
     s->bins = cfg->bins;
     s->lo = cfg->lo;
     s->hi = cfg->hi;
@@ -71,234 +116,143 @@ void il_layer_stats_reset(il_layer_stats *s)
     s->mean = s->std = s->frac_low = s->frac_high = s->frac_zero = (double)NAN;
 }
 
-/* Statistics of one block of values, in passes whose reductions run in
- * independent accumulators: a single running sum (or min, or bin
- * count) is a chain of dependent operations that runs at the adder's
- * latency, not its throughput. Returns 0, changing nothing, if the block
- * holds a NaN or an infinity. */
-static inline size_t bin_of(double v, double lo, double norm, const double *edges, double lastd,
-                            size_t last)
+/* The blocks of x[0..n), in order, into 'p' and 'lanes'. */
+static void add_blocks(il__stats_block_fn *add_block, part *p, size_t *lanes, size_t n_lanes,
+                       const hist_consts *h, const double *x, size_t n)
 {
-    /* np.histogram: truncate, then correct by one against the edges.
-     * Clamping first keeps the conversion defined for values outside. */
-    double t = (v - lo) * norm;
-    size_t k;
-    t = t > 0.0 ? t : 0.0;
-    t = t < lastd ? t : lastd;
-    k = (size_t)(long long)t;
-    k -= (v < edges[k]) & (k > 0);
-    k += (v >= edges[k + 1]) & (k != last);
-    return k;
-}
-
-static int add_block(il_layer_stats *s, const double *b, size_t n, double norm)
-{
-    const double lo = s->lo, hi = s->hi, low = s->low, high = s->high;
-    const double *edges = s->edges;
-    const size_t bins = s->bins, last = bins - 1;
-    const double lastd = (double)last;
-    size_t *h0 = s->lane_counts, *h1 = h0 + bins, *h2 = h1 + bins, *h3 = h2 + bins;
-    double mn0 = s->min, mn1 = mn0, mx0 = s->max, mx1 = mx0;
-    double s0 = 0, s1 = 0, s2 = 0, p0 = 0, p1 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-    size_t n_low = 0, n_high = 0, n_zero = 0, below = 0, above = 0, i;
-    double mean, block_m2, delta, total;
-
-    /* Pass 1: finiteness probe (x - x is 0 for finite x, NaN otherwise),
-     * extremes, sum and the threshold counts. */
-    for (i = 0; i + 2 <= n; i += 2) {
-        double u = b[i], v = b[i + 1];
-        p0 += u - u;
-        p1 += v - v;
-        mn0 = u < mn0 ? u : mn0;
-        mn1 = v < mn1 ? v : mn1;
-        mx0 = u > mx0 ? u : mx0;
-        mx1 = v > mx1 ? v : mx1;
-        s0 += u;
-        s1 += v;
-        n_low += (size_t)(u < low) + (size_t)(v < low);
-        n_high += (size_t)(u > high) + (size_t)(v > high);
-        n_zero += (size_t)(u == 0.0) + (size_t)(v == 0.0);
-    }
-    if (i < n) {
-        double u = b[i];
-        p0 += u - u;
-        mn0 = u < mn0 ? u : mn0;
-        mx0 = u > mx0 ? u : mx0;
-        s2 += u;
-        n_low += u < low;
-        n_high += u > high;
-        n_zero += u == 0.0;
-    }
-    if (p0 + p1 != 0.0)
-        return 0;
-
-    /* Pass 2: the histogram, in four partial histograms so that runs of
-     * values in one bin do not wait on each other's increments. */
-    for (i = 0; i + 4 <= n; i += 4) {
-        double v0 = b[i], v1 = b[i + 1], v2 = b[i + 2], v3 = b[i + 3];
-        h0[bin_of(v0, lo, norm, edges, lastd, last)] += (v0 >= lo) & (v0 <= hi);
-        h1[bin_of(v1, lo, norm, edges, lastd, last)] += (v1 >= lo) & (v1 <= hi);
-        h2[bin_of(v2, lo, norm, edges, lastd, last)] += (v2 >= lo) & (v2 <= hi);
-        h3[bin_of(v3, lo, norm, edges, lastd, last)] += (v3 >= lo) & (v3 <= hi);
-        below += (size_t)(v0 < lo) + (size_t)(v1 < lo) + (size_t)(v2 < lo) + (size_t)(v3 < lo);
-        above += (size_t)(v0 > hi) + (size_t)(v1 > hi) + (size_t)(v2 > hi) + (size_t)(v3 > hi);
-    }
-    for (; i < n; i++) {
-        double v = b[i];
-        h0[bin_of(v, lo, norm, edges, lastd, last)] += (v >= lo) & (v <= hi);
-        below += v < lo;
-        above += v > hi;
-    }
-
-    /* Pass 3: squared deviations from the block's mean. */
-    mean = ((s0 + s1) + s2) / (double)n;
-    for (i = 0; i + 4 <= n; i += 4) {
-        double d0 = b[i] - mean, d1 = b[i + 1] - mean, d2 = b[i + 2] - mean, d3 = b[i + 3] - mean;
-        q0 += d0 * d0;
-        q1 += d1 * d1;
-        q2 += d2 * d2;
-        q3 += d3 * d3;
-    }
-    for (; i < n; i++) {
-        double d = b[i] - mean;
-        q0 += d * d;
-    }
-    block_m2 = (q0 + q1) + (q2 + q3);
-
-    s->min = mn0 < mn1 ? mn0 : mn1;
-    s->max = mx0 > mx1 ? mx0 : mx1;
-    s->n_low += n_low;
-    s->n_high += n_high;
-    s->n_zero += n_zero;
-    s->below += below;
-    s->above += above;
-    /* Chan, Golub & LeVeque: merge (n, mean, block_m2) into the totals. */
-    total = (double)(s->n_finite + n);
-    delta = mean - s->acc_mean;
-    s->acc_mean += delta * ((double)n / total);
-    s->acc_m2 += block_m2 + delta * delta * ((double)s->n_finite * (double)n / total);
-    s->n_finite += n;
-    return 1;
-}
-
-/* The blocks of x[0..n) into 's', in order (s->lane_counts collects the
- * histogram; the caller folds it into counts). */
-static void add_blocks(il_layer_stats *s, const double *x, size_t n)
-{
-    const double norm = (double)s->bins / (s->hi - s->lo);
     double block[BLOCK];
 
     for (size_t start = 0; start < n; start += BLOCK) {
         size_t len = n - start < BLOCK ? n - start : BLOCK, nb = 0;
-        const double *p = x + start;
+        const double *b = x + start;
 
-        if (add_block(s, p, len, norm))
+        if (add_block(p, lanes, n_lanes, h, b, len))
             continue;
         /* Rare: set the non-finite values apart and count them. */
         for (size_t i = 0; i < len; i++) {
-            double v = p[i];
+            double v = b[i];
             if (isfinite(v))
                 block[nb++] = v;
             else if (isnan(v))
-                s->n_nan++;
+                p->n_nan++;
             else if (v > 0)
-                s->n_posinf++;
+                p->n_posinf++;
             else
-                s->n_neginf++;
+                p->n_neginf++;
         }
         if (nb)
-            add_block(s, block, nb, norm);
+            add_block(p, lanes, n_lanes, h, block, nb);
     }
 }
 
-/* Merge part 'p' (its own totals, its histogram in p->lane_counts) into 's'. */
-static void merge_part(il_layer_stats *s, const il_layer_stats *p)
+/* One part, from empty: mapped piece by piece if there is a map, each piece
+ * measured straight after. */
+static void add_part(il__stats_block_fn *add_block, part *p, size_t *lanes, size_t n_lanes,
+                     const hist_consts *h, const double *x, double *mx, size_t offset, size_t n,
+                     il_stats_map_fn map, void *ctx)
 {
-    double total, delta;
+    memset(p, 0, sizeof *p);
+    p->min = (double)INFINITY;
+    p->max = -(double)INFINITY;
+    if (!map) {
+        add_blocks(add_block, p, lanes, n_lanes, h, x + offset, n);
+        return;
+    }
+    /* PIECE is a multiple of BLOCK: the blocks are those of the unmapped
+     * call, and so are the results. */
+    for (size_t start = 0; start < n; start += PIECE) {
+        size_t len = n - start < PIECE ? n - start : PIECE;
+        map(ctx, mx + offset + start, offset + start, len);
+        add_blocks(add_block, p, lanes, n_lanes, h, mx + offset + start, len);
+    }
+}
+
+static void merge_part(il_layer_stats *s, const part *p)
+{
     s->min = p->min < s->min ? p->min : s->min;
     s->max = p->max > s->max ? p->max : s->max;
     s->n_low += p->n_low;
     s->n_high += p->n_high;
     s->n_zero += p->n_zero;
-    s->below += p->below;
-    s->above += p->above;
     s->n_nan += p->n_nan;
     s->n_posinf += p->n_posinf;
     s->n_neginf += p->n_neginf;
-    if (p->lane_counts != s->lane_counts) /* else it counted into ours */
-        for (size_t k = 0; k < LANES * s->bins; k++)
-            s->lane_counts[k] += p->lane_counts[k];
-    if (p->n_finite == 0)
-        return;
-    total = (double)(s->n_finite + p->n_finite);
-    delta = p->acc_mean - s->acc_mean;
-    s->acc_mean += delta * ((double)p->n_finite / total);
-    s->acc_m2 += p->acc_m2 + delta * delta * ((double)s->n_finite * (double)p->n_finite / total);
-    s->n_finite += p->n_finite;
+    if (p->n_finite) {
+        part acc = {.n_finite = s->n_finite, .mean = s->acc_mean, .m2 = s->acc_m2};
+        il__stats_merge_moments(&acc, p->n_finite, p->mean, p->m2);
+        s->n_finite = acc.n_finite;
+        s->acc_mean = acc.mean;
+        s->acc_m2 = acc.m2;
+    }
 }
 
-/* An empty part shaped like 's', counting into 'lanes' (cleared, unless
- * they are s's own: integer counts may go straight into the total). */
-static void part_init(il_layer_stats *p, const il_layer_stats *s, size_t *lanes)
+/* Every value goes through a part: parts of PART values, each summarised
+ * from empty, merged into the totals in order. So the result does not
+ * depend on how the parts were shared among threads. Histogram counts are
+ * integers and may be gathered per thread in any order. */
+static void add_parts(il_layer_stats *s, const double *x, double *mx, size_t n, il_stats_map_fn map,
+                      void *ctx)
 {
-    *p = *s;
-    p->lane_counts = lanes;
-    if (lanes != s->lane_counts)
-        memset(lanes, 0, LANES * s->bins * sizeof *lanes);
-    p->count = p->nonfinite = p->n_nan = p->n_posinf = p->n_neginf = 0;
-    p->n_finite = p->n_low = p->n_high = p->n_zero = p->below = p->above = 0;
-    p->acc_mean = p->acc_m2 = 0.0;
-    p->min = (double)INFINITY;
-    p->max = -(double)INFINITY;
-}
+    const size_t n_parts = (n + PART - 1) / PART, stride = s->bins + 2;
+    const size_t lane_elems = s->n_lanes * stride;
+    size_t n_threads = s->n_threads < n_parts ? s->n_threads : n_parts;
+    il__stats_block_fn *add_block = block_kernel();
+    hist_consts h = {s->lo,
+                     s->hi,
+                     s->low,
+                     s->high,
+                     (double)s->bins / (s->hi - s->lo),
+                     (s->hi - s->lo) / (double)s->bins,
+                     (double)(s->bins - 1),
+                     (double)s->bins,
+                     stride};
 
-/* Large inputs are cut into parts of PART values. Each part is summarised
- * on its own (its blocks in order, from empty), and the parts are merged
- * in order: so the result is the same whether the parts ran on one thread
- * or many, and a part is large enough to be worth a thread. */
-#define PART ((size_t)BLOCK * 512)
+    if (n_threads == 0)
+        n_threads = 1;
+        /* No if() clause: under clang's libomp, with a serialised region here
+         * the next OpenBLAS dgemm (a GOMP team) waited forever on its workers
+         * (test_lecture hung). A team of one costs little. */
+#pragma omp parallel num_threads(n_threads)
+    {
+        size_t tid = 0;
+#ifdef _OPENMP
+        tid = (size_t)omp_get_thread_num();
+#endif
+        for (size_t r0 = 0; r0 < n_parts; r0 += ROUND) {
+            size_t r1 = n_parts - r0 < ROUND ? n_parts : r0 + ROUND;
+#pragma omp for schedule(dynamic, 1) /* cores may differ in speed */
+            for (size_t p = r0; p < r1; p++)
+                add_part(add_block, &s->parts[p - r0], s->lanes + tid * lane_elems, s->n_lanes, &h,
+                         x, mx, p * PART, p + 1 < n_parts ? PART : n - p * PART, map, ctx);
+#pragma omp single
+            for (size_t p = r0; p < r1; p++)
+                merge_part(s, &s->parts[p - r0]);
+        }
+    }
+
+    /* Fold the partial histograms into the counts, and clear them. */
+    for (size_t t = 0; t < n_threads; t++)
+        for (size_t l = 0; l < s->n_lanes; l++) {
+            size_t *c = s->lanes + t * lane_elems + l * stride;
+            for (size_t k = 0; k < s->bins; k++)
+                s->counts[k] += c[k];
+            s->below += c[s->bins];
+            s->above += c[s->bins + 1];
+            memset(c, 0, stride * sizeof *c);
+        }
+    s->count += n;
+    s->nonfinite = s->n_nan + s->n_posinf + s->n_neginf;
+}
 
 void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
 {
-    size_t n_parts = (n + PART - 1) / PART, lanes = LANES * s->bins;
-    il_layer_stats *parts = NULL;
-    size_t *part_lanes = NULL;
+    add_parts(s, x, NULL, n, NULL, NULL);
+}
 
-    s->count += n;
-    if (n_parts <= 1) {
-        add_blocks(s, x, n);
-    } else {
-        parts = il_malloc_n(n_parts, sizeof *parts);
-        part_lanes = parts ? il_malloc_n(n_parts, lanes * sizeof *part_lanes) : NULL;
-        if (part_lanes) {
-#pragma omp parallel for schedule(static)
-            for (size_t p = 0; p < n_parts; p++) {
-                size_t len = p + 1 < n_parts ? PART : n - p * PART;
-                part_init(&parts[p], s, part_lanes + p * lanes);
-                add_blocks(&parts[p], x + p * PART, len);
-            }
-            for (size_t p = 0; p < n_parts; p++)
-                merge_part(s, &parts[p]);
-        } else { /* no memory for the parts: the same parts, one at a time */
-            il_layer_stats part;
-            for (size_t p = 0; p < n_parts; p++) {
-                part_init(&part, s, s->lane_counts);
-                add_blocks(&part, x + p * PART, p + 1 < n_parts ? PART : n - p * PART);
-                merge_part(s, &part);
-            }
-        }
-        il_free(part_lanes);
-        il_free(parts);
-    }
-    s->nonfinite = s->n_nan + s->n_posinf + s->n_neginf;
-    for (size_t k = 0; k < s->bins; k++) {
-        size_t c = 0;
-        for (int l = 0; l < LANES; l++) {
-            c += s->lane_counts[(size_t)l * s->bins + k];
-            s->lane_counts[(size_t)l * s->bins + k] = 0;
-        }
-        s->counts[k] += c;
-    }
+void il_layer_stats_add_mapped(il_layer_stats *s, double *x, size_t n, il_stats_map_fn map,
+                               void *ctx)
+{
+    add_parts(s, x, x, n, map, ctx);
 }
 
 void il_layer_stats_finish(il_layer_stats *s)
@@ -320,10 +274,12 @@ void il_layer_stats_finish(il_layer_stats *s)
 void il_layer_stats_release(il_layer_stats *s)
 {
     il_free(s->counts);
-    il_free(s->lane_counts);
     il_free(s->edges);
-    s->lane_counts = NULL;
+    il_free(s->lanes);
+    il_free(s->parts);
     s->counts = NULL;
     s->edges = NULL;
+    s->lanes = NULL;
+    s->parts = NULL;
     s->bins = 0;
 }
