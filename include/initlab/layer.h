@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "initlab/act.h"
+#include "initlab/stats.h"
 #include "initlab/status.h"
 
 #ifdef __cplusplus
@@ -39,6 +40,15 @@ il_status il_gemm_f32(const float *x, size_t batch, size_t n_in, const float *w,
  * may be NULL for the identity. Same errors as il_gemm. */
 il_status il_dense_forward(const double *x, size_t batch, size_t n_in, const double *w,
                            size_t n_out, const double *bias, const il_act *act, double *y);
+
+/* il_dense_forward and il_layer_stats_add(s, y, batch * n_out) in one
+ * sweep: after the product, the bias and activation are applied piece by
+ * piece, on threads, and each piece is measured while it is in cache
+ * (il_layer_stats_add_mapped). 'y' and 's' end as the two calls would leave
+ * them, to the bit. Same errors as il_gemm. */
+il_status il_dense_forward_measured(const double *x, size_t batch, size_t n_in, const double *w,
+                                    size_t n_out, const double *bias, const il_act *act, double *y,
+                                    il_layer_stats *s);
 
 #ifdef __cplusplus
 }

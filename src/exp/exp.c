@@ -643,30 +643,39 @@ done:
     return st;
 }
 
-/* Values per task of the float32 sweep: converted, biased and activated
- * in double while in cache, then rounded back. */
-#define SWEEP 4096
+/* A float32 layer's products made into activations, piece by piece in the
+ * statistics pass: each product gets its bias and activation in double, is
+ * rounded to float, and the rounded value (as a double, in the piece of
+ * 'y64') is what is measured. */
+typedef struct f32_finish {
+    const il_arm *arm;
+    const double *bias; /* or NULL */
+    size_t width;
+    float *y32;
+} f32_finish;
 
-/* One float32 layer's products 'y32' (batch x width) made into
- * activations: bias and act in double, rounded to float, and the rounded
- * values (as doubles, in 'y64') measured. */
+static void finish_f32_piece(void *ctx, double *v, size_t offset, size_t n)
+{
+    const f32_finish *f = ctx;
+    float *y32 = f->y32 + offset;
+    size_t j = offset % f->width;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (double)y32[i] + (f->bias ? f->bias[j] : 0.0);
+        if (++j == f->width)
+            j = 0;
+    }
+    il_act_apply(&f->arm->act, v, n);
+    for (size_t i = 0; i < n; i++) {
+        y32[i] = (float)v[i];
+        v[i] = (double)y32[i];
+    }
+}
+
 static void finish_f32_layer(const il_arm *arm, const double *bias, size_t width, float *y32,
                              double *y64, size_t n, il_layer_stats *s)
 {
-    size_t n_tasks = (n + SWEEP - 1) / SWEEP;
-#pragma omp parallel for schedule(static)
-    for (size_t t = 0; t < n_tasks; t++) {
-        size_t i0 = t * SWEEP, len = n - i0 < SWEEP ? n - i0 : SWEEP;
-        double *v = y64 + i0;
-        for (size_t i = 0; i < len; i++)
-            v[i] = (double)y32[i0 + i] + (bias ? bias[(i0 + i) % width] : 0.0);
-        il_act_apply(&arm->act, v, len);
-        for (size_t i = 0; i < len; i++) {
-            y32[i0 + i] = (float)v[i];
-            v[i] = (double)y32[i0 + i];
-        }
-    }
-    il_layer_stats_add(s, y64, n);
+    f32_finish f = {arm, bias, width, y32};
+    il_layer_stats_add_mapped(s, y64, n, finish_f32_piece, &f);
     il_layer_stats_finish(s);
 }
 
@@ -860,14 +869,13 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
                                 &res->lsuv[a * cfg->n_layers + l], l, err);
             if (st != IL_OK)
                 goto done;
-            st = il_dense_forward(x[a], cfg->batch, prev, w, width, arm->has_bias ? bias : NULL,
-                                  &arm->act, y[a]);
+            st = il_dense_forward_measured(x[a], cfg->batch, prev, w, width,
+                                           arm->has_bias ? bias : NULL, &arm->act, y[a], s);
             if (st != IL_OK) {
                 il__set_error(err, "layer %zu is too large for BLAS (a dimension over 2^31)",
                               l + 1);
                 goto done;
             }
-            il_layer_stats_add(s, y[a], cfg->batch * width);
             il_layer_stats_finish(s);
             if (on_layer) {
                 st = on_layer(ctx, a, l, y[a], cfg->batch, width);
