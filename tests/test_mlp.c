@@ -4,7 +4,11 @@
  * precision (RELIABILITY.md row 33: eps 1e-6, atol 1e-5, rtol 1e-3, torch's
  * gradcheck defaults), for every activation, and the softmax loss.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "initlab/dist.h"
+#include "initlab/layer.h"
 #include "initlab/mlp.h"
 #include "test.h"
 
@@ -112,4 +116,56 @@ static void errors(void)
     il_mlp_free(NULL);
 }
 
-TEST_MAIN({"gradcheck_all", gradcheck_all}, {"softmax_stable", softmax_stable}, {"errors", errors})
+/* The fused layer pass gives what the forward pass then the statistics
+ * give, to the bit: with a bias and tanh (not row-aligned pieces: 433
+ * columns), below and above one statistics part (131072 values), and with
+ * neither bias nor activation. */
+static void fused_layer_equals_separate(void)
+{
+    static const size_t batches[] = {7, 300, 700};
+    const size_t n_in = 19, n_out = 433;
+    il_stats_config sc = {30, -1.5, 1.5, -0.99, 0.99};
+    il_rng *rng = NULL;
+    il_act act;
+    REQUIRE(il_rng_new(il_rng_find("philox"), 5, &rng) == IL_OK);
+    REQUIRE(il_act_parse("tanh", &act, NULL) == IL_OK);
+    for (size_t c = 0; c < 2 * sizeof batches / sizeof batches[0]; c++) {
+        size_t batch = batches[c / 2], n = batch * n_out;
+        int plain = c % 2;
+        double *x = malloc(batch * n_in * sizeof *x), *w = malloc(n_in * n_out * sizeof *w);
+        double *b = malloc(n_out * sizeof *b), *y1 = malloc(n * sizeof *y1);
+        double *y2 = malloc(n * sizeof *y2);
+        il_layer_stats s1, s2;
+        REQUIRE(x && w && b && y1 && y2);
+        il_dist_fill_standard_normal(rng, x, batch * n_in);
+        il_dist_fill_standard_normal(rng, w, n_in * n_out);
+        il_dist_fill_standard_normal(rng, b, n_out);
+        for (size_t i = 0; i < n_in * n_out; i++)
+            w[i] *= 0.3;
+        REQUIRE(il_layer_stats_init(&s1, &sc) == IL_OK);
+        REQUIRE(il_layer_stats_init(&s2, &sc) == IL_OK);
+        REQUIRE(il_dense_forward(x, batch, n_in, w, n_out, plain ? NULL : b, plain ? NULL : &act,
+                                 y1) == IL_OK);
+        il_layer_stats_add(&s1, y1, n);
+        REQUIRE(il_dense_forward_measured(x, batch, n_in, w, n_out, plain ? NULL : b,
+                                          plain ? NULL : &act, y2, &s2) == IL_OK);
+        il_layer_stats_finish(&s1);
+        il_layer_stats_finish(&s2);
+        CHECK(memcmp(y1, y2, n * sizeof *y1) == 0);
+        CHECK_BITS(s1.mean, s2.mean);
+        CHECK_BITS(s1.std, s2.std);
+        CHECK_BITS(s1.frac_high, s2.frac_high);
+        CHECK(memcmp(s1.counts, s2.counts, 30 * sizeof *s1.counts) == 0);
+        il_layer_stats_release(&s1);
+        il_layer_stats_release(&s2);
+        free(x);
+        free(w);
+        free(b);
+        free(y1);
+        free(y2);
+    }
+    il_rng_free(rng);
+}
+
+TEST_MAIN({"gradcheck_all", gradcheck_all}, {"softmax_stable", softmax_stable}, {"errors", errors},
+          {"fused_layer_equals_separate", fused_layer_equals_separate})
