@@ -316,7 +316,8 @@ static void histogram_matches_scalar_rule(void)
  * to a full one, with a NaN (the block is refused) and without. */
 static void block_kernels_agree(void)
 {
-    il__stats_block_fn *fns[3] = {il__stats_block_generic, NULL, NULL};
+    typedef il__stats_block_fn *block_ptr;
+    block_ptr fns[3] = {il__stats_block_generic, NULL, NULL};
     il__hist_consts h = {-4, 4, -1, 1, 30 / 8.0, 8 / 30.0, 29, 30, 32};
     double b[IL_STATS_BLOCK];
     for (size_t i = 0; i < IL_STATS_BLOCK; i++)
@@ -368,6 +369,80 @@ static void map_affine_relu(void *ctx, double *x, size_t offset, size_t n)
     }
 }
 
+/* Statistics made inside a caller's parallel region (as train does, one
+ * arm per thread): each thread's own object, small (one part) and large
+ * (three parts), gives what it gives on its own. */
+static void inside_a_parallel_region(void)
+{
+    static const size_t sizes[2] = {1000, 300007};
+    double *x = malloc(sizes[1] * sizeof *x), want[2];
+    il_stats_config c = cfg(30, -4, 4);
+    int bad = 0;
+    REQUIRE(x);
+    for (size_t i = 0; i < sizes[1]; i++)
+        x[i] = sin((double)i * 0.37) * 3;
+    for (int k = 0; k < 2; k++) {
+        il_layer_stats s;
+        REQUIRE(il_layer_stats_init(&s, &c) == IL_OK);
+        il_layer_stats_add(&s, x, sizes[k]);
+        il_layer_stats_finish(&s);
+        want[k] = s.std;
+        il_layer_stats_release(&s);
+    }
+#pragma omp parallel num_threads(2) reduction(+ : bad)
+    for (int k = 0; k < 2; k++) {
+        il_layer_stats s;
+        if (il_layer_stats_init(&s, &c) != IL_OK) {
+            bad++;
+            continue;
+        }
+        il_layer_stats_add(&s, x, sizes[k]);
+        il_layer_stats_finish(&s);
+        bad += memcmp(&s.std, &want[k], sizeof want[k]) != 0 || s.count != sizes[k];
+        il_layer_stats_release(&s);
+    }
+    CHECK(bad == 0);
+    free(x);
+}
+
+/* Values made from their index alone, for il_layer_stats_add_made. */
+static void make_wave(void *ctx, double *out, size_t offset, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++)
+        out[i] = cos((double)(offset + i) * 0.013) * 2 - 0.3;
+}
+
+/* il_layer_stats_add_made gives what adding the same values from memory
+ * gives, to the bit, past one part and with a partial last piece. */
+static void made_add_equals_add(void)
+{
+    size_t n = 300007;
+    double *x = malloc(n * sizeof *x);
+    il_stats_config c = cfg(30, -2, 2);
+    il_layer_stats a, b;
+    REQUIRE(x);
+    make_wave(NULL, x, 0, n);
+    REQUIRE(il_layer_stats_init(&a, &c) == IL_OK);
+    REQUIRE(il_layer_stats_init(&b, &c) == IL_OK);
+    il_layer_stats_add_made(&a, n, make_wave, NULL);
+    il_layer_stats_add(&b, x, n);
+    il_layer_stats_finish(&a);
+    il_layer_stats_finish(&b);
+    CHECK_EQ_U64(a.count, n);
+    CHECK_BITS(a.mean, b.mean);
+    CHECK_BITS(a.std, b.std);
+    CHECK_BITS(a.min, b.min);
+    CHECK(memcmp(a.counts, b.counts, 30 * sizeof *a.counts) == 0);
+    CHECK_EQ_U64(a.below + a.above, b.below + b.above);
+    CHECK(il_layer_stats_bytes(&c) > 30 * 2 * sizeof(double));
+    c.bins = 0;
+    CHECK(il_layer_stats_bytes(&c) == 0);
+    il_layer_stats_release(&a);
+    il_layer_stats_release(&b);
+    free(x);
+}
+
 /* il_layer_stats_add_mapped gives what mapping the whole input and then
  * adding it gives, to the bit, and leaves the mapped values in x. */
 static void mapped_add_equals_map_then_add(void)
@@ -406,4 +481,6 @@ TEST_MAIN({"threads_give_the_same_bits", threads_give_the_same_bits},
           {"empty_and_all_nonfinite", empty_and_all_nonfinite}, {"config_errors", config_errors},
           {"histogram_matches_scalar_rule", histogram_matches_scalar_rule},
           {"block_kernels_agree", block_kernels_agree},
-          {"mapped_add_equals_map_then_add", mapped_add_equals_map_then_add})
+          {"mapped_add_equals_map_then_add", mapped_add_equals_map_then_add},
+          {"made_add_equals_add", made_add_equals_add},
+          {"inside_a_parallel_region", inside_a_parallel_region})

@@ -75,6 +75,10 @@ il_status il_stats_config_check(const il_stats_config *cfg);
 /* Prepare 's' for 'cfg'. IL_ENOMEM, or the errors of il_stats_config_check. */
 il_status il_layer_stats_init(il_layer_stats *s, const il_stats_config *cfg);
 
+/* The bytes il_layer_stats_init allocates for 'cfg' (with the struct
+ * itself), for memory estimates; 0 for a bad configuration. */
+size_t il_layer_stats_bytes(const il_stats_config *cfg);
+
 /* Forget everything added, keep the configuration. */
 void il_layer_stats_reset(il_layer_stats *s);
 
@@ -95,6 +99,12 @@ typedef void (*il_stats_map_fn)(void *ctx, double *x, size_t offset, size_t n);
  * A NULL 'map' changes nothing. */
 void il_layer_stats_add_mapped(il_layer_stats *s, double *x, size_t n, il_stats_map_fn map,
                                void *ctx);
+
+/* Add n values that are never stored whole: make(ctx, out, offset, k)
+ * writes values offset .. offset + k - 1 into out (k <= 4096; 'out' is
+ * scratch, its old contents meaningless). The statistics are those of
+ * il_layer_stats_add on the same values, to the bit. */
+void il_layer_stats_add_made(il_layer_stats *s, size_t n, il_stats_map_fn make, void *ctx);
 
 /* Compute the results from what was added. Call it once, after the last
  * il_layer_stats_add; il_layer_stats_reset starts over. */

@@ -66,19 +66,19 @@ il_status il_exp_memory(const il_exp_config *cfg, size_t *bytes)
      * shared normal and uniform noise), one for a single paired arm, whose
      * noise is drawn into its weights; three bias-sized ones */
     size_t w_bufs = cfg->order == IL_EXP_PAIRED && cfg->n_arms == 1 ? 1 : 3, y64 = 0;
-    /* float32: two float activation buffers per arm, one double buffer for
-     * the sweep, and a float copy of the weights */
+    /* float32: two float activation buffers per arm, the input drawn in
+     * double, and a float copy of the weights */
     size_t act_size = cfg->f32 ? sizeof(float) : sizeof(double);
     size_t w_size = w_bufs * sizeof(double) + (cfg->f32 ? sizeof(float) : 0);
-    if ((cfg->f32 && !il_mul_size(b.act_elems, sizeof(double), &y64)) ||
+    size_t stats_each = il_layer_stats_bytes(&cfg->stats);
+    if ((cfg->f32 &&
+         (!il_mul_size(cfg->batch, cfg->n_in, &y64) || !il_mul_size(y64, sizeof(double), &y64))) ||
         !il_mul_size(b.act_elems, 2 * act_size, &per_arm) ||
         !il_mul_size(per_arm, cfg->n_arms, &total) || !il_add_size(total, y64, &total) ||
         !il_mul_size(b.w_elems, w_size, &w) || !il_add_size(total, w, &total) ||
         !il_mul_size(b.widest, 3 * sizeof(double), &bias) || !il_add_size(total, bias, &total) ||
-        !il_mul_size(cfg->n_arms, cfg->n_layers, &n_stats) ||
-        !il_mul_size(n_stats, sizeof(il_layer_stats) + (cfg->stats.bins * 6 + 1) * sizeof(double),
-                     &stats) ||
-        !il_add_size(total, stats, &total))
+        !il_mul_size(cfg->n_arms, cfg->n_layers, &n_stats) || stats_each == 0 ||
+        !il_mul_size(n_stats, stats_each, &stats) || !il_add_size(total, stats, &total))
         return IL_ELIMIT;
     if (cfg->grad != IL_EXP_GRAD_NONE) {
         /* one il_mlp per arm with everything kept, and the classifier */
@@ -645,8 +645,9 @@ done:
 
 /* A float32 layer's products made into activations, piece by piece in the
  * statistics pass: each product gets its bias and activation in double, is
- * rounded to float, and the rounded value (as a double, in the piece of
- * 'y64') is what is measured. */
+ * rounded to float, and the rounded value (as a double, in the statistics'
+ * scratch piece 'v') is what is measured. No double copy of the layer is
+ * kept. */
 typedef struct f32_finish {
     const il_arm *arm;
     const double *bias; /* or NULL */
@@ -672,11 +673,19 @@ static void finish_f32_piece(void *ctx, double *v, size_t offset, size_t n)
 }
 
 static void finish_f32_layer(const il_arm *arm, const double *bias, size_t width, float *y32,
-                             double *y64, size_t n, il_layer_stats *s)
+                             size_t n, il_layer_stats *s)
 {
     f32_finish f = {arm, bias, width, y32};
-    il_layer_stats_add_mapped(s, y64, n, finish_f32_piece, &f);
+    il_layer_stats_add_made(s, n, finish_f32_piece, &f);
     il_layer_stats_finish(s);
+}
+
+/* dst = (float)src, on threads */
+static void round_to_float(const double *src, float *dst, size_t n)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (float)src[i];
 }
 
 /* The float32 forward pass (cfg->f32): the draws and parameters of the
@@ -698,7 +707,7 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
     w = il_malloc_n(sz.w_elems, sizeof *w);
     w32 = il_malloc_n(sz.w_elems, sizeof *w32);
     bias = il_malloc_n(sz.widest, sizeof *bias);
-    y64 = il_malloc_n(sz.act_elems, sizeof *y64); /* also the drawn input */
+    y64 = il_malloc_n(cfg->batch * cfg->n_in, sizeof *y64); /* the input, drawn in double */
     if (!noise_alloc(cfg, &sz, w, &nz) || !x || !y || !w || !w32 || !bias || !y64) {
         st = IL_ENOMEM;
         goto done;
@@ -725,9 +734,10 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
         st = draw_inputs(&c1, rng, one, err);
         if (st != IL_OK)
             goto done;
-        for (size_t i = 0; i < n; i++)
-            x[a][i] = (float)y64[i];
+        round_to_float(y64, x[a], n);
     }
+    il_free(y64); /* before the layers: the peak is theirs */
+    y64 = NULL;
     prev = cfg->n_in;
     for (size_t l = 0; l < cfg->n_layers; l++) {
         size_t width = cfg->widths[l];
@@ -739,15 +749,14 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
             st = make_arm_params(cfg, a, rng, prev, width, &nz, w, bias, err);
             if (st != IL_OK)
                 goto done;
-            for (size_t i = 0; i < prev * width; i++)
-                w32[i] = (float)w[i];
+            round_to_float(w, w32, prev * width);
             st = il_gemm_f32(x[a], cfg->batch, prev, w32, width, y[a]);
             if (st != IL_OK) {
                 il__set_error(err, "layer %zu is too large for BLAS (a dimension over 2^31)",
                               l + 1);
                 goto done;
             }
-            finish_f32_layer(arm, arm->has_bias ? bias : NULL, width, y[a], y64, cfg->batch * width,
+            finish_f32_layer(arm, arm->has_bias ? bias : NULL, width, y[a], cfg->batch * width,
                              &res->stats[a * cfg->n_layers + l]);
             t = x[a];
             x[a] = y[a];

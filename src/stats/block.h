@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The statistics' inner kernel: one block of values measured while it is in
- * L1. stats.c cuts the input into blocks and merges what they leave; block.c
- * measures a block. block.c is compiled once per instruction set
- * (block_v3.c, block_v4.c with -march=x86-64-v3, -v4), and stats.c picks one
- * from the CPU's features. (GCC 12's target_clones lowers vector
+ * L1. stats.c cuts the input into blocks and merges what they leave;
+ * block_impl.h measures a block. It is compiled once per instruction set
+ * (block.c for the baseline; block_v3.c, block_v4.c with -march=x86-64-v3,
+ * -v4), and stats.c picks one from the CPU's features. (GCC 12's target_clones lowers vector
  * comparisons to scalar code before the clone's target applies, so the
  * instruction set has to come from the command line.)
  */

@@ -1,4 +1,4 @@
 /* SPDX-License-Identifier: MIT */
 /* block.c for AVX-512 (compiled with -march=x86-64-v4). */
 #define IL_STATS_BLOCK_FN il__stats_block_v4
-#include "block.c"
+#include "block_impl.h"

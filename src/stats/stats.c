@@ -68,18 +68,36 @@ static size_t lanes_for(size_t bins)
     return bins <= 4096 ? 8 : 2;
 }
 
+/* The threads a statistics object is made for: all that OpenMP offers. */
+static size_t stats_threads(void)
+{
+#ifdef _OPENMP
+    return (size_t)omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+size_t il_layer_stats_bytes(const il_stats_config *cfg)
+{
+    size_t lanes, total;
+    if (il_stats_config_check(cfg) != IL_OK)
+        return 0;
+    lanes = stats_threads() * lanes_for(cfg->bins) * (cfg->bins + 2);
+    total = sizeof(il_layer_stats) + (2 * cfg->bins + 1) * sizeof(double) + lanes * sizeof(size_t) +
+            ROUND * sizeof(part);
+    return total;
+}
+
 il_status il_layer_stats_init(il_layer_stats *s, const il_stats_config *cfg)
 {
     il_status st = il_stats_config_check(cfg);
     double step;
-    size_t n_threads = 1;
+    size_t n_threads = stats_threads();
 
     memset(s, 0, sizeof *s);
     if (st != IL_OK)
         return st;
-#ifdef _OPENMP
-    n_threads = (size_t)omp_get_max_threads();
-#endif
     s->n_lanes = lanes_for(cfg->bins);
     s->counts = il_calloc(cfg->bins, sizeof *s->counts);
     s->edges = il_calloc(cfg->bins + 1, sizeof *s->edges);
@@ -145,25 +163,41 @@ static void add_blocks(il__stats_block_fn *add_block, part *p, size_t *lanes, si
     }
 }
 
-/* One part, from empty: mapped piece by piece if there is a map, each piece
- * measured straight after. */
+/* Where the values come from: read from 'x'; or mapped in place in 'mx' by
+ * 'fn'; or, if both are NULL, made by 'fn' piece by piece in a scratch
+ * buffer. */
+typedef struct source {
+    const double *x;
+    double *mx;
+    il_stats_map_fn fn;
+    void *ctx;
+} source;
+
+/* One part, from empty. Mapped or made values are measured piece by piece,
+ * each straight after it is made, while it is in cache. PIECE is a
+ * multiple of BLOCK: the blocks, and so the results, are those of reading
+ * the same values from memory. */
 static void add_part(il__stats_block_fn *add_block, part *p, size_t *lanes, size_t n_lanes,
-                     const hist_consts *h, const double *x, double *mx, size_t offset, size_t n,
-                     il_stats_map_fn map, void *ctx)
+                     const hist_consts *h, const source *src, size_t offset, size_t n)
 {
     memset(p, 0, sizeof *p);
     p->min = (double)INFINITY;
     p->max = -(double)INFINITY;
-    if (!map) {
-        add_blocks(add_block, p, lanes, n_lanes, h, x + offset, n);
-        return;
-    }
-    /* PIECE is a multiple of BLOCK: the blocks are those of the unmapped
-     * call, and so are the results. */
-    for (size_t start = 0; start < n; start += PIECE) {
-        size_t len = n - start < PIECE ? n - start : PIECE;
-        map(ctx, mx + offset + start, offset + start, len);
-        add_blocks(add_block, p, lanes, n_lanes, h, mx + offset + start, len);
+    if (src->x) {
+        add_blocks(add_block, p, lanes, n_lanes, h, src->x + offset, n);
+    } else if (src->mx) {
+        for (size_t start = 0; start < n; start += PIECE) {
+            size_t len = n - start < PIECE ? n - start : PIECE;
+            src->fn(src->ctx, src->mx + offset + start, offset + start, len);
+            add_blocks(add_block, p, lanes, n_lanes, h, src->mx + offset + start, len);
+        }
+    } else {
+        double scratch[PIECE] = {0}; /* 32 KiB once per part of 1 MiB */
+        for (size_t start = 0; start < n; start += PIECE) {
+            size_t len = n - start < PIECE ? n - start : PIECE;
+            src->fn(src->ctx, scratch, offset + start, len);
+            add_blocks(add_block, p, lanes, n_lanes, h, scratch, len);
+        }
     }
 }
 
@@ -186,12 +220,27 @@ static void merge_part(il_layer_stats *s, const part *p)
     }
 }
 
+/* Part p of one add, measured by thread 'tid' into its slot of the
+ * round (rounds start at multiples of ROUND). */
+static void add_one_part(il_layer_stats *s, const source *src, size_t n, const hist_consts *h,
+                         il__stats_block_fn *add_block, size_t p, size_t tid)
+{
+    const size_t n_parts = (n + PART - 1) / PART;
+    add_part(add_block, &s->parts[p % ROUND], s->lanes + tid * s->n_lanes * h->stride, s->n_lanes,
+             h, src, p * PART, p + 1 < n_parts ? PART : n - p * PART);
+}
+
+static void merge_round(il_layer_stats *s, size_t r0, size_t r1)
+{
+    for (size_t p = r0; p < r1; p++)
+        merge_part(s, &s->parts[p % ROUND]);
+}
+
 /* Every value goes through a part: parts of PART values, each summarised
  * from empty, merged into the totals in order. So the result does not
  * depend on how the parts were shared among threads. Histogram counts are
  * integers and may be gathered per thread in any order. */
-static void add_parts(il_layer_stats *s, const double *x, double *mx, size_t n, il_stats_map_fn map,
-                      void *ctx)
+static void add_parts(il_layer_stats *s, const source *src, size_t n)
 {
     const size_t n_parts = (n + PART - 1) / PART, stride = s->bins + 2;
     const size_t lane_elems = s->n_lanes * stride;
@@ -207,26 +256,36 @@ static void add_parts(il_layer_stats *s, const double *x, double *mx, size_t n, 
                      (double)s->bins,
                      stride};
 
-    if (n_threads == 0)
+    /* One part, or one thread: no parallel region at all, which also
+     * starts no OpenMP threads for small inputs. (A region with an if()
+     * clause was tried: under clang's libomp the next OpenBLAS dgemm, a
+     * GOMP team, then waited forever on its workers.) The worksharing
+     * stays inside this function's own region: orphaned, it would bind to
+     * a caller's team (train runs its arms in one). */
+    if (n_threads <= 1) {
         n_threads = 1;
-        /* No if() clause: under clang's libomp, with a serialised region here
-         * the next OpenBLAS dgemm (a GOMP team) waited forever on its workers
-         * (test_lecture hung). A team of one costs little. */
-#pragma omp parallel num_threads(n_threads)
-    {
-        size_t tid = 0;
-#ifdef _OPENMP
-        tid = (size_t)omp_get_thread_num();
-#endif
         for (size_t r0 = 0; r0 < n_parts; r0 += ROUND) {
             size_t r1 = n_parts - r0 < ROUND ? n_parts : r0 + ROUND;
-#pragma omp for schedule(dynamic, 1) /* cores may differ in speed */
             for (size_t p = r0; p < r1; p++)
-                add_part(add_block, &s->parts[p - r0], s->lanes + tid * lane_elems, s->n_lanes, &h,
-                         x, mx, p * PART, p + 1 < n_parts ? PART : n - p * PART, map, ctx);
+                add_one_part(s, src, n, &h, add_block, p, 0);
+            merge_round(s, r0, r1);
+        }
+    } else {
+#pragma omp parallel num_threads(n_threads)
+        {
+            size_t tid = 0;
+#ifdef _OPENMP
+            tid = (size_t)omp_get_thread_num();
+#endif
+            for (size_t r0 = 0; r0 < n_parts; r0 += ROUND) {
+                size_t r1 = n_parts - r0 < ROUND ? n_parts : r0 + ROUND;
+                /* one part at a time: cores may differ in speed */
+#pragma omp for schedule(dynamic, 1)
+                for (size_t p = r0; p < r1; p++)
+                    add_one_part(s, src, n, &h, add_block, p, tid);
 #pragma omp single
-            for (size_t p = r0; p < r1; p++)
-                merge_part(s, &s->parts[p - r0]);
+                merge_round(s, r0, r1);
+            }
         }
     }
 
@@ -246,13 +305,21 @@ static void add_parts(il_layer_stats *s, const double *x, double *mx, size_t n, 
 
 void il_layer_stats_add(il_layer_stats *s, const double *x, size_t n)
 {
-    add_parts(s, x, NULL, n, NULL, NULL);
+    source src = {x, NULL, NULL, NULL};
+    add_parts(s, &src, n);
 }
 
 void il_layer_stats_add_mapped(il_layer_stats *s, double *x, size_t n, il_stats_map_fn map,
                                void *ctx)
 {
-    add_parts(s, x, x, n, map, ctx);
+    source src = {map ? NULL : x, x, map, ctx};
+    add_parts(s, &src, n);
+}
+
+void il_layer_stats_add_made(il_layer_stats *s, size_t n, il_stats_map_fn make, void *ctx)
+{
+    source src = {NULL, NULL, make, ctx};
+    add_parts(s, &src, n);
 }
 
 void il_layer_stats_finish(il_layer_stats *s)
