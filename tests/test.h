@@ -73,6 +73,25 @@ static int test_skipped_;
             TEST_FAIL_("%s bit-equal %s failed: %.17g != %.17g", #a, #b, a_, b_);                  \
     } while (0)
 
+/* Two finished il_layer_stats hold the same results, to the bit: counts,
+ * moments, extremes, fractions and the histogram. */
+#define CHECK_SAME_STATS(a, b)                                                                     \
+    do {                                                                                           \
+        CHECK_EQ_U64((a).count, (b).count);                                                        \
+        CHECK_EQ_U64((a).nonfinite, (b).nonfinite);                                                \
+        CHECK_BITS((a).mean, (b).mean);                                                            \
+        CHECK_BITS((a).std, (b).std);                                                              \
+        CHECK_BITS((a).min, (b).min);                                                              \
+        CHECK_BITS((a).max, (b).max);                                                              \
+        CHECK_BITS((a).frac_low, (b).frac_low);                                                    \
+        CHECK_BITS((a).frac_high, (b).frac_high);                                                  \
+        CHECK_BITS((a).frac_zero, (b).frac_zero);                                                  \
+        CHECK((a).bins == (b).bins &&                                                              \
+              memcmp((a).counts, (b).counts, (a).bins * sizeof *(a).counts) == 0);                 \
+        CHECK_EQ_U64((a).below, (b).below);                                                        \
+        CHECK_EQ_U64((a).above, (b).above);                                                        \
+    } while (0)
+
 /* |a - b| <= atol + rtol * |b| */
 #define CHECK_NEAR(a, b, rtol, atol)                                                               \
     do {                                                                                           \
