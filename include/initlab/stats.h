@@ -96,7 +96,7 @@ typedef void (*il_stats_map_fn)(void *ctx, double *x, size_t offset, size_t n);
  * made, while it is in cache: the values added are those that
  * map(ctx, x, 0, n) followed by il_layer_stats_add(s, x, n) would give, and
  * so are the statistics. 'x' holds the transformed values afterwards.
- * A NULL 'map' changes nothing. */
+ * With a NULL 'map' it is il_layer_stats_add. */
 void il_layer_stats_add_mapped(il_layer_stats *s, double *x, size_t n, il_stats_map_fn map,
                                void *ctx);
 

@@ -11,7 +11,7 @@
  * f = (x - lo) * (bins / (hi - lo)), truncated, then corrected by one
  * against the linspace edges.
  *
- * Speed: block.c measures a block while it is in L1, in vectors, compiled
+ * Speed: block_impl.h measures a block while it is in L1, in vectors, built
  * for AVX-512, AVX2 and the baseline. Large inputs are cut into parts
  * measured on threads and merged in order.
  */
