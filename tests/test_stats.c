@@ -311,17 +311,64 @@ static void histogram_matches_scalar_rule(void)
     }
 }
 
+typedef il__stats_block_fn *block_ptr;
+
+/* Data set 0: smooth values, some zeros. Data set 1: every edge of 'h'
+ * and its neighbours one ulp either side, the ends, values outside, both
+ * zeros, and the threshold values, then smooth values again. */
+static void block_data(double *b, const il__hist_consts *h, int data)
+{
+    size_t i = 0;
+    if (data == 1) {
+        for (size_t e = 0; e <= (size_t)h->binsd && i + 3 <= IL_STATS_BLOCK; e++) {
+            double edge = (double)e * h->step + h->lo;
+            b[i++] = edge;
+            b[i++] = nextafter(edge, -INFINITY);
+            b[i++] = nextafter(edge, INFINITY);
+        }
+        b[i++] = h->hi;
+        b[i++] = h->lo - 1;
+        b[i++] = h->hi + 1;
+        b[i++] = 0.0;
+        b[i++] = -0.0;
+        b[i++] = h->low;
+        b[i++] = h->high;
+    }
+    for (; i < IL_STATS_BLOCK; i++)
+        b[i] = sin((double)i * 0.7) * 4.5 + (i % 11 == 0 ? 0.0 : 0.1);
+}
+
+/* Every kernel in 'fns' gives what the first gives on b[0..n). */
+static void block_kernels_agree_on(block_ptr fns[3], const il__hist_consts *h, const double *b,
+                                   size_t n)
+{
+    il__stats_part want = {0};
+    size_t want_lanes[8 * 32] = {0};
+    want.min = (double)INFINITY;
+    want.max = -(double)INFINITY;
+    CHECK(fns[0](&want, want_lanes, 8, h, b, n) == 1);
+    for (int f = 1; f < 3; f++) {
+        il__stats_part p = {0};
+        size_t lanes[8 * 32] = {0};
+        if (!fns[f])
+            continue;
+        p.min = (double)INFINITY;
+        p.max = -(double)INFINITY;
+        CHECK(fns[f](&p, lanes, 8, h, b, n) == 1);
+        CHECK(memcmp(&p, &want, sizeof p) == 0);
+        CHECK(memcmp(lanes, want_lanes, sizeof lanes) == 0);
+    }
+}
+
 /* The kernel compiled for AVX-512, AVX2 and the baseline gives the same
  * bits: every instruction set this CPU has, on blocks of every length up
- * to a full one, with a NaN (the block is refused) and without. */
+ * to a full one, on smooth values and on edges, with a NaN (the block is
+ * refused) and without. */
 static void block_kernels_agree(void)
 {
-    typedef il__stats_block_fn *block_ptr;
     block_ptr fns[3] = {il__stats_block_generic, NULL, NULL};
     il__hist_consts h = {-4, 4, -1, 1, 30 / 8.0, 8 / 30.0, 29, 30, 32};
     double b[IL_STATS_BLOCK];
-    for (size_t i = 0; i < IL_STATS_BLOCK; i++)
-        b[i] = sin((double)i * 0.7) * 4.5 + (i % 11 == 0 ? 0.0 : 0.1);
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
@@ -330,23 +377,10 @@ static void block_kernels_agree(void)
         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
         fns[2] = il__stats_block_v4;
 #endif
-    for (size_t n = 1; n <= IL_STATS_BLOCK; n += n < 20 ? 1 : 37) {
-        il__stats_part want = {0};
-        size_t want_lanes[8 * 32] = {0};
-        want.min = (double)INFINITY;
-        want.max = -(double)INFINITY;
-        CHECK(fns[0](&want, want_lanes, 8, &h, b, n) == 1);
-        for (int f = 1; f < 3; f++) {
-            il__stats_part p = {0};
-            size_t lanes[8 * 32] = {0};
-            if (!fns[f])
-                continue;
-            p.min = (double)INFINITY;
-            p.max = -(double)INFINITY;
-            CHECK(fns[f](&p, lanes, 8, &h, b, n) == 1);
-            CHECK(memcmp(&p, &want, sizeof p) == 0);
-            CHECK(memcmp(lanes, want_lanes, sizeof lanes) == 0);
-        }
+    for (int data = 0; data < 2; data++) {
+        block_data(b, &h, data);
+        for (size_t n = 1; n <= IL_STATS_BLOCK; n += n < 20 ? 1 : 37)
+            block_kernels_agree_on(fns, &h, b, n);
     }
     b[IL_STATS_BLOCK - 3] = (double)NAN;
     for (int f = 0; f < 3; f++) {

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The statistics' block kernel (block.h), as a template: block.c,
- * block_v3.c and block_v4.c each include it once, naming the function
- * (IL_STATS_BLOCK_FN) and compiled for their instruction set.
+ * The statistics' block kernel (block.h), as a template: block.c and
+ * block_v3.c each include it once, naming the function (IL_STATS_BLOCK_FN)
+ * and compiled for their instruction set. (block_v4.c is the same kernel
+ * in AVX-512 intrinsics: it says why.)
  *
- * One block in vectors of VL doubles: GCC vector extensions, so that one
- * source serves every instruction set. Each reduction has VL independent
- * accumulators, reduced in a fixed order, and no operation is contracted:
- * so the AVX-512, AVX2 and baseline builds give the same bits. The bin of
- * every value is computed in the vector pass, values outside [lo, hi]
- * going to two extra bins; only the increments are scalar, spread over
- * partial histograms so that runs of one bin do not wait on each other.
+ * One block in sets of VL = 8 lanes, each set NV of the hardware's vectors
+ * (GCC vector extensions, so that one source serves SSE2, AVX2 and other
+ * machines). Each reduction has VL independent accumulators, reduced in a
+ * fixed order, and no operation is contracted: so every variant gives the
+ * same bits. The bin of every value is computed in the vector pass, values
+ * outside [lo, hi] going to two extra bins; only the increments are
+ * scalar, spread over partial histograms so that runs of one bin do not
+ * wait on each other.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "block.h"
@@ -21,11 +24,20 @@
 #error "define IL_STATS_BLOCK_FN before including block_impl.h"
 #endif
 
-#define VL ((size_t)8) /* lanes of the vector accumulators */
+#define VL ((size_t)8) /* lanes of every accumulator, in every variant */
 
-typedef double vd __attribute__((vector_size(VL * sizeof(double))));
-typedef long long vl __attribute__((vector_size(VL * sizeof(long long))));
-typedef int vi __attribute__((vector_size(VL * sizeof(int))));
+/* The hardware's vectors: VW doubles, NV of them per lane set. (Vectors
+ * wider than the hardware's, GCC 12 compares lane by lane in scalar code.) */
+#if defined(__AVX2__)
+#define VW 4
+#else
+#define VW 2
+#endif
+#define NV (VL / VW)
+
+typedef double vd __attribute__((vector_size(VW * sizeof(double))));
+typedef long long vl __attribute__((vector_size(VW * sizeof(long long))));
+typedef int vi __attribute__((vector_size(VW * sizeof(int))));
 
 #ifdef IL_STATS_BLOCK_MERGE
 /* Chan, Golub & LeVeque's pairwise update. */
@@ -42,25 +54,28 @@ void il__stats_merge_moments(il__stats_part *p, size_t n, double mean, double m2
 #define SELECT(m, a, b) ((vd)(((vl)(a) & (m)) | ((vl)(b) & ~(m))))
 #define KEEP(m, a)      ((vd)((vl)(a) & (m)))
 
-/* The block's constants, broadcast, and its running vectors. */
+/* The block's constants, broadcast, and its running vectors: lane l of
+ * the set is lane l % VW of vector l / VW. */
 typedef struct consts {
     vd zero, one, lo, hi, low, high, norm, step, lastd;
     vl bins, bins1;
 } consts;
 typedef struct accs {
-    vd probe, sum, mn, mx;
-    vl n_low, n_high, n_zero;
+    vd probe[NV], sum[NV], mn[NV], mx[NV];
+    vl n_low[NV], n_high[NV], n_zero[NV];
 } accs;
 
 IL_INLINE double sum_lanes(const vd *v)
 {
-    const vd a = *v;
+    double a[VL];
+    memcpy(a, v, sizeof a);
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
 
 IL_INLINE size_t count_lanes(const vl *v)
 {
-    const vl a = *v;
+    long long a[VL];
+    memcpy(a, v, sizeof a);
     return (size_t)(((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])));
 }
 
@@ -68,33 +83,29 @@ IL_INLINE size_t count_lanes(const vl *v)
  * doubles. */
 IL_INLINE void trunc_lanes(const vd *t, vl *k, vd *kd)
 {
-#if defined(__AVX512DQ__)
-    *k = __builtin_convertvector(*t, vl);
-    *kd = __builtin_convertvector(*k, vd);
-#else
     vi k32 = __builtin_convertvector(*t, vi);
     *k = __builtin_convertvector(k32, vl);
     *kd = __builtin_convertvector(k32, vd);
-#endif
 }
 
-/* Pass 1 on one vector: finiteness probe (x - x is 0 for finite x, NaN
- * otherwise), extremes, sum, threshold counts, and each value's bin into
- * 'idx'. Lanes outside 'keep' (all ones but in the last vector) count for
- * nothing. */
-IL_INLINE void measure(accs *a, const consts *c, const vd *vp, const vl *keep, long long *idx)
+/* Pass 1 on one hardware vector: finiteness probe (x - x is 0 for finite
+ * x, NaN otherwise), extremes, sum, threshold counts, and each value's bin
+ * into 'idx'. Lanes outside 'keep' (all ones but in the last vectors)
+ * count for nothing. */
+IL_INLINE void measure(accs *a, size_t j, const consts *c, const vd *vp, const vl *keep,
+                       long long *idx)
 {
     const vd v = *vp;
     vd t, kd, e0, e1;
     vl k, dec, inc;
 
-    a->probe += KEEP(*keep, v - v);
-    a->sum += KEEP(*keep, v);
-    a->mn = SELECT(*keep & (vl)(v < a->mn), v, a->mn);
-    a->mx = SELECT(*keep & (vl)(a->mx < v), v, a->mx);
-    a->n_low -= *keep & (vl)(v < c->low);
-    a->n_high -= *keep & (vl)(c->high < v);
-    a->n_zero -= *keep & (vl)(v == c->zero);
+    a->probe[j] += KEEP(*keep, v - v);
+    a->sum[j] += KEEP(*keep, v);
+    a->mn[j] = SELECT(*keep & (vl)(v < a->mn[j]), v, a->mn[j]);
+    a->mx[j] = SELECT(*keep & (vl)(a->mx[j] < v), v, a->mx[j]);
+    a->n_low[j] -= *keep & (vl)(v < c->low);
+    a->n_high[j] -= *keep & (vl)(c->high < v);
+    a->n_zero[j] -= *keep & (vl)(v == c->zero);
 
     /* np.histogram's bin: truncate the clamped (v - lo) * norm, then
      * correct by one against the edges i * step + lo, exactly as
@@ -107,27 +118,40 @@ IL_INLINE void measure(accs *a, const consts *c, const vd *vp, const vl *keep, l
     trunc_lanes(&t, &k, &kd);
     e0 = kd * c->step + c->lo;
     e1 = (kd + c->one) * c->step + c->lo;
-    dec = (vl)(v < e0);       /* never at k = 0: v >= lo = edge 0 there */
-    e1 = SELECT(dec, e0, e1); /* the edge above k - 1 is edge k */
-    inc = (vl)(e1 <= v) & ((vl)(kd != c->lastd) | dec);
+    /* numpy tests v >= edge k + 1 after the decrement; after one, that
+     * edge is e0 > v, so only undecremented lanes can go up, and for them
+     * the edge is e1 (e1 >= e0: rounding is monotone). */
+    dec = (vl)(v < e0); /* never at k = 0: v >= lo = edge 0 there */
+    inc = (vl)(e1 <= v) & (vl)(kd != c->lastd);
     k = k + dec - inc; /* the masks are -1 where true */
     k = (k & ~(vl)(v < c->lo)) | (c->bins & (vl)(v < c->lo));
     k = (k & ~(vl)(c->hi < v)) | (c->bins1 & (vl)(c->hi < v));
     memcpy(idx, &k, sizeof k);
 }
 
+/* The lanes of values x[0..n) that exist, for n < VL, and those values
+ * with zeros after them. */
+IL_INLINE void tail_lanes(const double *x, size_t n, vl keep[NV], vd v[NV])
+{
+    double tail[VL] = {0};
+    for (size_t l = 0; l < VL; l++)
+        keep[l / VW][l % VW] = l < n ? -1 : 0;
+    memcpy(tail, x, n * sizeof *tail);
+    memcpy(v, tail, sizeof tail);
+}
+
 int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il__hist_consts *h,
                       const double *b, size_t n)
 {
-    const vd zero = {0}, iota = {0, 1, 2, 3, 4, 5, 6, 7};
-    const vl all = ~(vl){0};
+    const vd zero = {0};
     const size_t stride = h->stride, full = n - n % VL;
     consts c;
     accs a;
-    vd q0 = zero, q1 = zero, v;
+    vd q0[NV], q1[NV], v[NV];
+    vl all[NV], keep[NV];
     long long idx[IL_STATS_BLOCK];
-    double mean, m2, bmin, bmax;
-    size_t i;
+    double mean, m2, bmin, bmax, mins[VL], maxs[VL];
+    size_t i, j;
 
     c.zero = zero;
     c.one = zero + 1.0;
@@ -140,48 +164,56 @@ int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il
     c.lastd = zero + h->lastd;
     c.bins = (vl){0} + (long long)h->binsd;
     c.bins1 = c.bins + 1;
-    a.probe = a.sum = zero;
-    a.mn = zero + p->min;
-    a.mx = zero + p->max;
-    a.n_low = a.n_high = a.n_zero = (vl){0};
+    for (j = 0; j < NV; j++) {
+        all[j] = ~(vl){0};
+        q0[j] = q1[j] = a.probe[j] = a.sum[j] = zero;
+        a.mn[j] = zero + p->min;
+        a.mx[j] = zero + p->max;
+        a.n_low[j] = a.n_high[j] = a.n_zero[j] = (vl){0};
+    }
 
-    /* Pass 1, full vectors, then the rest masked. */
+    /* Pass 1, full sets of VL, then the rest masked. */
     for (i = 0; i < full; i += VL) {
-        memcpy(&v, b + i, sizeof v);
-        measure(&a, &c, &v, &all, idx + i);
+        __builtin_prefetch((const void *)((uintptr_t)(b + i) + IL_STATS_AHEAD));
+        memcpy(v, b + i, sizeof v);
+        for (j = 0; j < NV; j++)
+            measure(&a, j, &c, &v[j], &all[j], idx + i + j * VW);
     }
     if (i < n) {
-        const vl keep = (vl)(iota < (double)(n - i));
-        double tail[VL] = {0};
-        memcpy(tail, b + i, (n - i) * sizeof *tail);
-        memcpy(&v, tail, sizeof v);
-        measure(&a, &c, &v, &keep, idx + i);
+        tail_lanes(b + i, n - i, keep, v);
+        for (j = 0; j < NV; j++)
+            measure(&a, j, &c, &v[j], &keep[j], idx + i + j * VW);
     }
-    if (sum_lanes(&a.probe) != 0.0)
+    if (sum_lanes(a.probe) != 0.0)
         return 0;
 
     /* Pass 2: squared deviations from the block's mean, in two chains. */
-    mean = sum_lanes(&a.sum) / (double)n;
+    mean = sum_lanes(a.sum) / (double)n;
     for (i = 0; i + 2 * VL <= full; i += 2 * VL) {
-        vd w, d, e;
-        memcpy(&v, b + i, sizeof v);
-        memcpy(&w, b + i + VL, sizeof w);
-        d = v - mean;
-        e = w - mean;
-        q0 += d * d;
-        q1 += e * e;
+        vd w[NV];
+        memcpy(v, b + i, sizeof v);
+        memcpy(w, b + i + VL, sizeof w);
+        for (j = 0; j < NV; j++) {
+            vd d = v[j] - mean, e = w[j] - mean;
+            q0[j] += d * d;
+            q1[j] += e * e;
+        }
     }
     for (; i < n; i += VL) {
-        const vl keep = (vl)(iota < (double)(n - i));
-        double tail[VL] = {0};
-        vd d;
-        memcpy(tail, b + i, (n - i < VL ? n - i : VL) * sizeof *tail);
-        memcpy(&v, tail, sizeof v);
-        d = v - mean;
-        q0 += KEEP(keep, d * d);
+        if (n - i >= VL) {
+            memcpy(v, b + i, sizeof v);
+            memcpy(keep, all, sizeof keep);
+        } else {
+            tail_lanes(b + i, n - i, keep, v);
+        }
+        for (j = 0; j < NV; j++) {
+            vd d = v[j] - mean;
+            q0[j] += KEEP(keep[j], d * d);
+        }
     }
-    q0 += q1;
-    m2 = sum_lanes(&q0);
+    for (j = 0; j < NV; j++)
+        q0[j] += q1[j];
+    m2 = sum_lanes(q0);
 
     /* Pass 3: the increments, value i into partial histogram i % n_lanes. */
     if (n_lanes == 8) {
@@ -197,17 +229,19 @@ int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il
     for (; i < n; i++)
         lanes[(size_t)idx[i]]++;
 
-    bmin = a.mn[0];
-    bmax = a.mx[0];
+    memcpy(mins, a.mn, sizeof mins);
+    memcpy(maxs, a.mx, sizeof maxs);
+    bmin = mins[0];
+    bmax = maxs[0];
     for (size_t l = 1; l < VL; l++) {
-        bmin = a.mn[l] < bmin ? a.mn[l] : bmin;
-        bmax = a.mx[l] > bmax ? a.mx[l] : bmax;
+        bmin = mins[l] < bmin ? mins[l] : bmin;
+        bmax = maxs[l] > bmax ? maxs[l] : bmax;
     }
     p->min = bmin;
     p->max = bmax;
-    p->n_low += count_lanes(&a.n_low);
-    p->n_high += count_lanes(&a.n_high);
-    p->n_zero += count_lanes(&a.n_zero);
+    p->n_low += count_lanes(a.n_low);
+    p->n_high += count_lanes(a.n_high);
+    p->n_zero += count_lanes(a.n_zero);
     il__stats_merge_moments(p, n, mean, m2);
     return 1;
 }
