@@ -323,8 +323,8 @@ static void block_data(double *b, const il__hist_consts *h, int data)
         for (size_t e = 0; e <= (size_t)h->binsd && i + 3 <= IL_STATS_BLOCK; e++) {
             double edge = (double)e * h->step + h->lo;
             b[i++] = edge;
-            b[i++] = nextafter(edge, -INFINITY);
-            b[i++] = nextafter(edge, INFINITY);
+            b[i++] = nextafter(edge, -(double)INFINITY);
+            b[i++] = nextafter(edge, (double)INFINITY);
         }
         b[i++] = h->hi;
         b[i++] = h->lo - 1;

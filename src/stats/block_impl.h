@@ -126,18 +126,18 @@ IL_INLINE void measure(accs *a, size_t j, const consts *c, const vd *vp, const v
     k = k + dec - inc; /* the masks are -1 where true */
     k = (k & ~(vl)(v < c->lo)) | (c->bins & (vl)(v < c->lo));
     k = (k & ~(vl)(c->hi < v)) | (c->bins1 & (vl)(c->hi < v));
-    memcpy(idx, &k, sizeof k);
+    for (size_t l = 0; l < VW; l++)
+        idx[l] = k[l];
 }
 
 /* The lanes of values x[0..n) that exist, for n < VL, and those values
  * with zeros after them. */
 IL_INLINE void tail_lanes(const double *x, size_t n, vl keep[NV], vd v[NV])
 {
-    double tail[VL] = {0};
-    for (size_t l = 0; l < VL; l++)
+    for (size_t l = 0; l < VL; l++) {
         keep[l / VW][l % VW] = l < n ? -1 : 0;
-    memcpy(tail, x, n * sizeof *tail);
-    memcpy(v, tail, sizeof tail);
+        v[l / VW][l % VW] = l < n ? x[l] : 0.0;
+    }
 }
 
 int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il__hist_consts *h,
@@ -215,10 +215,13 @@ int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il
         q0[j] += q1[j];
     m2 = sum_lanes(q0);
 
-    /* Pass 3: the increments, value i into partial histogram i % n_lanes. */
+    /* Pass 3: the increments, value i into partial histogram i % n_lanes.
+     * (Pass 1 wrote idx[0..n), through measure's pointer, which cppcheck
+     * does not follow.) */
     if (n_lanes == 8) {
         for (i = 0; i + 8 <= n; i += 8)
             for (size_t l = 0; l < 8; l++)
+                // cppcheck-suppress uninitvar
                 lanes[l * stride + (size_t)idx[i + l]]++;
     } else {
         for (i = 0; i + 2 <= n; i += 2) {
@@ -229,8 +232,10 @@ int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il
     for (; i < n; i++)
         lanes[(size_t)idx[i]]++;
 
-    memcpy(mins, a.mn, sizeof mins);
-    memcpy(maxs, a.mx, sizeof maxs);
+    for (size_t l = 0; l < VL; l++) {
+        mins[l] = a.mn[l / VW][l % VW];
+        maxs[l] = a.mx[l / VW][l % VW];
+    }
     bmin = mins[0];
     bmax = maxs[0];
     for (size_t l = 1; l < VL; l++) {

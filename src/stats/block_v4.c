@@ -19,7 +19,7 @@
 
 #include "block.h"
 
-#define VL 8 /* doubles per vector */
+#define VL ((size_t)8) /* doubles per vector */
 #ifndef AHEAD
 #define AHEAD 16384
 #endif
