@@ -79,6 +79,16 @@ IL_INLINE size_t count_lanes(const vl *v)
     return (size_t)(((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])));
 }
 
+/* One hardware vector from x, which need not be aligned. (Loaded
+ * straight into a register: copied through an array on the stack, the
+ * halves' stores could not be forwarded to the whole's load.) */
+IL_INLINE vd load(const double *x)
+{
+    vd v;
+    memcpy(&v, x, sizeof v);
+    return v;
+}
+
 /* Truncation of values in [0, 2^31) to integers, as integers and as
  * doubles. */
 IL_INLINE void trunc_lanes(const vd *t, vl *k, vd *kd)
@@ -92,10 +102,8 @@ IL_INLINE void trunc_lanes(const vd *t, vl *k, vd *kd)
  * x, NaN otherwise), extremes, sum, threshold counts, and each value's bin
  * into 'idx'. Lanes outside 'keep' (all ones but in the last vectors)
  * count for nothing. */
-IL_INLINE void measure(accs *a, size_t j, const consts *c, const vd *vp, const vl *keep,
-                       long long *idx)
+IL_INLINE void measure(accs *a, size_t j, const consts *c, vd v, const vl *keep, long long *idx)
 {
-    const vd v = *vp;
     vd t, kd, e0, e1;
     vl k, dec, inc;
 
@@ -175,14 +183,13 @@ int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il
     /* Pass 1, full sets of VL, then the rest masked. */
     for (i = 0; i < full; i += VL) {
         __builtin_prefetch((const void *)((uintptr_t)(b + i) + IL_STATS_AHEAD));
-        memcpy(v, b + i, sizeof v);
         for (j = 0; j < NV; j++)
-            measure(&a, j, &c, &v[j], &all[j], idx + i + j * VW);
+            measure(&a, j, &c, load(b + i + j * VW), &all[j], idx + i + j * VW);
     }
     if (i < n) {
         tail_lanes(b + i, n - i, keep, v);
         for (j = 0; j < NV; j++)
-            measure(&a, j, &c, &v[j], &keep[j], idx + i + j * VW);
+            measure(&a, j, &c, v[j], &keep[j], idx + i + j * VW);
     }
     if (sum_lanes(a.probe) != 0.0)
         return 0;
@@ -190,19 +197,18 @@ int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il
     /* Pass 2: squared deviations from the block's mean, in two chains. */
     mean = sum_lanes(a.sum) / (double)n;
     for (i = 0; i + 2 * VL <= full; i += 2 * VL) {
-        vd w[NV];
-        memcpy(v, b + i, sizeof v);
-        memcpy(w, b + i + VL, sizeof w);
         for (j = 0; j < NV; j++) {
-            vd d = v[j] - mean, e = w[j] - mean;
+            vd d = load(b + i + j * VW) - mean, e = load(b + i + VL + j * VW) - mean;
             q0[j] += d * d;
             q1[j] += e * e;
         }
     }
     for (; i < n; i += VL) {
         if (n - i >= VL) {
-            memcpy(v, b + i, sizeof v);
-            memcpy(keep, all, sizeof keep);
+            for (j = 0; j < NV; j++) {
+                v[j] = load(b + i + j * VW);
+                keep[j] = all[j];
+            }
         } else {
             tail_lanes(b + i, n - i, keep, v);
         }
