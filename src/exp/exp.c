@@ -282,6 +282,64 @@ static void noise_free(layer_noise *nz, const double *w)
     memset(nz, 0, sizeof *nz);
 }
 
+/* What a forward-only run holds: each arm's two activation buffers (a
+ * layer's input and output, swapped after it), of 'elem' bytes a value
+ * (double or float); one layer's weights and biases, in double; a paired
+ * run's shared noise. */
+typedef struct forward_buffers {
+    size_t n_arms;
+    void **x, **y;
+    double *w, *bias;
+    layer_noise nz;
+} forward_buffers;
+
+/* Returns 0 when out of memory (release with forward_free either way). */
+static int forward_alloc(const il_exp_config *cfg, const exp_buffers *sz, size_t elem,
+                         forward_buffers *fb)
+{
+    memset(fb, 0, sizeof *fb);
+    fb->n_arms = cfg->n_arms;
+    /* arrays of pointers, so sizeof a pointer is meant */
+    fb->x = il_calloc(cfg->n_arms, sizeof *fb->x); // NOLINT(bugprone-sizeof-expression)
+    fb->y = il_calloc(cfg->n_arms, sizeof *fb->y); // NOLINT(bugprone-sizeof-expression)
+    /* activations, weights and noise are written in full before they are read */
+    fb->w = il_malloc_n(sz->w_elems, sizeof *fb->w);
+    fb->bias = il_malloc_n(sz->widest, sizeof *fb->bias);
+    if (!noise_alloc(cfg, sz, fb->w, &fb->nz) || !fb->x || !fb->y || !fb->w || !fb->bias)
+        return 0;
+    for (size_t a = 0; a < cfg->n_arms; a++) {
+        fb->x[a] = il_malloc_n(sz->act_elems, elem);
+        fb->y[a] = il_malloc_n(sz->act_elems, elem);
+        if (!fb->x[a] || !fb->y[a])
+            return 0;
+    }
+    return 1;
+}
+
+static void forward_free(forward_buffers *fb)
+{
+    for (size_t a = 0; a < fb->n_arms; a++) {
+        if (fb->x)
+            il_free(fb->x[a]);
+        if (fb->y)
+            il_free(fb->y[a]);
+    }
+    il_free(fb->x);
+    il_free(fb->y);
+    noise_free(&fb->nz, fb->w);
+    il_free(fb->w);
+    il_free(fb->bias);
+    memset(fb, 0, sizeof *fb);
+}
+
+/* Arm a's layer output becomes the next layer's input. */
+static void forward_swap(forward_buffers *fb, size_t a)
+{
+    void *t = fb->x[a];
+    fb->x[a] = fb->y[a];
+    fb->y[a] = t;
+}
+
 /* LSUV for one layer of the forward-only path: divide 'w' by the std of
  * the pre-activations x w + b until their variance is within tol of 1
  * (the layers below are already final). 'z' is scratch. */
@@ -324,9 +382,9 @@ static il_status lsuv_layer(const il_arm *arm, const double *x, size_t batch, si
     }
 }
 
-/* Every arm's input: paired, one draw given to all; else one per arm, in
- * arm order (the lecture's x_1, x_2). */
-static il_status draw_inputs(const il_exp_config *cfg, il_rng *rng, double *const *x, il_error *err)
+/* Every arm's input, into the doubles x[a]: paired, one draw given to all;
+ * else one per arm, in arm order (the lecture's x_1, x_2). */
+static il_status draw_inputs(const il_exp_config *cfg, il_rng *rng, void *const *x, il_error *err)
 {
     size_t shape[2] = {cfg->batch, cfg->n_in};
     for (size_t a = 0; a < cfg->n_arms; a++) {
@@ -436,8 +494,8 @@ static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_lay
     size_t widest_w = 0, widest = 1, prev, n_in = cfg->batch * cfg->n_in;
     size_t *widths = NULL, *labels = NULL;
     il_mlp **nets = NULL;
-    double **inputs = NULL, *wn = NULL, *wu = NULL, *bn = NULL, *bu = NULL, *up = NULL,
-           *wstd = NULL;
+    void **inputs = NULL; /* each arm's input, in double */
+    double *wn = NULL, *wu = NULL, *bn = NULL, *bu = NULL, *up = NULL, *wstd = NULL;
     const il_act **acts = NULL;
     layer_noise nz;
     il_status st = IL_OK;
@@ -448,9 +506,9 @@ static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_lay
     }
     widths = il_malloc_n(n_mlp, sizeof *widths);
     /* arrays of pointers, so sizeof a pointer is meant */
-    acts = il_calloc(n_mlp, sizeof *acts);       // NOLINT(bugprone-sizeof-expression)
-    nets = il_calloc(cfg->n_arms, sizeof *nets); // NOLINT(bugprone-sizeof-expression)
-    inputs = il_calloc(cfg->n_arms, sizeof *inputs);
+    acts = il_calloc(n_mlp, sizeof *acts);           // NOLINT(bugprone-sizeof-expression)
+    nets = il_calloc(cfg->n_arms, sizeof *nets);     // NOLINT(bugprone-sizeof-expression)
+    inputs = il_calloc(cfg->n_arms, sizeof *inputs); // NOLINT(bugprone-sizeof-expression)
     wstd = il_calloc(cfg->n_arms * L, sizeof *wstd);
     res->grad_pre = il_calloc(cfg->n_arms * L, sizeof *res->grad_pre);
     res->grad_w = il_calloc(cfg->n_arms * L, sizeof *res->grad_w);
@@ -694,39 +752,27 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
 {
     exp_buffers sz;
     const int paired = cfg->order == IL_EXP_PAIRED;
-    float **x = NULL, **y = NULL, *w32 = NULL;
-    double *w = NULL, *bias = NULL, *y64 = NULL;
-    layer_noise nz = {NULL, NULL, NULL, NULL};
+    forward_buffers fb;
+    float *w32 = NULL;
+    double *y64 = NULL;
     size_t prev;
     il_status st = IL_OK;
 
     if (!buffer_sizes(cfg, &sz))
         return IL_ELIMIT;
-    x = il_calloc(cfg->n_arms, sizeof *x);
-    y = il_calloc(cfg->n_arms, sizeof *y);
-    w = il_malloc_n(sz.w_elems, sizeof *w);
     w32 = il_malloc_n(sz.w_elems, sizeof *w32);
-    bias = il_malloc_n(sz.widest, sizeof *bias);
     y64 = il_malloc_n(cfg->batch * cfg->n_in, sizeof *y64); /* the input, drawn in double */
-    if (!noise_alloc(cfg, &sz, w, &nz) || !x || !y || !w || !w32 || !bias || !y64) {
+    if (!forward_alloc(cfg, &sz, sizeof(float), &fb) || !w32 || !y64) {
         st = IL_ENOMEM;
         goto done;
     }
-    for (size_t a = 0; a < cfg->n_arms; a++) {
-        x[a] = il_malloc_n(sz.act_elems, sizeof(float));
-        y[a] = il_malloc_n(sz.act_elems, sizeof(float));
-        if (!x[a] || !y[a]) {
-            st = IL_ENOMEM;
-            goto done;
-        }
-    }
     /* the inputs, drawn as in float64 (one arm at a time through y64) */
     for (size_t a = 0; a < cfg->n_arms; a++) {
-        double *const one[1] = {y64};
+        void *const one[1] = {y64};
         il_exp_config c1 = *cfg;
         size_t n = cfg->batch * cfg->n_in;
         if (paired && a > 0) {
-            memcpy(x[a], x[0], n * sizeof(float));
+            memcpy(fb.x[a], fb.x[0], n * sizeof(float));
             continue;
         }
         c1.n_arms = 1;
@@ -734,7 +780,7 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
         st = draw_inputs(&c1, rng, one, err);
         if (st != IL_OK)
             goto done;
-        round_to_float(y64, x[a], n);
+        round_to_float(y64, fb.x[a], n);
     }
     il_free(y64); /* before the layers: the peak is theirs */
     y64 = NULL;
@@ -742,41 +788,28 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
     for (size_t l = 0; l < cfg->n_layers; l++) {
         size_t width = cfg->widths[l];
 
-        draw_shared_noise(cfg, rng, prev, width, &nz);
+        draw_shared_noise(cfg, rng, prev, width, &fb.nz);
         for (size_t a = 0; a < cfg->n_arms; a++) {
             const il_arm *arm = &cfg->arms[a];
-            float *t;
-            st = make_arm_params(cfg, a, rng, prev, width, &nz, w, bias, err);
+            st = make_arm_params(cfg, a, rng, prev, width, &fb.nz, fb.w, fb.bias, err);
             if (st != IL_OK)
                 goto done;
-            round_to_float(w, w32, prev * width);
-            st = il_gemm_f32(x[a], cfg->batch, prev, w32, width, y[a]);
+            round_to_float(fb.w, w32, prev * width);
+            st = il_gemm_f32(fb.x[a], cfg->batch, prev, w32, width, fb.y[a]);
             if (st != IL_OK) {
                 il__set_error(err, "layer %zu is too large for BLAS (a dimension over 2^31)",
                               l + 1);
                 goto done;
             }
-            finish_f32_layer(arm, arm->has_bias ? bias : NULL, width, y[a], cfg->batch * width,
-                             &res->stats[a * cfg->n_layers + l]);
-            t = x[a];
-            x[a] = y[a];
-            y[a] = t;
+            finish_f32_layer(arm, arm->has_bias ? fb.bias : NULL, width, fb.y[a],
+                             cfg->batch * width, &res->stats[a * cfg->n_layers + l]);
+            forward_swap(&fb, a);
         }
         prev = width;
     }
 done:
-    if (x)
-        for (size_t a = 0; a < cfg->n_arms; a++)
-            il_free(x[a]);
-    if (y)
-        for (size_t a = 0; a < cfg->n_arms; a++)
-            il_free(y[a]);
-    il_free(x);
-    il_free(y);
-    noise_free(&nz, w);
-    il_free(w);
+    forward_free(&fb);
     il_free(w32);
-    il_free(bias);
     il_free(y64);
     return st;
 }
@@ -786,8 +819,7 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
 {
     exp_buffers sz;
     size_t prev;
-    double **x = NULL, **y = NULL, *w = NULL, *bias = NULL;
-    layer_noise nz = {NULL, NULL, NULL, NULL};
+    forward_buffers fb;
     il_exp_result *res = NULL;
     il_status st = IL_OK;
 
@@ -840,46 +872,33 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
         *out = res;
         return IL_OK;
     }
-    x = il_calloc(cfg->n_arms, sizeof *x);
-    y = il_calloc(cfg->n_arms, sizeof *y);
-    /* activations, weights and noise are written in full before they are read */
-    w = il_malloc_n(sz.w_elems, sizeof *w);
-    bias = il_malloc_n(sz.widest, sizeof *bias);
-    if (!noise_alloc(cfg, &sz, w, &nz) || !x || !y || !w || !bias) {
+    if (!forward_alloc(cfg, &sz, sizeof(double), &fb)) {
         st = IL_ENOMEM;
         goto done;
     }
-    for (size_t a = 0; a < cfg->n_arms; a++) {
-        x[a] = il_malloc_n(sz.act_elems, sizeof(double));
-        y[a] = il_malloc_n(sz.act_elems, sizeof(double));
-        if (!x[a] || !y[a]) {
-            st = IL_ENOMEM;
-            goto done;
-        }
-    }
 
     /* Inputs: paired, one batch for all; else each arm's in arm order. */
-    st = draw_inputs(cfg, rng, x, err);
+    st = draw_inputs(cfg, rng, fb.x, err);
     if (st != IL_OK)
         goto done;
     prev = cfg->n_in;
     for (size_t l = 0; l < cfg->n_layers; l++) {
         size_t width = cfg->widths[l];
 
-        draw_shared_noise(cfg, rng, prev, width, &nz);
+        draw_shared_noise(cfg, rng, prev, width, &fb.nz);
         for (size_t a = 0; a < cfg->n_arms; a++) {
             const il_arm *arm = &cfg->arms[a];
             il_layer_stats *s = &res->stats[a * cfg->n_layers + l];
-            double *t;
+            double *x = fb.x[a], *y = fb.y[a];
 
-            st = make_arm_params(cfg, a, rng, prev, width, &nz, w, bias, err);
+            st = make_arm_params(cfg, a, rng, prev, width, &fb.nz, fb.w, fb.bias, err);
             if (st == IL_OK && res->lsuv && il_init_is_lsuv(&arm->init, NULL, NULL))
-                st = lsuv_layer(arm, x[a], cfg->batch, prev, w, width, bias, y[a],
+                st = lsuv_layer(arm, x, cfg->batch, prev, fb.w, width, fb.bias, y,
                                 &res->lsuv[a * cfg->n_layers + l], l, err);
             if (st != IL_OK)
                 goto done;
-            st = il_dense_forward_measured(x[a], cfg->batch, prev, w, width,
-                                           arm->has_bias ? bias : NULL, &arm->act, y[a], s);
+            st = il_dense_forward_measured(x, cfg->batch, prev, fb.w, width,
+                                           arm->has_bias ? fb.bias : NULL, &arm->act, y, s);
             if (st != IL_OK) {
                 il__set_error(err, "layer %zu is too large for BLAS (a dimension over 2^31)",
                               l + 1);
@@ -887,29 +906,17 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
             }
             il_layer_stats_finish(s);
             if (on_layer) {
-                st = on_layer(ctx, a, l, y[a], cfg->batch, width);
+                st = on_layer(ctx, a, l, y, cfg->batch, width);
                 if (st != IL_OK)
                     goto done;
             }
-            t = x[a]; /* this layer's output is the next one's input */
-            x[a] = y[a];
-            y[a] = t;
+            forward_swap(&fb, a);
         }
         prev = width;
     }
 
 done:
-    if (x)
-        for (size_t a = 0; a < cfg->n_arms; a++)
-            il_free(x[a]);
-    if (y)
-        for (size_t a = 0; a < cfg->n_arms; a++)
-            il_free(y[a]);
-    il_free(x);
-    il_free(y);
-    noise_free(&nz, w);
-    il_free(w);
-    il_free(bias);
+    forward_free(&fb);
     if (st != IL_OK) {
         il_exp_result_free(res);
         return st;
