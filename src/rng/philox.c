@@ -33,12 +33,18 @@
  * absolute near zero), f32 normals within 2e-7 relative (plus 1e-7
  * absolute).
  *
- * The fills are compiled for AVX-512, AVX2 and the baseline (target_clones)
- * and split over OpenMP threads past 2^16 blocks.
+ * A fill makes the blocks' words 512 blocks at a time (with AVX-512
+ * intrinsics where the CPU has them), then transforms them; the transforms
+ * are compiled for AVX-512, AVX2 and the baseline (target_clones). Fills
+ * are split over OpenMP threads past 2^16 blocks.
  */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "internal/rng_impl.h"
 #include "internal/simd.h"
@@ -200,65 +206,133 @@ IL_INLINE void sincosf_turn(float u, float *s_out, float *c_out)
 
 /* ---- block fills: out[] from blocks first .. first + n_blocks - 1 ---- */
 
-/* two doubles per block */
-IL_CLONES static void uniform_blocks(uint32_t k0, uint32_t k1, uint64_t first, size_t n_blocks,
-                                     double *out)
+/* Each block's four words, as two 64-bit halves: hi[i] = w0:w1 and
+ * lo[i] = w2:w3 of block first + i. The fills below make them WORDS
+ * blocks at a time, then transform them. */
+#define WORDS 512
+
+/* Four blocks per iteration: each block's ten rounds are one chain of
+ * dependent multiplies, and four chains per vector keep the multipliers
+ * busy (300 -> 365 M normals/s on one core here, before the AVX-512
+ * version below). */
+IL_CLONES static void words_generic(uint32_t k0, uint32_t k1, uint64_t first, size_t n,
+                                    uint64_t *hi, uint64_t *lo)
 {
+    size_t quarter = n / 4;
 #pragma omp simd
-    for (size_t i = 0; i < n_blocks; i++) {
+    for (size_t i = 0; i < quarter; i++)
+        for (size_t j = 0; j < 4; j++) {
+            uint32_t w0, w1, w2, w3;
+            philox_block(first + 4 * i + j, k0, k1, &w0, &w1, &w2, &w3);
+            hi[4 * i + j] = (uint64_t)w0 << 32 | w1;
+            lo[4 * i + j] = (uint64_t)w2 << 32 | w3;
+        }
+    for (size_t i = 4 * quarter; i < n; i++) {
         uint32_t w0, w1, w2, w3;
         philox_block(first + i, k0, k1, &w0, &w1, &w2, &w3);
-        out[2 * i] = (double)((((uint64_t)w0 << 32) | w1) >> 11) * 0x1p-53;
-        out[2 * i + 1] = (double)((((uint64_t)w2 << 32) | w3) >> 11) * 0x1p-53;
+        hi[i] = (uint64_t)w0 << 32 | w1;
+        lo[i] = (uint64_t)w2 << 32 | w3;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same with AVX-512, eight blocks a vector, four vectors in flight.
+ * Each 32-bit word sits in the low half of a 64-bit lane, so that one
+ * vpmuludq gives the whole product; the high halves are left holding
+ * garbage (vpmuludq reads only the low ones) and are cut off at the end.
+ * A round is then two multiplies, two shifts and two three-way XORs, where
+ * the vectoriser's version of the scalar rounds shuffled words between
+ * 32- and 64-bit lanes (uniform doubles on one core here: 4.0 ns a block
+ * that way, 1.2 this way). */
+__attribute__((target("avx512f"))) static void
+words_avx512(uint32_t k0, uint32_t k1, uint64_t first, size_t n, uint64_t *hi, uint64_t *lo)
+{
+    const __m512i m0 = _mm512_set1_epi64(PHILOX_M0), m1 = _mm512_set1_epi64(PHILOX_M1);
+    const __m512i low32 = _mm512_set1_epi64(0xffffffff),
+                  iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i key0[10], key1[10];
+    size_t i = 0;
+
+    for (int r = 0; r < 10; r++) {
+        key0[r] = _mm512_set1_epi64((uint32_t)(k0 + (uint32_t)r * PHILOX_W0));
+        key1[r] = _mm512_set1_epi64((uint32_t)(k1 + (uint32_t)r * PHILOX_W1));
+    }
+    for (; i + 32 <= n; i += 32) {
+        __m512i c0[4], c1[4], c2[4], c3[4];
+        for (int v = 0; v < 4; v++) {
+            const uint64_t block = first + i + 8 * (uint64_t)v; /* wraps as the scalar's does */
+            __m512i ctr = _mm512_add_epi64(_mm512_set1_epi64((long long)block), iota);
+            c0[v] = ctr; /* the low word: the high half is ignored */
+            c1[v] = _mm512_srli_epi64(ctr, 32);
+            c2[v] = c3[v] = _mm512_setzero_si512();
+        }
+        for (int r = 0; r < 10; r++)
+            for (int v = 0; v < 4; v++) {
+                __m512i p0 = _mm512_mul_epu32(c0[v], m0), p1 = _mm512_mul_epu32(c2[v], m1);
+                /* 0x96: a ^ b ^ c */
+                c0[v] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), c1[v], key0[r], 0x96);
+                c2[v] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), c3[v], key1[r], 0x96);
+                c1[v] = p1;
+                c3[v] = p0;
+            }
+        for (int v = 0; v < 4; v++) {
+            /* 0xf8: a | (b & c) */
+            __m512i h = _mm512_ternarylogic_epi64(_mm512_slli_epi64(c0[v], 32), c1[v], low32, 0xf8);
+            __m512i l = _mm512_ternarylogic_epi64(_mm512_slli_epi64(c2[v], 32), c3[v], low32, 0xf8);
+            _mm512_storeu_si512(hi + i + 8 * (size_t)v, h);
+            _mm512_storeu_si512(lo + i + 8 * (size_t)v, l);
+        }
+    }
+    if (i < n)
+        words_generic(k0, k1, first + i, n - i, hi + i, lo + i);
+}
+#endif
+
+/* The words of blocks first .. first + n - 1, n <= WORDS. */
+static void philox_words(uint32_t k0, uint32_t k1, uint64_t first, size_t n, uint64_t *hi,
+                         uint64_t *lo)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx512f")) {
+        words_avx512(k0, k1, first, n, hi, lo);
+        return;
+    }
+#endif
+    words_generic(k0, k1, first, n, hi, lo);
+}
+
+/* two doubles per block */
+IL_CLONES static void uniform_words(const uint64_t *hi, const uint64_t *lo, size_t n, double *out)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = (double)(hi[i] >> 11) * 0x1p-53;
+        out[2 * i + 1] = (double)(lo[i] >> 11) * 0x1p-53;
     }
 }
 
 /* two f64 normals per block */
-IL_INLINE void normal_pair(uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3, double *o)
+IL_CLONES static void normal_words(const uint64_t *hi, const uint64_t *lo, size_t n, double *out)
 {
-    double u1 = 2.0 - double_of(0x3ff0000000000000ull | (((uint64_t)w0 << 32 | w1) >> 12));
-    double u2 = double_of(0x3ff0000000000000ull | (((uint64_t)w2 << 32 | w3) >> 12)) - 1.0;
-    double r = sqrt(-2.0 * ln_pos(u1)), s, c;
-    sincos_turn(u2, &s, &c);
-    o[0] = r * c;
-    o[1] = r * s;
-}
-
-/* Four blocks per iteration: each block's ten rounds are one chain of
- * dependent multiplies, and four chains per vector keep the multipliers
- * busy (300 -> 365 M normals/s on one core here). */
-IL_CLONES static void normal_blocks(uint32_t k0, uint32_t k1, uint64_t first, size_t n_blocks,
-                                    double *out)
-{
-    size_t quarter = n_blocks / 4;
 #pragma omp simd
-    for (size_t i = 0; i < quarter; i++) {
-        uint32_t a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3;
-        philox_block(first + 4 * i, k0, k1, &a0, &a1, &a2, &a3);
-        philox_block(first + 4 * i + 1, k0, k1, &b0, &b1, &b2, &b3);
-        philox_block(first + 4 * i + 2, k0, k1, &c0, &c1, &c2, &c3);
-        philox_block(first + 4 * i + 3, k0, k1, &d0, &d1, &d2, &d3);
-        normal_pair(a0, a1, a2, a3, out + 8 * i);
-        normal_pair(b0, b1, b2, b3, out + 8 * i + 2);
-        normal_pair(c0, c1, c2, c3, out + 8 * i + 4);
-        normal_pair(d0, d1, d2, d3, out + 8 * i + 6);
-    }
-    for (size_t i = 4 * quarter; i < n_blocks; i++) {
-        uint32_t a0, a1, a2, a3;
-        philox_block(first + i, k0, k1, &a0, &a1, &a2, &a3);
-        normal_pair(a0, a1, a2, a3, out + 2 * i);
+    for (size_t i = 0; i < n; i++) {
+        double u1 = 2.0 - double_of(0x3ff0000000000000ull | (hi[i] >> 12));
+        double u2 = double_of(0x3ff0000000000000ull | (lo[i] >> 12)) - 1.0;
+        double r = sqrt(-2.0 * ln_pos(u1)), s, c;
+        sincos_turn(u2, &s, &c);
+        out[2 * i] = r * c;
+        out[2 * i + 1] = r * s;
     }
 }
 
 /* four f32 normals per block */
-IL_CLONES static void normal_blocks_f32(uint32_t k0, uint32_t k1, uint64_t first, size_t n_blocks,
-                                        float *out)
+IL_CLONES static void normal_words_f32(const uint64_t *hi, const uint64_t *lo, size_t n, float *out)
 {
 #pragma omp simd
-    for (size_t i = 0; i < n_blocks; i++) {
-        uint32_t w0, w1, w2, w3;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t w0 = (uint32_t)(hi[i] >> 32), w1 = (uint32_t)hi[i], w2 = (uint32_t)(lo[i] >> 32),
+                 w3 = (uint32_t)lo[i];
         float u1, u2, u3, u4, r1, r2, s1, c1, s2, c2;
-        philox_block(first + i, k0, k1, &w0, &w1, &w2, &w3);
         /* 24-bit uniforms, converted as int32 (AVX2 has no uint32 form) */
         u1 = (float)(int32_t)((w0 >> 8) + 1) * 0x1p-24f; /* (0, 1] */
         u2 = (float)(int32_t)(w1 >> 8) * 0x1p-24f;       /* [0, 1) */
@@ -295,18 +369,23 @@ static void fill_blocks(const philox_state *s, fill_kind kind, uint64_t first, s
 
 #pragma omp parallel for schedule(dynamic, 1) if ((uint64_t)n_blocks >= 2 * PARALLEL_BLOCKS)
     for (size_t c = 0; c < n_chunks; c++) {
-        size_t b0 = c * CHUNK_BLOCKS,
-               nb = n_blocks - b0 < CHUNK_BLOCKS ? n_blocks - b0 : CHUNK_BLOCKS;
-        switch (kind) {
-        case FILL_UNIFORM:
-            uniform_blocks(k0, k1, first + b0, nb, (double *)out + 2 * b0);
-            break;
-        case FILL_NORMAL:
-            normal_blocks(k0, k1, first + b0, nb, (double *)out + 2 * b0);
-            break;
-        case FILL_NORMAL_F32:
-            normal_blocks_f32(k0, k1, first + b0, nb, (float *)out + 4 * b0);
-            break;
+        size_t c0 = c * CHUNK_BLOCKS,
+               c_end = n_blocks - c0 < CHUNK_BLOCKS ? n_blocks : c0 + CHUNK_BLOCKS;
+        uint64_t hi[WORDS], lo[WORDS];
+        for (size_t b0 = c0; b0 < c_end; b0 += WORDS) {
+            size_t nb = c_end - b0 < WORDS ? c_end - b0 : WORDS;
+            philox_words(k0, k1, first + b0, nb, hi, lo);
+            switch (kind) {
+            case FILL_UNIFORM:
+                uniform_words(hi, lo, nb, (double *)out + 2 * b0);
+                break;
+            case FILL_NORMAL:
+                normal_words(hi, lo, nb, (double *)out + 2 * b0);
+                break;
+            case FILL_NORMAL_F32:
+                normal_words_f32(hi, lo, nb, (float *)out + 4 * b0);
+                break;
+            }
         }
     }
 }
@@ -365,7 +444,7 @@ static void philox_fill_normal(void *vs, double *out, size_t n)
     s->block += n_blocks;
     if (n % 2) {
         double pair[2];
-        normal_blocks(s->key[0], s->key[1], s->block++, 1, pair);
+        fill_blocks(s, FILL_NORMAL, s->block++, 1, pair);
         out[n - 1] = pair[0];
     }
 }
@@ -379,7 +458,7 @@ static void philox_fill_normal_f32(void *vs, float *out, size_t n)
     s->block += n_blocks;
     if (n % 4) {
         float four[4];
-        normal_blocks_f32(s->key[0], s->key[1], s->block++, 1, four);
+        fill_blocks(s, FILL_NORMAL_F32, s->block++, 1, four);
         memcpy(out + 4 * n_blocks, four, (n % 4) * sizeof *out);
     }
 }
