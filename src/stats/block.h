@@ -54,4 +54,12 @@ il__stats_block_fn il__stats_block_v3, il__stats_block_v4;
 /* Merge (n, mean, m2) into 'p'. */
 void il__stats_merge_moments(il__stats_part *p, size_t n, double mean, double m2);
 
+/* The scalar end of every kernel: value i's bin idx[i] counted into
+ * partial histogram i % n_lanes (each 'stride' long), the extremes of the
+ * 8 accumulator lanes 'mins', 'maxs' reduced in lane order into 'p', and
+ * the block's (n, mean, m2) merged into it. */
+void il__stats_block_finish(il__stats_part *p, size_t *lanes, size_t n_lanes, size_t stride,
+                            const long long *idx, size_t n, const double *mins, const double *maxs,
+                            double mean, double m2);
+
 #endif

@@ -48,6 +48,35 @@ void il__stats_merge_moments(il__stats_part *p, size_t n, double mean, double m2
     p->m2 += m2 + delta * delta * ((double)p->n_finite * (double)n / total);
     p->n_finite += n;
 }
+
+void il__stats_block_finish(il__stats_part *p, size_t *lanes, size_t n_lanes, size_t stride,
+                            const long long *idx, size_t n, const double *mins, const double *maxs,
+                            double mean, double m2)
+{
+    double bmin = mins[0], bmax = maxs[0];
+    size_t i;
+
+    if (n_lanes == 8) {
+        for (i = 0; i + 8 <= n; i += 8)
+            for (size_t l = 0; l < 8; l++)
+                lanes[l * stride + (size_t)idx[i + l]]++;
+    } else {
+        for (i = 0; i + 2 <= n; i += 2) {
+            lanes[(size_t)idx[i]]++;
+            lanes[stride + (size_t)idx[i + 1]]++;
+        }
+    }
+    for (; i < n; i++)
+        lanes[(size_t)idx[i]]++;
+
+    for (size_t l = 1; l < 8; l++) {
+        bmin = mins[l] < bmin ? mins[l] : bmin;
+        bmax = maxs[l] > bmax ? maxs[l] : bmax;
+    }
+    p->min = bmin;
+    p->max = bmax;
+    il__stats_merge_moments(p, n, mean, m2);
+}
 #endif
 
 /* Lane-wise selection and masking: 'm' is all ones or all zeros per lane. */
@@ -152,13 +181,13 @@ int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il
                       const double *b, size_t n)
 {
     const vd zero = {0};
-    const size_t stride = h->stride, full = n - n % VL;
+    const size_t full = n - n % VL;
     consts c;
     accs a;
     vd q0[NV], q1[NV], v[NV];
     vl all[NV], keep[NV];
     long long idx[IL_STATS_BLOCK];
-    double mean, m2, bmin, bmax, mins[VL], maxs[VL];
+    double mean, m2, mins[VL], maxs[VL];
     size_t i, j;
 
     c.zero = zero;
@@ -221,38 +250,14 @@ int IL_STATS_BLOCK_FN(il__stats_part *p, size_t *lanes, size_t n_lanes, const il
         q0[j] += q1[j];
     m2 = sum_lanes(q0);
 
-    /* Pass 3: the increments, value i into partial histogram i % n_lanes.
-     * (Pass 1 wrote idx[0..n), through measure's pointer, which cppcheck
-     * does not follow.) */
-    if (n_lanes == 8) {
-        for (i = 0; i + 8 <= n; i += 8)
-            for (size_t l = 0; l < 8; l++)
-                // cppcheck-suppress uninitvar
-                lanes[l * stride + (size_t)idx[i + l]]++;
-    } else {
-        for (i = 0; i + 2 <= n; i += 2) {
-            lanes[(size_t)idx[i]]++;
-            lanes[stride + (size_t)idx[i + 1]]++;
-        }
-    }
-    for (; i < n; i++)
-        lanes[(size_t)idx[i]]++;
-
+    /* The increments, extremes and merge. */
     for (size_t l = 0; l < VL; l++) {
         mins[l] = a.mn[l / VW][l % VW];
         maxs[l] = a.mx[l / VW][l % VW];
     }
-    bmin = mins[0];
-    bmax = maxs[0];
-    for (size_t l = 1; l < VL; l++) {
-        bmin = mins[l] < bmin ? mins[l] : bmin;
-        bmax = maxs[l] > bmax ? maxs[l] : bmax;
-    }
-    p->min = bmin;
-    p->max = bmax;
     p->n_low += count_lanes(a.n_low);
     p->n_high += count_lanes(a.n_high);
     p->n_zero += count_lanes(a.n_zero);
-    il__stats_merge_moments(p, n, mean, m2);
+    il__stats_block_finish(p, lanes, n_lanes, h->stride, idx, n, mins, maxs, mean, m2);
     return 1;
 }

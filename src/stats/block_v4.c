@@ -59,13 +59,12 @@ int il__stats_block_v4(il__stats_part *p, size_t *lanes, size_t n_lanes, const i
     const __m512d lastd = _mm512_set1_pd(h->lastd);
     const __m512i ione = _mm512_set1_epi64(1), below = _mm512_set1_epi64((long long)h->binsd);
     const __m512i above = _mm512_add_epi64(below, ione);
-    const size_t stride = h->stride;
     __m512d sum = zero, mn = _mm512_set1_pd(p->min), mx = _mm512_set1_pd(p->max);
     __m512d q0 = zero, q1 = zero, vmean;
     __m512i n_low = _mm512_setzero_si512(), n_high = n_low, n_zero = n_low;
     __mmask8 bad = 0;
     long long idx[IL_STATS_BLOCK];
-    double mean, m2, mins[VL], maxs[VL], bmin, bmax;
+    double mean, m2, mins[VL], maxs[VL];
     size_t i;
 
     /* Pass 1: probe, moments' sum, extremes, threshold counts, and each
@@ -126,33 +125,12 @@ int il__stats_block_v4(il__stats_part *p, size_t *lanes, size_t n_lanes, const i
     }
     m2 = sum_lanes(_mm512_add_pd(q0, q1));
 
-    /* Pass 3: the increments, value i into partial histogram i % n_lanes. */
-    if (n_lanes == 8) {
-        for (i = 0; i + 8 <= n; i += 8)
-            for (size_t l = 0; l < 8; l++)
-                lanes[l * stride + (size_t)idx[i + l]]++;
-    } else {
-        for (i = 0; i + 2 <= n; i += 2) {
-            lanes[(size_t)idx[i]]++;
-            lanes[stride + (size_t)idx[i + 1]]++;
-        }
-    }
-    for (; i < n; i++)
-        lanes[(size_t)idx[i]]++;
-
+    /* The increments, extremes and merge, as block_impl.h's. */
     _mm512_storeu_pd(mins, mn);
     _mm512_storeu_pd(maxs, mx);
-    bmin = mins[0];
-    bmax = maxs[0];
-    for (size_t l = 1; l < VL; l++) {
-        bmin = mins[l] < bmin ? mins[l] : bmin;
-        bmax = maxs[l] > bmax ? maxs[l] : bmax;
-    }
-    p->min = bmin;
-    p->max = bmax;
     p->n_low += count_lanes(n_low);
     p->n_high += count_lanes(n_high);
     p->n_zero += count_lanes(n_zero);
-    il__stats_merge_moments(p, n, mean, m2);
+    il__stats_block_finish(p, lanes, n_lanes, h->stride, idx, n, mins, maxs, mean, m2);
     return 1;
 }
