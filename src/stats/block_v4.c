@@ -5,7 +5,8 @@
  * register": GCC turns each comparison into a vector of ones and zeros,
  * a minimum into an exclusive-or blend, a count into compare, move,
  * subtract. Here a comparison is a mask, and masks drive minimum, maximum,
- * masked adds and moves: half the instructions per vector.
+ * masked adds and moves: about 40 instructions per vector where GCC made
+ * 62.
  *
  * It does what block_impl.h does, operation for operation where rounding
  * is involved (the same eight accumulators per reduction, reduced in the
@@ -20,9 +21,6 @@
 #include "block.h"
 
 #define VL ((size_t)8) /* doubles per vector */
-#ifndef AHEAD
-#define AHEAD 16384
-#endif
 
 /* Lanes i with i < n, for n <= VL. */
 static __mmask8 first_lanes(size_t n)
