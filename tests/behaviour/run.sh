@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Behaviour goldens: run every case of cases.txt and compare what it printed
+# and wrote with tests/golden/behaviour/ (compare.py says how numbers are
+# compared). With --update, rewrite the goldens instead.
+# usage: tests/behaviour/run.sh [--update] path/to/initlab
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+golden="$here/../golden/behaviour"
+update=0
+[ "${1:-}" = "--update" ] && { update=1; shift; }
+exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+while IFS='|' read -r name args; do
+    case "$name" in ''|'#'*) continue ;; esac
+    out="$work/$name"; got="$work/got/$name"
+    mkdir -p "$out" "$got"
+    args=${args//OUT/$out}; args=${args//CONFIG/$here/configs}
+    # shellcheck disable=SC2086 # the case's arguments are words
+    (cd "$out" && "$exe" $args >"$got/stdout" 2>"$got/stderr" </dev/null)
+    echo $? >"$got/rc"
+    # paths differ per run: name them as the case file does
+    # and times differ per run: "0.19 s" becomes "T s"
+    sed -i -E "s|$out|OUT|g; s|$here/configs|CONFIG|g; s/[0-9]+\.[0-9]+ s\b/T s/g" \
+        "$got/stdout" "$got/stderr"
+    for f in "$out"/*; do
+        [ -f "$f" ] || continue
+        case "$f" in
+            *.json|*.csv|*.txt) sed "s|$out|OUT|g" "$f" >"$got/file.$(basename "$f")" ;;
+            *.npy) sha256sum <"$f" | cut -d' ' -f1 >"$got/file.$(basename "$f").sha256" ;;
+            *) echo "exists" >"$got/file.$(basename "$f").exists" ;;
+        esac
+    done
+    if [ $update -eq 1 ]; then
+        rm -rf "${golden:?}/$name"; mkdir -p "$golden"; cp -r "$got" "$golden/$name"
+        echo "updated $name"
+    elif python3 "$here/compare.py" "$golden/$name" "$got"; then
+        passed=$((passed+1))
+    else
+        echo "FAIL $name: initlab $args" >&2; failed=$((failed+1))
+    fi
+done <"$here/cases.txt"
+
+[ $update -eq 1 ] && exit 0
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
