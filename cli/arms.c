@@ -29,12 +29,10 @@ static int split_arm(const char *cmd, const char *text, cli_arm_text *a)
     return 0;
 }
 
-int cli_make_arms(const char *cmd, const cli_list *arm_texts, const cli_list *inits,
-                  const cli_list *acts, const char *bias, cli_arm_text *texts, il_arm *arms,
-                  size_t *n_arms)
+int cli_arm_texts(const char *cmd, const cli_list *arm_texts, const cli_list *inits,
+                  const cli_list *acts, cli_arm_text *texts, size_t *n_arms)
 {
     size_t n = 0;
-    il_error err;
     int rc;
 
     if ((inits->n > 0) != (acts->n > 0)) {
@@ -64,6 +62,20 @@ int cli_make_arms(const char *cmd, const cli_list *arm_texts, const cli_list *in
             strcpy(t->act, acts->items[j]);
             t->bias[0] = '\0';
         }
+    *n_arms = n;
+    return 0;
+}
+
+int cli_make_arms(const char *cmd, const cli_list *arm_texts, const cli_list *inits,
+                  const cli_list *acts, const char *bias, cli_arm_text *texts, il_arm *arms,
+                  size_t *n_arms)
+{
+    size_t n;
+    il_error err;
+    int rc = cli_arm_texts(cmd, arm_texts, inits, acts, texts, &n);
+
+    if (rc != 0)
+        return rc;
     memset(arms, 0, n * sizeof *arms);
     for (size_t a = 0; a < n; a++) {
         const char *b = texts[a].bias[0] ? texts[a].bias : bias;

@@ -118,9 +118,13 @@ il_status cli_write_heatmap(const char *path, const il_heatmap *h, il_plot_forma
                             il_error *err);
 
 /* Arms (arms.c): what --arm INIT/ACT[/BIAS] and --init x --act name. */
-typedef struct cli_arm_text {
-    char init[256], act[128], bias[256]; /* bias "" when the arm gives none */
-} cli_arm_text;
+typedef il_run_arm cli_arm_text; /* bias "" when the arm gives none */
+
+/* The arms of 'arm_texts' then of every init with every act (at most
+ * CLI_LIST_MAX), split but not parsed. Returns 0, or EXIT_USAGE after
+ * printing one line. */
+int cli_arm_texts(const char *cmd, const cli_list *arm_texts, const cli_list *inits,
+                  const cli_list *acts, cli_arm_text *texts, size_t *n_arms);
 
 /* The arms of 'arm_texts' then of every init with every act (at most
  * CLI_LIST_MAX), parsed into 'arms' ('bias', if not NULL, for those that
@@ -136,29 +140,23 @@ int cli_is_matrix_file(const char *text);
  * not 2-D file, EXIT_NOMEM over the cap, EXIT_RUNTIME when unreadable). */
 int cli_load_matrix(const char *cmd, const char *path, size_t cap, il_array *a);
 
-/* Mean-field predictions beside measurements (overlay.c). */
-typedef struct cli_theory {
-    size_t n_arms, n_layers;
-    il_theory_layer *layers; /* n_arms * n_layers, arm-major */
-    il_error *notes;         /* per arm: why there is no prediction, or "" */
-} cli_theory;
-
-/* Predict every arm of 'cfg' (il_exp_theory); an arm the theory cannot
- * describe gets a note instead. IL_ENOMEM or IL_ELIMIT. */
-il_status cli_theory_make(const il_exp_config *cfg, cli_theory *t);
-void cli_theory_free(cli_theory *t);
-/* Arm 'arm's layers, or NULL when it has none ('t' may be NULL). */
-const il_theory_layer *cli_theory_arm(const cli_theory *t, size_t arm);
-/* Why arm 'arm' has no prediction, or NULL. */
-const char *cli_theory_note(const cli_theory *t, size_t arm);
-/* Predicted histograms for a figure's rows x cols panels, row r showing arm
+/* Mean-field predictions beside measurements (overlay.c): predicted
+ * histograms for a figure's rows x cols panels, row r showing arm
  * arm_of[r] and column c layer layer_of[c] (0-based), each over its panel's
  * bins; expected[i] is NULL where there is no prediction. Free with
  * cli_theory_grid_free. */
-il_status cli_theory_grid(const cli_theory *t, const il_arm *arms, const size_t *arm_of,
+il_status cli_theory_grid(const il_run_result *t, const il_arm *arms, const size_t *arm_of,
                           size_t rows, const size_t *layer_of, size_t cols,
                           const il_layer_stats *const *panels, double **expected);
 void cli_theory_grid_free(double **expected, size_t n);
+
+/* A run's figures (run_figures.c): arm<N>, compare, std and with
+ * gradients grad and grad_std, in 'dir'. */
+il_status cli_run_figures(const char *dir, il_plot_format fmt, const il_run_spec *s,
+                          const il_run_result *r, il_error *err);
+/* Up to 'max' of 'n_layers' layers (0-based, into 'out'), evenly spaced,
+ * always the first and the last; returns how many. */
+size_t cli_pick_layers(size_t n_layers, size_t max, size_t *out);
 
 /* Terminal output (term.c). */
 int term_is_tty(FILE *f);

@@ -86,56 +86,42 @@ static void suggest(const char *act, double sigma_w2, int square, char *buf, siz
 
 /* A forward pass with weights of exactly sigma_w2 / fan_in (and biases of
  * variance sigma_b2): the per-layer std, into 'std'. */
-static int simulate(const il_act *act, double sigma_w2, double sigma_b2, const size_t *shape,
+static int simulate(const char *act, double sigma_w2, double sigma_b2, const size_t *shape,
                     size_t n, double *std)
 {
-    char spec[128];
-    il_arm arm;
-    il_exp_config cfg;
-    il_exp_result *res = NULL;
-    il_rng *rng = NULL;
+    static il_run_spec s;
+    il_run_result *res = NULL;
     il_error err;
     il_status st;
 
-    memset(&arm, 0, sizeof arm);
-    memset(&cfg, 0, sizeof cfg);
-    arm.act = *act;
-    snprintf(spec, sizeof spec,
+    il_run_spec_init(&s);
+    snprintf(s.arms[0].init, sizeof s.arms[0].init,
              "variance_scaling:scale=%.17g,mode=fan_in,distribution=untruncated_normal", sigma_w2);
-    if (il_init_parse(spec, &arm.init, &err) != IL_OK)
-        goto fail;
-    if (sigma_b2 > 0) {
-        arm.has_bias = 1;
-        snprintf(spec, sizeof spec, "normal:std=%.17g", sqrt(sigma_b2));
-        if (il_init_parse(spec, &arm.bias, &err) != IL_OK)
-            goto fail;
-    }
-    cfg.batch = batch;
-    cfg.n_in = shape[0];
-    cfg.widths = shape + 1;
-    cfg.n_layers = n - 1;
-    cfg.arms = &arm;
-    cfg.n_arms = 1;
-    cfg.stats = (il_stats_config){10, -1, 1, 0.01, 0.99};
-    if (il_init_parse("normal", &cfg.input, &err) != IL_OK)
-        goto fail;
-    if ((st = il_rng_new(il_rng_find("philox"), seed, &rng)) != IL_OK) {
-        cli_error("advise: %s", il_status_str(st));
-        return cli_exit_for(st);
-    }
-    st = il_exp_run(&cfg, rng, NULL, NULL, &res, &err);
-    il_rng_free(rng);
+    snprintf(s.arms[0].act, sizeof s.arms[0].act, "%s", act);
+    if (sigma_b2 > 0)
+        snprintf(s.arms[0].bias, sizeof s.arms[0].bias, "normal:std=%.17g", sqrt(sigma_b2));
+    s.n_arms = 1;
+    s.batch = batch;
+    s.seed = seed;
+    s.bins = 10;
+    s.lo = -1;
+    s.hi = 1;
+    err.message[0] = '\0';
+    st = il_run_spec_set_widths(&s, shape[0], shape + 1, n - 1);
+    if (st == IL_OK)
+        st = il_run_spec_validate(&s, &err);
+    if (st == IL_OK)
+        st = il_run_execute(&s, NULL, &res, &err);
+    if (st == IL_OK)
+        for (size_t l = 0; l + 1 < n; l++)
+            std[l] = il_exp_stats(il_run_result_exp(res), 0, l)->std;
+    il_run_result_free(res);
+    il_run_spec_release(&s);
     if (st != IL_OK) {
         cli_error("advise: %s", err.message[0] ? err.message : il_status_str(st));
         return cli_exit_for(st);
     }
-    for (size_t l = 0; l + 1 < n; l++)
-        std[l] = il_exp_stats(res, 0, l)->std;
-    il_exp_result_free(res);
     return 0;
-fail:
-    cli_error("advise: %s", err.message);
-    return EXIT_USAGE;
 }
 
 int cmd_advise(int argc, char **argv)
@@ -198,7 +184,7 @@ int cmd_advise(int argc, char **argv)
     if (st != IL_OK)
         critical = (double)NAN; /* chi1 does not cross 1 in [1e-3, 1e3] */
     suggest(act.type->name, preserve, square, suggestion, sizeof suggestion);
-    if ((rc = simulate(&act, preserve, sigma_b2, shape, n, std)) != 0)
+    if ((rc = simulate(act_name, preserve, sigma_b2, shape, n, std)) != 0)
         return rc;
     /* the prediction for the simulation's N(0, 1) input: E[x^2] = 1 */
     st = il_theory_run(&act, preserve, sigma_b2, 1.0, n - 1, pred, &th);

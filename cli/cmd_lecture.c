@@ -56,10 +56,11 @@ static uint64_t seed = 100;
 static size_t bins = 30;
 static double range[2] = {0.0, 1.0};
 static int save_activations, json, theory;
-/* With --theory, each exercise's predictions; made before its figures are
- * queued and read-only afterwards, so the figure thread may read them. */
-static cli_theory theories[N_EXERCISES];
-static il_arm net_arms[N_EXERCISES][MAX_NETS]; /* the same: parsed before the figures */
+/* Each exercise's run and its result (with --theory, its predictions);
+ * made before its figures are queued and read-only afterwards, so the
+ * figure thread may read them. */
+static il_run_spec runs[N_EXERCISES];
+static il_run_result *results[N_EXERCISES];
 
 static const cli_option lecture_options[] = {
     {"seed", CLI_SEED, &seed, "N", "np.random.seed for every exercise (default 100)"},
@@ -111,17 +112,32 @@ static il_status save_layer(void *vctx, size_t arm, size_t layer, const double *
     return cli_write_npy(path, act, shape, 2, 0, &ctx->err);
 }
 
-static int parse_arms(const lecture_exercise *ex, il_arm *arms)
+/* Exercise 'e' as a run: the listing's networks of LECTURE_LAYERS dense
+ * layers without bias on a standard-normal batch, each its own draws in
+ * the listing's order from np.random.seed(seed). */
+static il_status exercise_spec(size_t e, il_run_spec *s, il_error *err)
 {
+    const lecture_exercise *ex = &exercises[e];
+    il_status st;
+
+    il_run_spec_init(s);
+    if ((st = il_run_spec_set_uniform(s, LECTURE_LAYERS, LECTURE_WIDTH)) != IL_OK)
+        return st;
+    s->batch = LECTURE_BATCH;
+    s->seed = seed;
+    s->rng = il_rng_find("mt19937");
+    s->order = IL_EXP_LECTURE;
+    s->bins = bins;
+    s->lo = range[0];
+    s->hi = range[1];
+    s->theory = theory;
+    strcpy(s->input, "normal:mean=0,std=1");
     for (size_t k = 0; k < ex->n_nets; k++) {
-        il_error err;
-        if (il_init_parse(ex->nets[k].init, &arms[k].init, &err) != IL_OK ||
-            il_act_parse(ex->nets[k].act, &arms[k].act, &err) != IL_OK) {
-            cli_error("lecture: internal error: %s", err.message);
-            return EXIT_RUNTIME;
-        }
+        snprintf(s->arms[k].init, sizeof s->arms[k].init, "%s", ex->nets[k].init);
+        snprintf(s->arms[k].act, sizeof s->arms[k].act, "%s", ex->nets[k].act);
     }
-    return 0;
+    s->n_arms = ex->n_nets;
+    return il_run_spec_validate(s, err);
 }
 
 /* ---- the terminal ---- */
@@ -169,7 +185,7 @@ static void print_network(FILE *f, size_t e, size_t k, const il_exp_result *r, c
                           int tty)
 {
     const lecture_net *n = &exercises[e].nets[k];
-    const il_theory_layer *pred = theory ? cli_theory_arm(&theories[e], k) : NULL;
+    const il_theory_layer *pred = theory ? il_run_result_theory(results[e], k) : NULL;
 
     fprintf(f, "\n  network %zu: %s   (init %s, act %s)\n", k + 1, n->label, spec, n->act);
     fprintf(f, "    layer      mean       std       max   <0.01   >0.99   zeros  outside%s%s\n",
@@ -231,9 +247,9 @@ static il_status write_figure(const char *ex_dir, size_t e, size_t which, const 
         snprintf(path, sizeof path, "%s/compare.%s", ex_dir, il_plot_format_ext(fmt));
     }
     if (theory)
-        st =
-            cli_theory_grid(&theories[e], net_arms[e], which < ex->n_nets ? arm_of + which : arm_of,
-                            g.rows, layer_of, LECTURE_LAYERS, panels, expected);
+        st = cli_theory_grid(results[e], runs[e].parsed,
+                             which < ex->n_nets ? arm_of + which : arm_of, g.rows, layer_of,
+                             LECTURE_LAYERS, panels, expected);
     if (st == IL_OK)
         st = cli_write_grid(path, &g, fmt, err);
     if (theory)
@@ -342,13 +358,11 @@ static int pick_exercises(int npos, char **pos, int *chosen)
 int cmd_lecture(int argc, char **argv)
 {
     int help, npos, rc, fmt, chosen[N_EXERCISES] = {0};
-    il_exp_result *results[N_EXERCISES] = {NULL};
     char specs[N_EXERCISES][MAX_NETS][128];
     il_report_net rnets[N_EXERCISES][MAX_NETS];
     il_report_group groups[N_EXERCISES];
-    il_rng *rng = NULL;
     size_t n_groups = 0, n_figures = 0;
-    il_stats_config stats_cfg;
+    il_run_hooks hooks = {NULL, NULL, NULL, NULL};
     struct timespec t0;
     run_ctx ctx;
     figure_queue figq;
@@ -374,7 +388,6 @@ int cmd_lecture(int argc, char **argv)
         cli_error("lecture: unknown format '%s' (valid: png, svg, pdf)", format_name);
         return EXIT_USAGE;
     }
-    stats_cfg = (il_stats_config){bins, range[0], range[1], 0.01, 0.99};
     if (bins == 0 || bins > IL_HIST_MAX_BINS) {
         cli_error("lecture: invalid value '%zu' for --bins: expected 1..%d", bins,
                   IL_HIST_MAX_BINS);
@@ -384,13 +397,12 @@ int cmd_lecture(int argc, char **argv)
         cli_error("lecture: cannot create output folder '%s': %s", out_dir, strerror(rc));
         return EXIT_RUNTIME;
     }
-    if (il_rng_new(il_rng_find("mt19937"), seed, &rng) != IL_OK) {
-        cli_error("lecture: out of memory");
-        return EXIT_NOMEM;
-    }
     tty = term_is_tty(out);
     memset(&ctx, 0, sizeof ctx);
-    memset(net_arms, 0, sizeof net_arms); /* no biases: the lecture's networks have none */
+    if (save_activations) {
+        hooks.on_layer = save_layer;
+        hooks.ctx = &ctx;
+    }
     /* 1000x100x100 products are too small to share; the second core draws
      * the figures instead. */
     il_blas_set_threads(1);
@@ -407,43 +419,22 @@ int cmd_lecture(int argc, char **argv)
     for (size_t step = 0; step < N_EXERCISES && st == IL_OK; step++) {
         size_t e = N_EXERCISES - 1 - step;
         const lecture_exercise *ex = &exercises[e];
-        size_t widths[LECTURE_LAYERS];
-        il_exp_config cfg;
 
         if (!chosen[e])
             continue;
-        if ((rc = parse_arms(ex, net_arms[e])) != 0)
-            goto done;
-        for (size_t l = 0; l < LECTURE_LAYERS; l++)
-            widths[l] = LECTURE_WIDTH;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.batch = LECTURE_BATCH;
-        cfg.n_in = LECTURE_WIDTH;
-        cfg.widths = widths;
-        cfg.n_layers = LECTURE_LAYERS;
-        cfg.arms = net_arms[e];
-        cfg.n_arms = ex->n_nets;
-        cfg.stats = stats_cfg;
-        if (il_init_parse("normal:mean=0,std=1", &cfg.input, &ctx.err) != IL_OK) {
-            cli_error("lecture: internal error: %s", ctx.err.message);
-            rc = EXIT_RUNTIME;
-            goto done;
-        }
+        if ((st = exercise_spec(e, &runs[e], &ctx.err)) != IL_OK)
+            break;
         snprintf(ctx.ex_dir, sizeof ctx.ex_dir, "%s/ex%zu", out_dir, e + 1);
         if ((rc = cli_mkdirs(ctx.ex_dir)) != 0) {
             cli_error("lecture: cannot create output folder '%s': %s", ctx.ex_dir, strerror(rc));
             rc = EXIT_RUNTIME;
             goto done;
         }
-        if (theory && (st = cli_theory_make(&cfg, &theories[e])) != IL_OK)
-            break;
-        il_rng_seed(rng, seed); /* np.random.seed(seed) at the top of each listing */
         ctx.err.message[0] = '\0';
-        st = il_exp_run(&cfg, rng, save_activations ? save_layer : NULL, &ctx, &results[e],
-                        &ctx.err);
+        st = il_run_execute(&runs[e], &hooks, &results[e], &ctx.err);
         if (st != IL_OK)
             break;
-        figure_queue_add(&figq, e, results[e]);
+        figure_queue_add(&figq, e, il_run_result_exp(results[e]));
         n_figures += ex->n_nets + 1;
     }
     for (size_t e = 0; e < N_EXERCISES && st == IL_OK; e++) {
@@ -451,22 +442,22 @@ int cmd_lecture(int argc, char **argv)
         if (!results[e])
             continue;
         for (size_t k = 0; k < ex->n_nets; k++) {
-            il_init_format(&net_arms[e][k].init, specs[e][k], sizeof specs[e][k]);
+            il_init_format(&runs[e].parsed[k].init, specs[e][k], sizeof specs[e][k]);
             rnets[e][k] = (il_report_net){specs[e][k],
                                           ex->nets[k].act,
                                           ex->nets[k].label,
-                                          results[e],
+                                          il_run_result_exp(results[e]),
                                           k,
                                           NULL,
-                                          theory ? cli_theory_arm(&theories[e], k) : NULL,
-                                          theory ? cli_theory_note(&theories[e], k) : NULL,
+                                          theory ? il_run_result_theory(results[e], k) : NULL,
+                                          theory ? il_run_result_theory_note(results[e], k) : NULL,
                                           NULL};
         }
         groups[n_groups++] = (il_report_group){e + 1, rnets[e], ex->n_nets};
         if (!json) {
             fprintf(out, "\n%s\n", ex->title);
             for (size_t k = 0; k < ex->n_nets; k++)
-                print_network(out, e, k, results[e], specs[e][k], tty);
+                print_network(out, e, k, il_run_result_exp(results[e]), specs[e][k], tty);
         }
     }
     /* No more figures will come. Write the report while the figure thread
@@ -513,9 +504,9 @@ done:
         pthread_join(fig_thread, NULL);
     }
     for (size_t e = 0; e < N_EXERCISES; e++) {
-        il_exp_result_free(results[e]);
-        cli_theory_free(&theories[e]);
+        il_run_result_free(results[e]);
+        results[e] = NULL;
+        il_run_spec_release(&runs[e]);
     }
-    il_rng_free(rng);
     return rc;
 }

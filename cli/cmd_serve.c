@@ -59,7 +59,7 @@ static void help(FILE *f)
             "machine in their Host header (localhost, 127.0.0.1, [::1] or --host).\n"
             "Bodies are at most %d bytes.\n\n"
             "Options:\n",
-            IL_REQUEST_MAX_BYTES);
+            IL_RUN_MAX_JSON_BYTES);
     cli_print_options(f, serve_options);
     fprintf(f, "\nExample: initlab serve --open    (then http://127.0.0.1:8080/)\n");
 }
@@ -210,13 +210,13 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         clock_gettime(CLOCK_MONOTONIC, &st->t0);
         *con_cls = st;
         /* refuse a declared oversize body before reading any of it */
-        if (cl && (strlen(cl) > 9 || strtoul(cl, NULL, 10) > IL_REQUEST_MAX_BYTES))
+        if (cl && (strlen(cl) > 9 || strtoul(cl, NULL, 10) > IL_RUN_MAX_JSON_BYTES))
             st->too_big = 1;
         if (!st->too_big)
             return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (!st->too_big && st->body.len + *upload_data_size <= IL_REQUEST_MAX_BYTES) {
+        if (!st->too_big && st->body.len + *upload_data_size <= IL_RUN_MAX_JSON_BYTES) {
             if (il_membuf_write(&st->body, upload_data, *upload_data_size) != IL_OK)
                 return MHD_NO;
         } else {

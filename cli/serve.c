@@ -155,10 +155,10 @@ static void handle_list(const serve_config *cfg, serve_response *out)
              cJSON_AddNumberToObject(o, "view_hi", t->view_hi);
     }
     limits = ok ? cJSON_AddObjectToObject(root, "limits") : NULL;
-    ok = limits && cJSON_AddNumberToObject(limits, "max_body_bytes", IL_REQUEST_MAX_BYTES) &&
+    ok = limits && cJSON_AddNumberToObject(limits, "max_body_bytes", IL_RUN_MAX_JSON_BYTES) &&
          cJSON_AddNumberToObject(limits, "max_values", (double)cfg->max_values) &&
-         cJSON_AddNumberToObject(limits, "max_arms", IL_REQUEST_MAX_ARMS) &&
-         cJSON_AddNumberToObject(limits, "max_layers", IL_REQUEST_MAX_LAYERS) &&
+         cJSON_AddNumberToObject(limits, "max_arms", IL_RUN_MAX_ARMS) &&
+         cJSON_AddNumberToObject(limits, "max_layers", IL_RUN_MAX_JSON_LAYERS) &&
          cJSON_AddStringToObject(root, "version", INITLAB_VERSION);
     if (ok)
         text = cJSON_Print(root);
@@ -174,15 +174,6 @@ static void handle_list(const serve_config *cfg, serve_response *out)
 }
 
 /* ---- POST /api/run ---- */
-
-typedef struct run_state {
-    il_run_request req;
-    il_arm arms[IL_REQUEST_MAX_ARMS];
-    char init_specs[IL_REQUEST_MAX_ARMS][256], bias_specs[IL_REQUEST_MAX_ARMS][256];
-    char labels[IL_REQUEST_MAX_ARMS][640];
-    il_report_net nets[IL_REQUEST_MAX_ARMS];
-    const double **hists[IL_REQUEST_MAX_ARMS]; /* per arm, per layer */
-} run_state;
 
 static int status_for(il_status st)
 {
@@ -203,58 +194,15 @@ static double ms_since(const struct timespec *t0)
     return 1000.0 * cli_seconds_since(t0);
 }
 
-/* Each arm's predicted histogram per layer: the probability of each bin. */
-static il_status theory_hists(run_state *s, const cli_theory *th, const il_exp_result *res)
-{
-    size_t n_layers = s->req.n_layers;
-    for (size_t a = 0; a < s->req.n_arms; a++) {
-        const il_theory_layer *pred = cli_theory_arm(th, a);
-        double **h;
-        if (!pred)
-            continue;
-        h = il_calloc(n_layers, sizeof *h);
-        s->hists[a] = (const double **)h;
-        if (!h)
-            return IL_ENOMEM;
-        for (size_t l = 0; l < n_layers; l++) {
-            const il_layer_stats *st = il_exp_stats(res, a, l);
-            h[l] = il_malloc_n(st->bins, sizeof **h);
-            if (!h[l])
-                return IL_ENOMEM;
-            if (il_theory_hist(&s->arms[a].act, pred[l].q, st->lo, st->hi, st->bins, h[l], NULL,
-                               NULL) != IL_OK) {
-                il_free(h[l]);
-                h[l] = NULL;
-            }
-        }
-    }
-    return IL_OK;
-}
-
-static void free_hists(run_state *s)
-{
-    for (size_t a = 0; a < s->req.n_arms; a++) {
-        if (!s->hists[a])
-            continue;
-        for (size_t l = 0; l < s->req.n_layers; l++)
-            il_free((void *)s->hists[a][l]);
-        il_free((void *)s->hists[a]);
-        s->hists[a] = NULL;
-    }
-}
-
 static void handle_run(const serve_config *cfg, const char *format, const char *body, size_t len,
                        serve_response *out)
 {
-    run_state *s = il_calloc(1, sizeof *s);
-    il_exp_config ec;
-    il_exp_result *res = NULL;
-    il_rng *rng = NULL;
-    cli_theory th_store, *th = NULL;
+    il_run_spec *s = il_calloc(1, sizeof *s);
+    il_run_result *res = NULL;
+    il_report report;
     il_error err;
     il_status st;
     struct timespec t0;
-    double lo = (double)INFINITY, hi = -(double)INFINITY;
     int csv;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -262,101 +210,44 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
         json_error(out, 500, "out of memory");
         return;
     }
+    il_run_spec_init(s);
     if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
         json_error(out, 400, "unknown format '%.100s' (valid: json, csv)", format);
         goto done;
     }
     csv = format && strcmp(format, "csv") == 0;
     err.message[0] = '\0';
-    st = il_run_request_parse(body, len, cfg->max_values, &s->req, &err);
+    st = il_run_spec_from_json(s, body, len, cfg->max_values, &err);
     if (st != IL_OK) {
         json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
         goto done;
     }
-    for (size_t a = 0; a < s->req.n_arms; a++) {
-        const il_request_arm *ra = &s->req.arms[a];
-        il_arm *arm = &s->arms[a];
-        if (il_init_parse(ra->init, &arm->init, &err) != IL_OK ||
-            il_act_parse(ra->act, &arm->act, &err) != IL_OK ||
-            (ra->bias[0] && il_init_parse(ra->bias, &arm->bias, &err) != IL_OK)) {
-            json_error(out, 422, "arm %zu: %s", a + 1, err.message);
-            goto done;
-        }
-        arm->has_bias = ra->bias[0] != '\0';
-        lo = fmin(lo, arm->act.type->view_lo);
-        hi = fmax(hi, arm->act.type->view_hi);
-    }
-    memset(&ec, 0, sizeof ec);
-    ec.batch = s->req.batch;
-    ec.n_in = s->req.n_in;
-    ec.widths = s->req.widths;
-    ec.n_layers = s->req.n_layers;
-    ec.arms = s->arms;
-    ec.n_arms = s->req.n_arms;
-    ec.stats = (il_stats_config){BINS, lo, hi, 0.01, 0.99};
-    ec.order = IL_EXP_PAIRED;
-    il_init_parse("normal", &ec.input, NULL);
-    if (s->req.grad) {
-        ec.grad = IL_EXP_GRAD_SOFTMAX_CE;
-        ec.classes = CLASSES;
-    }
-    if (il_rng_new(il_rng_find("philox"), s->req.seed, &rng) != IL_OK) {
-        json_error(out, 500, "out of memory");
+    /* the page's runs: paired on the fast generator, its own bins */
+    s->bins = BINS;
+    s->classes = CLASSES;
+    s->theory_hists = 1;
+    if (il_run_spec_validate(s, &err) != IL_OK) {
+        json_error(out, 422, "%s", err.message);
         goto done;
-    }
-    if (s->req.theory) {
-        if ((st = cli_theory_make(&ec, &th_store)) != IL_OK) {
-            json_error(out, status_for(st), "theory: %s", il_status_str(st));
-            goto done;
-        }
-        th = &th_store;
     }
     err.message[0] = '\0';
-    st = il_exp_run(&ec, rng, NULL, NULL, &res, &err);
+    st = il_run_execute(s, NULL, &res, &err);
     if (st != IL_OK) {
         json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
         goto done;
     }
-    if (th && theory_hists(s, th, res) != IL_OK) {
-        json_error(out, 500, "out of memory");
+    il_run_result_report(res, "run", &report);
+    out->compute_ms = ms_since(&t0);
+    st = csv ? il_report_write_csv(&report, il_membuf_write, &out->owned)
+             : il_report_write_json(&report, il_membuf_write, &out->owned);
+    if (st != IL_OK) {
+        json_error(out, 500, "%s", il_status_str(st));
         goto done;
     }
-    for (size_t a = 0; a < s->req.n_arms; a++) {
-        const il_arm *arm = &s->arms[a];
-        il_init_format(&arm->init, s->init_specs[a], sizeof s->init_specs[a]);
-        if (arm->has_bias)
-            il_init_format(&arm->bias, s->bias_specs[a], sizeof s->bias_specs[a]);
-        snprintf(s->labels[a], sizeof s->labels[a], "%.255s/%.127s%s%.255s", s->req.arms[a].init,
-                 s->req.arms[a].act, arm->has_bias ? "/" : "",
-                 arm->has_bias ? s->bias_specs[a] : "");
-        s->nets[a] = (il_report_net){s->init_specs[a],
-                                     s->req.arms[a].act,
-                                     s->labels[a],
-                                     res,
-                                     a,
-                                     arm->has_bias ? s->bias_specs[a] : NULL,
-                                     cli_theory_arm(th, a),
-                                     cli_theory_note(th, a),
-                                     s->hists[a]};
-    }
-    {
-        il_report_group group = {1, s->nets, s->req.n_arms};
-        il_report report = {"run", s->req.seed, "philox", &group, 1, 1, "paired", s->req.theory};
-        out->compute_ms = ms_since(&t0);
-        st = csv ? il_report_write_csv(&report, il_membuf_write, &out->owned)
-                 : il_report_write_json(&report, il_membuf_write, &out->owned);
-        if (st != IL_OK) {
-            json_error(out, 500, "%s", il_status_str(st));
-            goto done;
-        }
-        set_body(out, 200, csv ? CSV_TYPE : JSON_TYPE);
-    }
+    set_body(out, 200, csv ? CSV_TYPE : JSON_TYPE);
 done:
-    free_hists(s);
-    if (th)
-        cli_theory_free(th);
-    il_exp_result_free(res);
-    il_rng_free(rng);
+    il_run_result_free(res);
+    il_run_spec_release(s);
     il_free(s);
 }
 

@@ -12,13 +12,13 @@
  *   GET  /, /app.js, /style.css   the page, from the compiled-in table only
  *   GET  /api/list                initializers, activations, their
  *                                 parameters, and the server's limits
- *   POST /api/run                 an il_run_request (include/initlab/request.h)
+ *   POST /api/run                 a run spec as JSON (include/initlab/run.h)
  *                                 -> run's report.json with theory histograms;
  *                                 ?format=csv -> run's stats.csv
  *
  * Errors are JSON: {"error": "message"} with 400 (malformed JSON or request),
  * 403 (a Host that is not this server: DNS rebinding), 404, 405, 413 (a body
- * over IL_REQUEST_MAX_BYTES, or a network over the cap), 422 (a bad value or
+ * over IL_RUN_MAX_JSON_BYTES, or a network over the cap), 422 (a bad value or
  * spec), 500 (out of memory). docs/serve.md documents the API.
  */
 #ifndef INITLAB_SERVE_H

@@ -58,6 +58,11 @@ typedef enum il_exp_order {
     IL_EXP_PAIRED   /* shared input and shared base noise per layer */
 } il_exp_order;
 
+/* Told after each step of a run (a layer of every arm, or with a backward
+ * pass an arm), 'done' of 'total'; returning nonzero stops the run with
+ * IL_ECANCELED. */
+typedef int (*il_exp_tick_fn)(void *ctx, size_t done, size_t total);
+
 typedef struct il_exp_config {
     size_t batch;             /* rows of the input */
     size_t n_in;              /* input width */
@@ -78,6 +83,8 @@ typedef struct il_exp_config {
      * over the rounded values. Forward only: no grad, no LSUV arms, no
      * on_layer callback (IL_EINVAL). */
     int f32;
+    il_exp_tick_fn tick; /* or NULL */
+    void *tick_ctx;
 } il_exp_config;
 
 /* With a backward pass, per arm and layer: the gradient at the

@@ -66,7 +66,7 @@
 #include "initlab/theory.h"
 #include "initlab/data.h"
 #include "initlab/train.h"
-#include "initlab/request.h"
+#include "initlab/run.h"
 
 #ifdef __cplusplus
 extern "C" {

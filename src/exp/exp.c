@@ -21,6 +21,12 @@ struct il_exp_result {
     il_layer_stats stats[]; /* arm-major */
 };
 
+/* The caller's tick after step 'done' of 'total': IL_ECANCELED if it says stop. */
+static il_status tick(const il_exp_config *cfg, size_t done, size_t total)
+{
+    return cfg->tick && cfg->tick(cfg->tick_ctx, done, total) ? IL_ECANCELED : IL_OK;
+}
+
 /* The widest activation and the largest weight matrix, in elements. */
 static int max_sizes(const il_exp_config *cfg, size_t *act_elems, size_t *w_elems)
 {
@@ -679,6 +685,8 @@ static il_status run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_lay
             res->grad_ratio[i] = wstd[i] > 0 ? res->grad_w[i].std / wstd[i] : (double)NAN;
             prev = cfg->widths[l];
         }
+        if ((st = tick(cfg, a + 1, cfg->n_arms)) != IL_OK)
+            goto done;
     }
 done:
     if (nets)
@@ -806,6 +814,8 @@ static il_status run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *r
             forward_swap(&fb, a);
         }
         prev = width;
+        if ((st = tick(cfg, l + 1, cfg->n_layers)) != IL_OK)
+            goto done;
     }
 done:
     forward_free(&fb);
@@ -913,6 +923,8 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
             forward_swap(&fb, a);
         }
         prev = width;
+        if ((st = tick(cfg, l + 1, cfg->n_layers)) != IL_OK)
+            goto done;
     }
 
 done:

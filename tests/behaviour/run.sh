@@ -26,6 +26,9 @@ while IFS='|' read -r name args; do
         "$got/stdout" "$got/stderr"
     for f in "$out"/*; do
         [ -f "$f" ] || continue
+        # the folder's manifest hashes the figures, whose bytes depend on
+        # the fonts: it has tests of its own
+        [ "$(basename "$f")" = initlab-files.json ] && continue
         case "$f" in
             *.json|*.csv|*.txt) sed "s|$out|OUT|g" "$f" >"$got/file.$(basename "$f")" ;;
             *.npy) sha256sum <"$f" | cut -d' ' -f1 >"$got/file.$(basename "$f").sha256" ;;

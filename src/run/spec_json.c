@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* A run described in JSON (see initlab/request.h), read with cJSON. */
+/* A run described in JSON (see initlab/run.h), read with cJSON: the one
+ * place a run's JSON form is understood. */
 #include <cJSON.h>
 #include <math.h>
 #include <string.h>
 
 #include "initlab/act.h"
 #include "initlab/init.h"
-#include "initlab/request.h"
+#include "initlab/run.h"
 #include "internal/spec_impl.h"
 
 /* A whole number in [lo, hi] under 'key'; 1 if absent (out untouched). */
@@ -73,8 +74,7 @@ static int known_key(const char *key, const char *const *keys)
     return 0;
 }
 
-static il_status parse_root(const cJSON *root, size_t max_values, il_run_request *out,
-                            il_error *err)
+static il_status parse_root(const cJSON *root, size_t max_values, il_run_spec *out, il_error *err)
 {
     static const char *const top_keys[] = {"depth", "width", "widths", "batch", "seed",
                                            "arms",  "grad",  "theory", NULL};
@@ -84,6 +84,7 @@ static il_status parse_root(const cJSON *root, size_t max_values, il_run_request
     uint64_t depth = 5, width = 100, batch = 1000, seed = 100;
     il_status st;
     size_t widest;
+    int grad = 0;
 
     if (!cJSON_IsObject(root)) {
         il__set_error(err, "the request must be a JSON object");
@@ -104,22 +105,26 @@ static il_status parse_root(const cJSON *root, size_t max_values, il_run_request
         il__set_error(err, "give \"widths\" or \"depth\" and \"width\", not both");
         return IL_EINVAL;
     }
-    if ((st = get_count(root, "depth", 1, IL_REQUEST_MAX_LAYERS, &depth, err)) != IL_OK ||
+    if ((st = get_count(root, "depth", 1, IL_RUN_MAX_JSON_LAYERS, &depth, err)) != IL_OK ||
         (st = get_count(root, "width", 1, 1e9, &width, err)) != IL_OK ||
         (st = get_count(root, "batch", 1, 1e9, &batch, err)) != IL_OK ||
         (st = get_count(root, "seed", 0, 4294967295.0, &seed, err)) != IL_OK ||
-        (st = get_flag(root, "grad", &out->grad, err)) != IL_OK ||
+        (st = get_flag(root, "grad", &grad, err)) != IL_OK ||
         (st = get_flag(root, "theory", &out->theory, err)) != IL_OK)
         return st;
+    out->grad |= grad;
     out->batch = (size_t)batch;
     out->seed = seed;
     if (widths) {
         int n = cJSON_GetArraySize(widths);
-        if (!cJSON_IsArray(widths) || n < 2 || n > IL_REQUEST_MAX_LAYERS + 1) {
+        if (!cJSON_IsArray(widths) || n < 2 || n > IL_RUN_MAX_JSON_LAYERS + 1) {
             il__set_error(err, "\"widths\" must be an array of 2..%d widths (input first)",
-                          IL_REQUEST_MAX_LAYERS + 1);
+                          IL_RUN_MAX_JSON_LAYERS + 1);
             return IL_EFORMAT;
         }
+        if ((st = il_run_spec_set_widths(out, 0, NULL, (size_t)n - 1)) != IL_OK)
+            return st;
+        out->widths_given = 1;
         for (int i = 0; i < n; i++) {
             const cJSON *w = cJSON_GetArrayItem(widths, i);
             if (!cJSON_IsNumber(w) || w->valuedouble != floor(w->valuedouble) ||
@@ -132,12 +137,8 @@ static il_status parse_root(const cJSON *root, size_t max_values, il_run_request
             else
                 out->widths[i - 1] = (size_t)w->valuedouble;
         }
-        out->n_layers = (size_t)n - 1;
-    } else {
-        out->n_in = (size_t)width;
-        out->n_layers = (size_t)depth;
-        for (size_t l = 0; l < out->n_layers; l++)
-            out->widths[l] = (size_t)width;
+    } else if ((st = il_run_spec_set_uniform(out, (size_t)depth, (size_t)width)) != IL_OK) {
+        return st;
     }
     widest = out->n_in;
     for (size_t l = 0; l < out->n_layers; l++)
@@ -150,14 +151,14 @@ static il_status parse_root(const cJSON *root, size_t max_values, il_run_request
         return IL_ELIMIT;
     }
     if (!cJSON_IsArray(arms) || cJSON_GetArraySize(arms) < 1 ||
-        cJSON_GetArraySize(arms) > IL_REQUEST_MAX_ARMS) {
-        il__set_error(err, "\"arms\" must be an array of 1..%d arms", IL_REQUEST_MAX_ARMS);
+        cJSON_GetArraySize(arms) > IL_RUN_MAX_ARMS) {
+        il__set_error(err, "\"arms\" must be an array of 1..%d arms", IL_RUN_MAX_ARMS);
         return IL_EFORMAT;
     }
     out->n_arms = (size_t)cJSON_GetArraySize(arms);
     for (size_t k = 0; k < out->n_arms; k++) {
         const cJSON *arm = cJSON_GetArrayItem(arms, (int)k);
-        il_request_arm *a = &out->arms[k];
+        il_run_arm *a = &out->arms[k];
         if (!cJSON_IsObject(arm)) {
             il__set_error(err, "arm %zu must be an object {\"init\", \"act\", \"bias\"}", k + 1);
             return IL_EFORMAT;
@@ -178,17 +179,17 @@ static il_status parse_root(const cJSON *root, size_t max_values, il_run_request
     return IL_OK;
 }
 
-il_status il_run_request_parse(const char *json, size_t len, size_t max_values, il_run_request *out,
-                               il_error *err)
+il_status il_run_spec_from_json(il_run_spec *s, const char *json, size_t len, size_t max_values,
+                                il_error *err)
 {
     cJSON *root;
     const char *end = NULL;
     il_status st;
 
-    memset(out, 0, sizeof *out);
-    if (len > IL_REQUEST_MAX_BYTES) {
+    s->from_json = 1;
+    if (len > IL_RUN_MAX_JSON_BYTES) {
         il__set_error(err, "the request is %zu bytes; at most %d are read", len,
-                      IL_REQUEST_MAX_BYTES);
+                      IL_RUN_MAX_JSON_BYTES);
         return IL_ELIMIT;
     }
     /* the end pointer rather than cJSON_GetErrorPtr, which is global */
@@ -198,9 +199,7 @@ il_status il_run_request_parse(const char *json, size_t len, size_t max_values, 
         il__set_error(err, "malformed JSON near byte %zu", off);
         return IL_EFORMAT;
     }
-    st = parse_root(root, max_values, out, err);
+    st = parse_root(root, max_values, s, err);
     cJSON_Delete(root);
-    if (st != IL_OK)
-        memset(out, 0, sizeof *out);
     return st;
 }
