@@ -45,6 +45,33 @@ while IFS='|' read -r name args; do
     fi
 done <"$here/cases.txt"
 
+# The server's /api/run on the bodies in configs/serve_*.json: the reply's
+# status line and body.
+"$exe" serve --port 0 >"$work/serve.out" 2>&1 &
+serve_pid=$!
+url=""
+for _ in $(seq 100); do
+    url=$(grep -o 'http://[^ ]*' "$work/serve.out" | head -1) && [ -n "$url" ] && break
+    sleep 0.05
+done
+for body in "$here"/configs/serve_*.json; do
+    name=$(basename "$body" .json); got="$work/got/$name"
+    mkdir -p "$got"
+    for fmt in json csv; do
+        curl -s -o "$got/reply.$fmt" -w "%{http_code}\n" --max-time 30 -X POST \
+            -H 'Content-Type: application/json' --data-binary @"$body" \
+            "${url}api/run?format=$fmt" >"$got/status.$fmt"
+    done
+    if [ $update -eq 1 ]; then
+        rm -rf "${golden:?}/$name"; cp -r "$got" "$golden/$name"; echo "updated $name"
+    elif python3 "$here/compare.py" "$golden/$name" "$got"; then
+        passed=$((passed+1))
+    else
+        echo "FAIL $name: POST /api/run $(cat "$body")" >&2; failed=$((failed+1))
+    fi
+done
+kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null
+
 [ $update -eq 1 ] && exit 0
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
