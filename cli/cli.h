@@ -66,6 +66,13 @@ typedef struct cli_command {
  * line on stderr. */
 int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, int *npos, int *help);
 
+/* The start every command shares: parse argv against 'opts' (cli_parse);
+ * with --help print 'help' to stdout; more than 'max_pos' positional
+ * arguments (max_pos < 0: any number) is a usage error. Returns 1 when
+ * the command goes on (*npos set), 0 when it is done, *rc its exit code. */
+int cli_begin(const char *cmd, const cli_option *opts, void (*help)(FILE *), int max_pos, int argc,
+              char **argv, int *npos, int *rc);
+
 /* Print the option table, aligned, to 'f'. */
 void cli_print_options(FILE *f, const cli_option *opts);
 

@@ -126,7 +126,7 @@ static int simulate(const char *act, double sigma_w2, double sigma_b2, const siz
 
 int cmd_advise(int argc, char **argv)
 {
-    int help_flag, npos, rc, square = 1;
+    int npos, rc, square = 1;
     il_act act;
     il_error err;
     il_status st;
@@ -137,17 +137,8 @@ int cmd_advise(int argc, char **argv)
     size_t shape[MAX_WIDTHS], n;
     char suggestion[160];
 
-    rc = cli_parse("advise", advise_options, argc, argv, &npos, &help_flag);
-    if (rc)
+    if (!cli_begin("advise", advise_options, help, 0, argc, argv, &npos, &rc))
         return rc;
-    if (help_flag) {
-        help(stdout);
-        return EXIT_OK;
-    }
-    if (npos > 0) {
-        cli_error("advise: unexpected argument '%s' (see 'initlab advise --help')", argv[1]);
-        return EXIT_USAGE;
-    }
     if (!act_name) {
         cli_error("advise: --act is required (see 'initlab list acts')");
         return EXIT_USAGE;

@@ -53,7 +53,7 @@ static void text_number(FILE *f, const char *label, double v)
 
 int cmd_init(int argc, char **argv)
 {
-    int help_flag, npos, rc, layout, f32;
+    int npos, rc, layout, f32;
     size_t shape[MAX_DIMS], ndim, numel, bytes, cap, fan_in = 0, fan_out = 0;
     il_init init;
     il_init_target target;
@@ -66,13 +66,8 @@ int cmd_init(int argc, char **argv)
     const il_rng_type *rt;
     il_status st;
 
-    rc = cli_parse("init", init_options, argc, argv, &npos, &help_flag);
-    if (rc)
+    if (!cli_begin("init", init_options, help, -1, argc, argv, &npos, &rc))
         return rc;
-    if (help_flag) {
-        help(stdout);
-        return EXIT_OK;
-    }
     if (npos != 1) {
         cli_error("init: %s (see 'initlab init --help')",
                   npos ? "give exactly one initializer SPEC" : "missing the initializer SPEC");

@@ -357,7 +357,7 @@ static int pick_exercises(int npos, char **pos, int *chosen)
 
 int cmd_lecture(int argc, char **argv)
 {
-    int help, npos, rc, fmt, chosen[N_EXERCISES] = {0};
+    int npos, rc, fmt, chosen[N_EXERCISES] = {0};
     char specs[N_EXERCISES][MAX_NETS][128];
     il_report_net rnets[N_EXERCISES][MAX_NETS];
     il_report_group groups[N_EXERCISES];
@@ -373,13 +373,8 @@ int cmd_lecture(int argc, char **argv)
     int tty;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = cli_parse("lecture", lecture_options, argc, argv, &npos, &help);
-    if (rc)
+    if (!cli_begin("lecture", lecture_options, cmd_lecture_help, -1, argc, argv, &npos, &rc))
         return rc;
-    if (help) {
-        cmd_lecture_help(stdout);
-        return EXIT_OK;
-    }
     rc = pick_exercises(npos, argv + 1, chosen);
     if (rc)
         return rc;

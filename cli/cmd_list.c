@@ -71,15 +71,10 @@ static void list_rngs(void)
 
 int cmd_list(int argc, char **argv)
 {
-    int help_flag, npos, rc;
+    int npos, rc;
 
-    rc = cli_parse("list", list_options, argc, argv, &npos, &help_flag);
-    if (rc)
+    if (!cli_begin("list", list_options, help, -1, argc, argv, &npos, &rc))
         return rc;
-    if (help_flag) {
-        help(stdout);
-        return EXIT_OK;
-    }
     if (npos > 1) {
         cli_error("list: give at most one of inits, acts, rngs");
         return EXIT_USAGE;

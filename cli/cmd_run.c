@@ -357,7 +357,7 @@ int cmd_run(int argc, char **argv)
 {
     static il_run_spec spec;
     size_t need, cap;
-    int help_flag, npos, rc, fmt;
+    int npos, rc, fmt;
     il_run_result *res = NULL;
     il_array input = {0};
     il_error err;
@@ -369,17 +369,8 @@ int cmd_run(int argc, char **argv)
     char b1[32], b2[32];
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = cli_parse("run", run_options, argc, argv, &npos, &help_flag);
-    if (rc)
+    if (!cli_begin("run", run_options, help, 0, argc, argv, &npos, &rc))
         return rc;
-    if (help_flag) {
-        help(stdout);
-        return EXIT_OK;
-    }
-    if (npos > 0) {
-        cli_error("run: unexpected argument '%s' (see 'initlab run --help')", argv[1]);
-        return EXIT_USAGE;
-    }
     il_run_spec_init(&spec);
     cap = cli_default_memory_cap();
     if (max_memory_text && (rc = cli_parse_bytes("run", "max-memory", max_memory_text, &cap)))

@@ -223,7 +223,7 @@ done:
 
 int cmd_theory(int argc, char **argv)
 {
-    int help_flag, npos, rc;
+    int npos, rc;
     il_act act;
     il_error err;
     double sigma_w2 = 1.0, sigma_b2, input_q, crit = (double)NAN;
@@ -231,17 +231,8 @@ int cmd_theory(int argc, char **argv)
     il_theory_layer *layers = NULL;
     il_status st;
 
-    rc = cli_parse("theory", theory_options, argc, argv, &npos, &help_flag);
-    if (rc)
+    if (!cli_begin("theory", theory_options, help, 0, argc, argv, &npos, &rc))
         return rc;
-    if (help_flag) {
-        help(stdout);
-        return EXIT_OK;
-    }
-    if (npos > 0) {
-        cli_error("theory: unexpected argument '%s' (see 'initlab theory --help')", argv[1]);
-        return EXIT_USAGE;
-    }
     if (il_act_parse(act_name, &act, &err) != IL_OK) {
         cli_error("theory: %s", err.message);
         return EXIT_USAGE;

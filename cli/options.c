@@ -21,6 +21,27 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+int cli_begin(const char *cmd, const cli_option *opts, void (*help)(FILE *), int max_pos, int argc,
+              char **argv, int *npos, int *rc)
+{
+    int help_flag;
+    *rc = cli_parse(cmd, opts, argc, argv, npos, &help_flag);
+    if (*rc)
+        return 0;
+    if (help_flag) {
+        help(stdout);
+        *rc = EXIT_OK;
+        return 0;
+    }
+    if (max_pos >= 0 && *npos > max_pos) {
+        cli_error("%s: unexpected argument '%s' (see 'initlab %s --help')", cmd, argv[1 + max_pos],
+                  cmd);
+        *rc = EXIT_USAGE;
+        return 0;
+    }
+    return 1;
+}
+
 int cli_exit_for(il_status st)
 {
     switch (st) {

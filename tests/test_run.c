@@ -173,7 +173,7 @@ static void executes(void)
     c.arms = s.parsed;
     c.n_arms = 2;
     c.input = s.input_init;
-    c.stats = (il_stats_config){30, s.lo, s.hi, IL_RUN_LOW, IL_RUN_HIGH};
+    c.stats = (il_stats_config){30, s.lo, s.hi, IL_STATS_LOW, IL_STATS_HIGH};
     c.order = IL_EXP_PAIRED;
     REQUIRE(il_rng_new(il_rng_find("philox"), 7, &rng) == IL_OK);
     REQUIRE(il_exp_run(&c, rng, NULL, NULL, &direct, &err) == IL_OK);

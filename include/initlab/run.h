@@ -46,11 +46,6 @@ extern "C" {
 #define IL_RUN_MAX_JSON_LAYERS 1000   /* layers a JSON spec may ask for */
 #define IL_RUN_MAX_LAYERS      100000 /* layers any spec may ask for */
 
-/* What makes values "near zero" and "near one" in every table and report
- * (frac_low, frac_high): the lecture's sigmoid saturation thresholds. */
-#define IL_RUN_LOW  0.01
-#define IL_RUN_HIGH 0.99
-
 /* One arm as the user wrote it: specs, bias "" for none. */
 typedef struct il_run_arm {
     char init[256], act[128], bias[256];

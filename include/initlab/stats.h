@@ -31,6 +31,11 @@ extern "C" {
 /* Histograms may have at most this many bins. */
 #define IL_HIST_MAX_BINS 100000
 
+/* What makes values "near zero" and "near one" in every table and report
+ * (frac_low, frac_high): the lecture's sigmoid saturation thresholds. */
+#define IL_STATS_LOW  0.01
+#define IL_STATS_HIGH 0.99
+
 typedef struct il_stats_config {
     size_t bins;      /* 1..IL_HIST_MAX_BINS */
     double lo, hi;    /* finite, lo < hi */

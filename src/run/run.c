@@ -36,7 +36,7 @@ static void exp_config(const il_run_spec *s, il_exp_config *c)
     c->n_arms = s->n_arms;
     c->input = s->input_init;
     c->input_data = s->input_data;
-    c->stats = (il_stats_config){s->bins, s->lo, s->hi, IL_RUN_LOW, IL_RUN_HIGH};
+    c->stats = (il_stats_config){s->bins, s->lo, s->hi, IL_STATS_LOW, IL_STATS_HIGH};
     c->order = s->order;
     c->f32 = s->dtype == IL_DTYPE_F32;
     if (s->grad) {
