@@ -57,6 +57,7 @@
 #include "initlab/io.h"
 #include "initlab/layer.h"
 #include "initlab/mlp.h"
+#include "initlab/net.h"
 #include "initlab/plot.h"
 #include "initlab/report.h"
 #include "initlab/rng.h"

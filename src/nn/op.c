@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The layer-op table: one row per kind of layer (see initlab/net.h). A new
+ * kind is its functions and a row here.
+ */
+#include <cblas.h>
+#include <limits.h>
+#include <string.h>
+
+#include "initlab/alloc.h"
+#include "initlab/layer.h"
+#include "initlab/net.h"
+#include "internal/spec_impl.h"
+
+size_t il_tshape_size(const il_tshape *s)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < s->rank; i++)
+        if (!il_mul_size(n, s->dim[i], &n))
+            return 0;
+    return n;
+}
+
+/* Rows of a last-axis op: the batch times every axis but the last. */
+static size_t rows_of(size_t batch, const il_tshape *s)
+{
+    size_t r = batch;
+    for (size_t i = 0; i + 1 < s->rank; i++)
+        r *= s->dim[i]; /* within the network's checked sizes */
+    return r;
+}
+
+/* ---- dense: y = x W + b on the last axis ---- */
+
+static il_status dense_shape(const il_op *op, const il_tshape *in, il_tshape *out, il_error *err)
+{
+    if (in->rank < 1 || in->rank > 2) {
+        il__set_error(err, "dense takes (features) or (sequence, features) inputs, not rank %zu",
+                      in->rank);
+        return IL_ESHAPE;
+    }
+    if (op->out == 0) {
+        il__set_error(err, "dense: \"out\" must be at least 1");
+        return IL_ESHAPE;
+    }
+    *out = *in;
+    out->dim[in->rank - 1] = op->out;
+    return IL_OK;
+}
+
+static size_t dense_params(const il_op *op, const il_tshape *in, il_param_desc *p)
+{
+    size_t fan_in = in->dim[in->rank - 1];
+    p[0] =
+        (il_param_desc){"weight", IL_ROLE_WEIGHT, {2, {fan_in, op->out, 0, 0}}, fan_in, op->out};
+    if (!op->bias)
+        return 1;
+    /* PyTorch's bias bound uses the layer's fan_in */
+    p[1] = (il_param_desc){"bias", IL_ROLE_BIAS, {1, {op->out, 0, 0, 0}}, fan_in, op->out};
+    return 2;
+}
+
+static il_status dense_forward(const il_op *op, const il_op_io *io)
+{
+    size_t rows = rows_of(io->batch, &io->in), n_in = io->in.dim[io->in.rank - 1];
+    return il_dense_forward(io->x, rows, n_in, io->params[0], op->out,
+                            op->bias ? io->params[1] : NULL, NULL, io->y);
+}
+
+static il_status dense_backward(const il_op *op, const il_op_io *io)
+{
+    size_t rows = rows_of(io->batch, &io->in), n_in = io->in.dim[io->in.rank - 1], n_out = op->out;
+
+    if (rows > INT_MAX || n_in > INT_MAX || n_out > INT_MAX)
+        return IL_ELIMIT;
+    /* dL/dW = x^T dy: (n_in x rows) (rows x n_out) */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_in, (int)n_out, (int)rows, 1.0,
+                io->x, (int)n_in, io->dy, (int)n_out, 0.0, io->dparams[0], (int)n_out);
+    if (op->bias)
+        for (size_t j = 0; j < n_out; j++) {
+            double s = 0;
+            for (size_t r = 0; r < rows; r++)
+                s += io->dy[r * n_out + j];
+            io->dparams[1][j] = s;
+        }
+    /* dL/dx = dy W^T: (rows x n_out) (n_out x n_in) */
+    if (io->dx)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n_in, (int)n_out, 1.0,
+                    io->dy, (int)n_out, io->params[0], (int)n_out, 0.0, io->dx, (int)n_in);
+    return IL_OK;
+}
+
+/* ---- act: y = f(x) elementwise ---- */
+
+static il_status act_shape(const il_op *op, const il_tshape *in, il_tshape *out, il_error *err)
+{
+    if (!op->act.type) {
+        il__set_error(err, "act: no activation");
+        return IL_ESHAPE;
+    }
+    *out = *in;
+    return IL_OK;
+}
+
+static size_t no_params(const il_op *op, const il_tshape *in, il_param_desc *p)
+{
+    (void)op;
+    (void)in;
+    (void)p;
+    return 0;
+}
+
+static il_status act_forward(const il_op *op, const il_op_io *io)
+{
+    size_t n = io->batch * il_tshape_size(&io->in);
+    memcpy(io->y, io->x, n * sizeof *io->y);
+    il_act_apply(&op->act, io->y, n);
+    return IL_OK;
+}
+
+static il_status act_backward(const il_op *op, const il_op_io *io)
+{
+    size_t n = io->batch * il_tshape_size(&io->in);
+    if (io->dx)
+        for (size_t i = 0; i < n; i++)
+            io->dx[i] = io->dy[i] * il_act_deriv(&op->act, io->x[i]);
+    return IL_OK;
+}
+
+static const il_op_type op_types[] = {
+    {"dense", "y = x W + b on the last axis; W is (fan_in, fan_out)", dense_shape, dense_params,
+     dense_forward, dense_backward, 0},
+    {"act", "y = f(x) elementwise, any activation initlab knows", act_shape, no_params, act_forward,
+     act_backward, 1},
+};
+
+const il_op_type *il_op_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof op_types / sizeof op_types[0]; i++)
+        if (strcmp(op_types[i].name, name) == 0)
+            return &op_types[i];
+    return NULL;
+}
+
+size_t il_op_type_count(void)
+{
+    return sizeof op_types / sizeof op_types[0];
+}
+
+const il_op_type *il_op_type_at(size_t i)
+{
+    return i < il_op_type_count() ? &op_types[i] : NULL;
+}
