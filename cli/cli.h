@@ -11,6 +11,7 @@
 #ifndef INITLAB_CLI_H
 #define INITLAB_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -46,13 +47,25 @@ typedef struct cli_list {
     size_t n;
 } cli_list;
 
+/* One option of a command: what --help shows and where parsing writes.
+ * The value goes to 'offset' in the command's own values struct (the
+ * 'values' of cli_begin), so the tables are constant and a command's
+ * state is a local, never a file-scope variable. 'dest', if not NULL, is
+ * an absolute address instead (commands not yet given a values struct). */
 typedef struct cli_option {
     const char *name; /* long name without "--" */
     cli_opt_kind kind;
     void *dest;
     const char *metavar; /* shown in --help; NULL for flags */
     const char *help;
+    size_t offset;
 } cli_option;
+
+/* A row for field 'field' of the values struct 'type'. */
+#define CLI_OPT(name, kind, type, field, metavar, help)                                            \
+    {                                                                                              \
+        (name), (kind), NULL, (metavar), (help), offsetof(type, field)                             \
+    }
 
 typedef struct cli_command {
     const char *name;
@@ -65,13 +78,16 @@ typedef struct cli_command {
  * *npos. "--help" sets *help. Returns 0, or EXIT_USAGE after printing one
  * line on stderr. */
 int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, int *npos, int *help);
+/* The same, writing the CLI_OPT rows into 'values'. */
+int cli_parse_into(const char *cmd, const cli_option *opts, void *values, int argc, char **argv,
+                   int *npos, int *help);
 
 /* The start every command shares: parse argv against 'opts' (cli_parse);
  * with --help print 'help' to stdout; more than 'max_pos' positional
  * arguments (max_pos < 0: any number) is a usage error. Returns 1 when
  * the command goes on (*npos set), 0 when it is done, *rc its exit code. */
-int cli_begin(const char *cmd, const cli_option *opts, void (*help)(FILE *), int max_pos, int argc,
-              char **argv, int *npos, int *rc);
+int cli_begin(const char *cmd, const cli_option *opts, void *values, void (*help)(FILE *),
+              int max_pos, int argc, char **argv, int *npos, int *rc);
 
 /* Print the option table, aligned, to 'f'. */
 void cli_print_options(FILE *f, const cli_option *opts);

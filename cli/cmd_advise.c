@@ -24,14 +24,14 @@ static uint64_t seed = 100;
 static int json;
 
 static const cli_option advise_options[] = {
-    {"act", CLI_STRING, &act_name, "ACT", "activation (required; see 'initlab list acts')"},
-    {"sigma-b2", CLI_STRING, &sigma_b2_text, "Y", "bias variance, 0 <= Y < 1 (default 0)"},
+    {"act", CLI_STRING, &act_name, "ACT", "activation (required; see 'initlab list acts')", 0},
+    {"sigma-b2", CLI_STRING, &sigma_b2_text, "Y", "bias variance, 0 <= Y < 1 (default 0)", 0},
     {"widths", CLI_STRING, &widths_text, "W0,W1,...",
-     "input width then layer widths for the check (default 100 then 5 x 100)"},
-    {"batch", CLI_SIZE, &batch, "B", "input rows for the check (default 1000)"},
-    {"seed", CLI_SEED, &seed, "N", "generator seed for the check (default 100)"},
-    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of the text"},
-    {NULL, CLI_FLAG, NULL, NULL, NULL},
+     "input width then layer widths for the check (default 100 then 5 x 100)", 0},
+    {"batch", CLI_SIZE, &batch, "B", "input rows for the check (default 1000)", 0},
+    {"seed", CLI_SEED, &seed, "N", "generator seed for the check (default 100)", 0},
+    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of the text", 0},
+    {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
 static void help(FILE *f)
@@ -137,7 +137,7 @@ int cmd_advise(int argc, char **argv)
     size_t shape[MAX_WIDTHS], n;
     char suggestion[160];
 
-    if (!cli_begin("advise", advise_options, help, 0, argc, argv, &npos, &rc))
+    if (!cli_begin("advise", advise_options, NULL, help, 0, argc, argv, &npos, &rc))
         return rc;
     if (!act_name) {
         cli_error("advise: --act is required (see 'initlab list acts')");

@@ -16,17 +16,18 @@ static uint64_t seed = 100;
 static int json;
 
 static const cli_option init_options[] = {
-    {"shape", CLI_STRING, &shape_text, "D0,D1,...", "the tensor's shape (required), e.g. 256,784"},
+    {"shape", CLI_STRING, &shape_text, "D0,D1,...", "the tensor's shape (required), e.g. 256,784",
+     0},
     {"layout", CLI_STRING, &layout_name, "L",
-     "dense (in, out) [default], torch (out, in, k...) or keras (k..., in, out)"},
-    {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)"},
-    {"rng", CLI_STRING, &rng_name, "NAME", CLI_RNG_HELP},
-    {"dtype", CLI_STRING, &dtype, "T", "f64 (default) or f32 for the saved array"},
-    {"out", CLI_STRING, &out_path, "FILE.npy", "write the tensor (np.load opens it)"},
+     "dense (in, out) [default], torch (out, in, k...) or keras (k..., in, out)", 0},
+    {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)", 0},
+    {"rng", CLI_STRING, &rng_name, "NAME", CLI_RNG_HELP, 0},
+    {"dtype", CLI_STRING, &dtype, "T", "f64 (default) or f32 for the saved array", 0},
+    {"out", CLI_STRING, &out_path, "FILE.npy", "write the tensor (np.load opens it)", 0},
     {"max-memory", CLI_STRING, &max_memory_text, "SIZE",
-     "refuse tensors needing more (default: half the RAM, at most 8G)"},
-    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of text"},
-    {NULL, CLI_FLAG, NULL, NULL, NULL},
+     "refuse tensors needing more (default: half the RAM, at most 8G)", 0},
+    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of text", 0},
+    {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
 static void help(FILE *f)
@@ -66,7 +67,7 @@ int cmd_init(int argc, char **argv)
     const il_rng_type *rt;
     il_status st;
 
-    if (!cli_begin("init", init_options, help, -1, argc, argv, &npos, &rc))
+    if (!cli_begin("init", init_options, NULL, help, -1, argc, argv, &npos, &rc))
         return rc;
     if (npos != 1) {
         cli_error("init: %s (see 'initlab init --help')",

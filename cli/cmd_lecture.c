@@ -63,17 +63,17 @@ static il_run_spec runs[N_EXERCISES];
 static il_run_result *results[N_EXERCISES];
 
 static const cli_option lecture_options[] = {
-    {"seed", CLI_SEED, &seed, "N", "np.random.seed for every exercise (default 100)"},
-    {"out", CLI_STRING, &out_dir, "DIR", "output folder (default initlab-out/lecture)"},
-    {"format", CLI_STRING, &format_name, "FMT", "figure format: png, svg or pdf (default png)"},
-    {"bins", CLI_SIZE, &bins, "N", "histogram bins (default 30, as Visual)"},
-    {"range", CLI_RANGE, range, "LO,HI", "histogram range (default 0,1, as Visual)"},
+    {"seed", CLI_SEED, &seed, "N", "np.random.seed for every exercise (default 100)", 0},
+    {"out", CLI_STRING, &out_dir, "DIR", "output folder (default initlab-out/lecture)", 0},
+    {"format", CLI_STRING, &format_name, "FMT", "figure format: png, svg or pdf (default png)", 0},
+    {"bins", CLI_SIZE, &bins, "N", "histogram bins (default 30, as Visual)", 0},
+    {"range", CLI_RANGE, range, "LO,HI", "histogram range (default 0,1, as Visual)", 0},
     {"save-activations", CLI_FLAG, &save_activations, NULL,
-     "write every layer's activations as ex<K>/net<N>_layer<L>.npy"},
+     "write every layer's activations as ex<K>/net<N>_layer<L>.npy", 0},
     {"theory", CLI_FLAG, &theory, NULL,
-     "mean-field theory's prediction beside each layer (tables, figures, report)"},
-    {"json", CLI_FLAG, &json, NULL, "print report.json to stdout instead of the tables"},
-    {NULL, CLI_FLAG, NULL, NULL, NULL},
+     "mean-field theory's prediction beside each layer (tables, figures, report)", 0},
+    {"json", CLI_FLAG, &json, NULL, "print report.json to stdout instead of the tables", 0},
+    {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
 void cmd_lecture_help(FILE *f)
@@ -373,7 +373,7 @@ int cmd_lecture(int argc, char **argv)
     int tty;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (!cli_begin("lecture", lecture_options, cmd_lecture_help, -1, argc, argv, &npos, &rc))
+    if (!cli_begin("lecture", lecture_options, NULL, cmd_lecture_help, -1, argc, argv, &npos, &rc))
         return rc;
     rc = pick_exercises(npos, argv + 1, chosen);
     if (rc)

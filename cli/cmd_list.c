@@ -5,7 +5,7 @@
 #include "cli.h"
 
 static const cli_option list_options[] = {
-    {NULL, CLI_FLAG, NULL, NULL, NULL},
+    {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
 static void help(FILE *f)
@@ -73,7 +73,7 @@ int cmd_list(int argc, char **argv)
 {
     int npos, rc;
 
-    if (!cli_begin("list", list_options, help, -1, argc, argv, &npos, &rc))
+    if (!cli_begin("list", list_options, NULL, help, -1, argc, argv, &npos, &rc))
         return rc;
     if (npos > 1) {
         cli_error("list: give at most one of inits, acts, rngs");

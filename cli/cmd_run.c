@@ -15,61 +15,84 @@
 
 #define TABLE_ROWS 20 /* terminal rows per arm at most */
 
-static cli_list arm_texts, init_texts, act_texts;
-static const char *widths_text, *input_text = "normal", *rng_name, *out_dir = "initlab-out/run",
-                                *format_name = "png", *bias_text, *max_memory_text;
-static size_t depth = CLI_UNSET, width = CLI_UNSET, batch = CLI_UNSET, bins = 30;
-static const char *config_path, *dtype_name = "f64";
-static double range[2] = {(double)NAN, (double)NAN};
-static uint64_t seed = 100;
-static int save_activations, json, no_paired, paired_flag, grad, theory;
-static const char *grad_source = "softmax_ce";
-static size_t classes = 10;
+/* What the flags say. */
+typedef struct run_opts {
+    cli_list arm_texts, init_texts, act_texts;
+    const char *widths_text, *input_text, *rng_name, *out_dir, *format_name, *bias_text,
+        *max_memory_text, *config_path, *dtype_name, *grad_source;
+    size_t depth, width, batch, bins, classes;
+    double range[2];
+    uint64_t seed;
+    int save_activations, json, no_paired, paired_flag, grad, theory;
+} run_opts;
+
+static const run_opts run_defaults = {
+    .input_text = "normal",
+    .out_dir = "initlab-out/run",
+    .format_name = "png",
+    .dtype_name = "f64",
+    .grad_source = "softmax_ce",
+    .depth = CLI_UNSET,
+    .width = CLI_UNSET,
+    .batch = CLI_UNSET,
+    .bins = 30,
+    .classes = 10,
+    .range = {(double)NAN, (double)NAN},
+    .seed = 100,
+};
 
 static const cli_option run_options[] = {
-    {"config", CLI_STRING, &config_path, "FILE.json",
-     "the run as JSON: depth, width or widths, batch, seed, arms, grad, theory (docs/run.md)"},
-    {"arm", CLI_MULTI, &arm_texts, "INIT/ACT[/BIAS]",
-     "one network, e.g. kaiming_normal:nonlinearity=relu/relu (repeat for more)"},
-    {"init", CLI_MULTI, &init_texts, "SPEC", "with --act: every init x every act (repeatable)"},
-    {"act", CLI_MULTI, &act_texts, "NAME", "activation for the --init cross product (repeatable)"},
-    {"bias", CLI_STRING, &bias_text, "SPEC",
-     "bias initializer for arms that give none (default: no bias)"},
-    {"widths", CLI_STRING, &widths_text, "W0,W1,...",
-     "input width then layer widths, e.g. 784,512,512,10"},
-    {"depth", CLI_SIZE, &depth, "L", "number of layers (default 5; with --width)"},
-    {"width", CLI_SIZE, &width, "N", "input and layer width (default 100, or the file's columns)"},
-    {"batch", CLI_SIZE, &batch, "B", "input rows (default 1000, or the file's rows)"},
-    {"input", CLI_STRING, &input_text, "SPEC|FILE",
-     "input distribution (default normal: N(0,1)), or a FILE.npy or FILE.csv of rows"},
-    {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)"},
-    {"rng", CLI_STRING, &rng_name, "NAME",
-     "generator: fast (philox, the default) or mt19937 (numpy's legacy stream; the default "
-     "with --no-paired)"},
-    {"paired", CLI_FLAG, &paired_flag, NULL,
-     "common random numbers: one input, shared noise per layer (the default)"},
-    {"no-paired", CLI_FLAG, &no_paired, NULL,
-     "each arm its own draws, in the lecture's order (numpy-reproducible)"},
-    {"out", CLI_STRING, &out_dir, "DIR", "output folder (default initlab-out/run)"},
-    {"format", CLI_STRING, &format_name, "FMT", "figure format: png, svg or pdf (default png)"},
-    {"bins", CLI_SIZE, &bins, "N", "histogram bins (default 30)"},
-    {"range", CLI_RANGE, range, "LO,HI", "histogram range (default: from the activations)"},
-    {"grad", CLI_FLAG, &grad, NULL,
-     "also run backward: gradient tables, grad.<fmt>, grad_std.<fmt>, gradient fields"},
-    {"grad-source", CLI_STRING, &grad_source, "SRC",
-     "softmax_ce (random labels over a final linear layer; default) or unit (N(0,1) dL/da)"},
-    {"classes", CLI_SIZE, &classes, "K", "labels for softmax_ce (default 10)"},
-    {"theory", CLI_FLAG, &theory, NULL,
-     "mean-field theory's prediction beside each measured layer (tables, figures, report)"},
-    {"dtype", CLI_STRING, &dtype_name, "T",
-     "f64 (default) or f32: float32 activations and weights, sgemm, the same draws; "
-     "statistics in double (forward only)"},
-    {"save-activations", CLI_FLAG, &save_activations, NULL,
-     "write every layer's activations as arm<N>_layer<L>.npy"},
-    {"max-memory", CLI_STRING, &max_memory_text, "SIZE",
-     "refuse runs needing more (default: half the RAM, at most 8G)"},
-    {"json", CLI_FLAG, &json, NULL, "print report.json to stdout instead of the tables"},
-    {NULL, CLI_FLAG, NULL, NULL, NULL},
+    CLI_OPT(
+        "config", CLI_STRING, run_opts, config_path, "FILE.json",
+        "the run as JSON: depth, width or widths, batch, seed, arms, grad, theory (docs/run.md)"),
+    CLI_OPT("arm", CLI_MULTI, run_opts, arm_texts, "INIT/ACT[/BIAS]",
+            "one network, e.g. kaiming_normal:nonlinearity=relu/relu (repeat for more)"),
+    CLI_OPT("init", CLI_MULTI, run_opts, init_texts, "SPEC",
+            "with --act: every init x every act (repeatable)"),
+    CLI_OPT("act", CLI_MULTI, run_opts, act_texts, "NAME",
+            "activation for the --init cross product (repeatable)"),
+    CLI_OPT("bias", CLI_STRING, run_opts, bias_text, "SPEC",
+            "bias initializer for arms that give none (default: no bias)"),
+    CLI_OPT("widths", CLI_STRING, run_opts, widths_text, "W0,W1,...",
+            "input width then layer widths, e.g. 784,512,512,10"),
+    CLI_OPT("depth", CLI_SIZE, run_opts, depth, "L", "number of layers (default 5; with --width)"),
+    CLI_OPT("width", CLI_SIZE, run_opts, width, "N",
+            "input and layer width (default 100, or the file's columns)"),
+    CLI_OPT("batch", CLI_SIZE, run_opts, batch, "B",
+            "input rows (default 1000, or the file's rows)"),
+    CLI_OPT("input", CLI_STRING, run_opts, input_text, "SPEC|FILE",
+            "input distribution (default normal: N(0,1)), or a FILE.npy or FILE.csv of rows"),
+    CLI_OPT("seed", CLI_SEED, run_opts, seed, "N", "generator seed (default 100)"),
+    CLI_OPT("rng", CLI_STRING, run_opts, rng_name, "NAME",
+            "generator: fast (philox, the default) or mt19937 (numpy's legacy stream; the default "
+            "with --no-paired)"),
+    CLI_OPT("paired", CLI_FLAG, run_opts, paired_flag, NULL,
+            "common random numbers: one input, shared noise per layer (the default)"),
+    CLI_OPT("no-paired", CLI_FLAG, run_opts, no_paired, NULL,
+            "each arm its own draws, in the lecture's order (numpy-reproducible)"),
+    CLI_OPT("out", CLI_STRING, run_opts, out_dir, "DIR", "output folder (default initlab-out/run)"),
+    CLI_OPT("format", CLI_STRING, run_opts, format_name, "FMT",
+            "figure format: png, svg or pdf (default png)"),
+    CLI_OPT("bins", CLI_SIZE, run_opts, bins, "N", "histogram bins (default 30)"),
+    CLI_OPT("range", CLI_RANGE, run_opts, range, "LO,HI",
+            "histogram range (default: from the activations)"),
+    CLI_OPT("grad", CLI_FLAG, run_opts, grad, NULL,
+            "also run backward: gradient tables, grad.<fmt>, grad_std.<fmt>, gradient fields"),
+    CLI_OPT("grad-source", CLI_STRING, run_opts, grad_source, "SRC",
+            "softmax_ce (random labels over a final linear layer; default) or unit (N(0,1) dL/da)"),
+    CLI_OPT("classes", CLI_SIZE, run_opts, classes, "K", "labels for softmax_ce (default 10)"),
+    CLI_OPT("theory", CLI_FLAG, run_opts, theory, NULL,
+            "mean-field theory's prediction beside each measured layer (tables, figures, report)"),
+    CLI_OPT("dtype", CLI_STRING, run_opts, dtype_name, "T",
+            "f64 (default) or f32: float32 activations and weights, sgemm, the same draws; "
+            "statistics in double (forward only)"),
+    CLI_OPT("save-activations", CLI_FLAG, run_opts, save_activations, NULL,
+            "write every layer's activations as arm<N>_layer<L>.npy"),
+    CLI_OPT("max-memory", CLI_STRING, run_opts, max_memory_text, "SIZE",
+            "refuse runs needing more (default: half the RAM, at most 8G)"),
+    CLI_OPT("json", CLI_FLAG, run_opts, json, NULL,
+            "print report.json to stdout instead of the tables"),
+    {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
 static void help(FILE *f)
@@ -177,15 +200,15 @@ static void print_arm(FILE *f, size_t a, const il_run_result *run, size_t n_laye
 
 /* --config FILE.json: the spec's values from the file, the flags that may
  * go with it (seed aside, which the file gives) on top. */
-static int apply_config(const char *path, il_run_spec *s)
+static int apply_config(const run_opts *o, const char *path, il_run_spec *s)
 {
     static char text[IL_RUN_MAX_JSON_BYTES + 1];
     il_error err;
     size_t len;
     FILE *f;
 
-    if (arm_texts.n || init_texts.n || act_texts.n || widths_text || depth != CLI_UNSET ||
-        width != CLI_UNSET || batch != CLI_UNSET) {
+    if (o->arm_texts.n || o->init_texts.n || o->act_texts.n || o->widths_text ||
+        o->depth != CLI_UNSET || o->width != CLI_UNSET || o->batch != CLI_UNSET) {
         cli_error("run: --config gives the arms and the shape; leave out --arm, --init, --act, "
                   "--widths, --depth, --width and --batch");
         return EXIT_USAGE;
@@ -212,10 +235,10 @@ static int apply_config(const char *path, il_run_spec *s)
 }
 
 /* The network's shape from --widths, or --depth and --width. */
-static int shape_from_flags(il_run_spec *s)
+static int shape_from_flags(const run_opts *o, il_run_spec *s)
 {
-    if (widths_text) {
-        size_t tmp[1024], n = cli_parse_shape("run", widths_text, tmp, 1024);
+    if (o->widths_text) {
+        size_t tmp[1024], n = cli_parse_shape("run", o->widths_text, tmp, 1024);
         if (n == 0)
             return EXIT_USAGE;
         if (n < 2) {
@@ -225,68 +248,69 @@ static int shape_from_flags(il_run_spec *s)
         s->widths_given = 1;
         return il_run_spec_set_widths(s, tmp[0], tmp + 1, n - 1) == IL_OK ? 0 : EXIT_NOMEM;
     }
-    if (depth == 0 || depth > IL_RUN_MAX_LAYERS || width == 0) {
+    if (o->depth == 0 || o->depth > IL_RUN_MAX_LAYERS || o->width == 0) {
         cli_error("run: --depth must be 1..%d and --width at least 1", IL_RUN_MAX_LAYERS);
         return EXIT_USAGE;
     }
-    return il_run_spec_set_uniform(s, depth, width) == IL_OK ? 0 : EXIT_NOMEM;
+    return il_run_spec_set_uniform(s, o->depth, o->width) == IL_OK ? 0 : EXIT_NOMEM;
 }
 
 /* The flags onto the spec: everything but the arms' specs, the bins and
  * the classes is checked here, those by il_run_spec_validate. */
-static int spec_from_flags(il_run_spec *s, il_array *input, size_t cap)
+static int spec_from_flags(run_opts *o, il_run_spec *s, il_array *input, size_t cap)
 {
     static cli_arm_text texts[CLI_LIST_MAX];
     size_t n_arms = 0, n_in_file = 0;
     int rc;
 
-    if (config_path) {
-        if ((rc = apply_config(config_path, s)) != 0)
+    if (o->config_path) {
+        if ((rc = apply_config(o, o->config_path, s)) != 0)
             return rc;
-        batch = s->batch; /* a file's rows must agree with it */
+        o->batch = s->batch; /* a file's rows must agree with it */
     }
-    if (paired_flag && no_paired) {
+    if (o->paired_flag && o->no_paired) {
         cli_error("run: --paired and --no-paired contradict each other");
         return EXIT_USAGE;
     }
-    if (!config_path) {
-        if ((rc = cli_arm_texts("run", &arm_texts, &init_texts, &act_texts, texts, &n_arms)) != 0)
+    if (!o->config_path) {
+        if ((rc = cli_arm_texts("run", &o->arm_texts, &o->init_texts, &o->act_texts, texts,
+                                &n_arms)) != 0)
             return rc;
         for (size_t a = 0; a < n_arms; a++) {
             s->arms[a] = texts[a];
-            if (!s->arms[a].bias[0] && bias_text)
-                snprintf(s->arms[a].bias, sizeof s->arms[a].bias, "%s", bias_text);
+            if (!s->arms[a].bias[0] && o->bias_text)
+                snprintf(s->arms[a].bias, sizeof s->arms[a].bias, "%s", o->bias_text);
         }
         s->n_arms = n_arms;
-    } else if (bias_text) {
+    } else if (o->bias_text) {
         for (size_t a = 0; a < s->n_arms; a++)
             if (!s->arms[a].bias[0])
-                snprintf(s->arms[a].bias, sizeof s->arms[a].bias, "%s", bias_text);
+                snprintf(s->arms[a].bias, sizeof s->arms[a].bias, "%s", o->bias_text);
     }
-    if (cli_is_matrix_file(input_text)) { /* the batch comes from the file */
-        if ((rc = cli_load_matrix("run", input_text, cap, input)) != 0)
+    if (cli_is_matrix_file(o->input_text)) { /* the batch comes from the file */
+        if ((rc = cli_load_matrix("run", o->input_text, cap, input)) != 0)
             return rc;
-        if (batch != CLI_UNSET && batch != input->shape[0]) {
-            cli_error("run: --batch %zu contradicts --input, which has %zu rows", batch,
+        if (o->batch != CLI_UNSET && o->batch != input->shape[0]) {
+            cli_error("run: --batch %zu contradicts --input, which has %zu rows", o->batch,
                       input->shape[0]);
             return EXIT_USAGE;
         }
-        batch = input->shape[0];
+        o->batch = input->shape[0];
         n_in_file = input->shape[1];
-        if (width == CLI_UNSET)
-            width = n_in_file;
+        if (o->width == CLI_UNSET)
+            o->width = n_in_file;
     }
-    if (!config_path) {
-        if (depth == CLI_UNSET)
-            depth = 5;
-        if (width == CLI_UNSET)
-            width = 100;
-        if ((rc = shape_from_flags(s)) != 0)
+    if (!o->config_path) {
+        if (o->depth == CLI_UNSET)
+            o->depth = 5;
+        if (o->width == CLI_UNSET)
+            o->width = 100;
+        if ((rc = shape_from_flags(o, s)) != 0)
             return rc;
-        if (!widths_text && input->data)
+        if (!o->widths_text && input->data)
             s->n_in = n_in_file;
-        s->batch = batch == CLI_UNSET ? 1000 : batch;
-        s->seed = seed;
+        s->batch = o->batch == CLI_UNSET ? 1000 : o->batch;
+        s->seed = o->seed;
     }
     if (input->data && s->n_in != n_in_file) {
         cli_error("run: --input has %zu columns; --widths starts with %zu", n_in_file, s->n_in);
@@ -296,66 +320,70 @@ static int spec_from_flags(il_run_spec *s, il_array *input, size_t cap)
         cli_error("run: --batch must be at least 1");
         return EXIT_USAGE;
     }
-    if (!(s->rng = cli_rng_type("run", rng_name, no_paired)))
+    if (!(s->rng = cli_rng_type("run", o->rng_name, o->no_paired)))
         return EXIT_USAGE;
-    s->order = no_paired ? IL_EXP_LECTURE : IL_EXP_PAIRED;
-    s->bins = bins;
-    s->lo = range[0];
-    s->hi = range[1];
-    if (strcmp(dtype_name, "f64") != 0 && strcmp(dtype_name, "f32") != 0) {
-        cli_error("run: unknown dtype '%s' (valid: f64, f32)", dtype_name);
+    s->order = o->no_paired ? IL_EXP_LECTURE : IL_EXP_PAIRED;
+    s->bins = o->bins;
+    s->lo = o->range[0];
+    s->hi = o->range[1];
+    if (strcmp(o->dtype_name, "f64") != 0 && strcmp(o->dtype_name, "f32") != 0) {
+        cli_error("run: unknown dtype '%s' (valid: f64, f32)", o->dtype_name);
         return EXIT_USAGE;
     }
-    s->dtype = strcmp(dtype_name, "f32") == 0 ? IL_DTYPE_F32 : IL_DTYPE_F64;
-    s->grad |= grad;
-    s->theory |= theory;
-    if (s->dtype == IL_DTYPE_F32 && (s->grad || save_activations)) {
+    s->dtype = strcmp(o->dtype_name, "f32") == 0 ? IL_DTYPE_F32 : IL_DTYPE_F64;
+    s->grad |= o->grad;
+    s->theory |= o->theory;
+    if (s->dtype == IL_DTYPE_F32 && (s->grad || o->save_activations)) {
         cli_error("run: --dtype f32 runs forward only: leave out --grad and --save-activations");
         return EXIT_USAGE;
     }
     if (s->grad) {
-        if (strcmp(grad_source, "softmax_ce") == 0) {
+        if (strcmp(o->grad_source, "softmax_ce") == 0) {
             s->grad_source = IL_EXP_GRAD_SOFTMAX_CE;
-        } else if (strcmp(grad_source, "unit") == 0) {
+        } else if (strcmp(o->grad_source, "unit") == 0) {
             s->grad_source = IL_EXP_GRAD_UNIT;
         } else {
-            cli_error("run: unknown gradient source '%s' (valid: softmax_ce, unit)", grad_source);
+            cli_error("run: unknown gradient source '%s' (valid: softmax_ce, unit)",
+                      o->grad_source);
             return EXIT_USAGE;
         }
-        s->classes = classes;
+        s->classes = o->classes;
     }
     if (input->data) {
         s->input_data = input->data;
-    } else if (access(input_text, F_OK) == 0) {
-        cli_error("run: --input '%s' is a file or folder, but not a .npy or .csv file", input_text);
+    } else if (access(o->input_text, F_OK) == 0) {
+        cli_error("run: --input '%s' is a file or folder, but not a .npy or .csv file",
+                  o->input_text);
         return EXIT_USAGE;
-    } else if (strlen(input_text) >= sizeof s->input) {
+    } else if (strlen(o->input_text) >= sizeof s->input) {
         cli_error("run: --input: spec too long");
         return EXIT_USAGE;
     } else {
-        strcpy(s->input, input_text);
+        strcpy(s->input, o->input_text);
     }
     return 0;
 }
 
-static void print_tables(const il_run_spec *s, const il_run_result *r, const struct timespec *t0)
+static void print_tables(const run_opts *o, const il_run_spec *s, const il_run_result *r,
+                         const struct timespec *t0)
 {
     printf("%zu arm%s; input %zu x %zu (%s); %zu layer%s of width %zu%s; %s; seed %llu (%s)\n",
-           s->n_arms, s->n_arms == 1 ? "" : "s", s->batch, s->n_in, input_text, s->n_layers,
+           s->n_arms, s->n_arms == 1 ? "" : "s", s->batch, s->n_in, o->input_text, s->n_layers,
            s->n_layers == 1 ? "" : "s", s->widths[0],
            s->widths_given ? " (first; see --widths)" : "",
            s->order == IL_EXP_LECTURE ? "each arm its own draws" : "paired: shared input and noise",
            (unsigned long long)s->seed, il_run_spec_rng(s)->name);
     for (size_t a = 0; a < s->n_arms; a++)
         print_arm(stdout, a, r, s->n_layers);
-    printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
-           s->n_arms + 2 + (s->grad ? 2 : 0), format_name,
-           save_activations ? ", activations (.npy)" : "", cli_seconds_since(t0));
+    printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", o->out_dir,
+           s->n_arms + 2 + (s->grad ? 2 : 0), o->format_name,
+           o->save_activations ? ", activations (.npy)" : "", cli_seconds_since(t0));
 }
 
 int cmd_run(int argc, char **argv)
 {
-    static il_run_spec spec;
+    run_opts o = run_defaults;
+    il_run_spec spec;
     size_t need, cap;
     int npos, rc, fmt;
     il_run_result *res = NULL;
@@ -369,17 +397,17 @@ int cmd_run(int argc, char **argv)
     char b1[32], b2[32];
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (!cli_begin("run", run_options, help, 0, argc, argv, &npos, &rc))
+    if (!cli_begin("run", run_options, &o, help, 0, argc, argv, &npos, &rc))
         return rc;
     il_run_spec_init(&spec);
     cap = cli_default_memory_cap();
-    if (max_memory_text && (rc = cli_parse_bytes("run", "max-memory", max_memory_text, &cap)))
+    if (o.max_memory_text && (rc = cli_parse_bytes("run", "max-memory", o.max_memory_text, &cap)))
         goto done;
-    if ((rc = spec_from_flags(&spec, &input, cap)) != 0)
+    if ((rc = spec_from_flags(&o, &spec, &input, cap)) != 0)
         goto done;
-    fmt = il_plot_format_from_name(format_name);
+    fmt = il_plot_format_from_name(o.format_name);
     if (fmt < 0) {
-        cli_error("run: unknown format '%s' (valid: png, svg, pdf)", format_name);
+        cli_error("run: unknown format '%s' (valid: png, svg, pdf)", o.format_name);
         rc = EXIT_USAGE;
         goto done;
     }
@@ -399,14 +427,14 @@ int cmd_run(int argc, char **argv)
         rc = EXIT_NOMEM;
         goto done;
     }
-    if ((rc = cli_mkdirs(out_dir)) != 0) {
-        cli_error("run: cannot create output folder '%s': %s", out_dir, strerror(rc));
+    if ((rc = cli_mkdirs(o.out_dir)) != 0) {
+        cli_error("run: cannot create output folder '%s': %s", o.out_dir, strerror(rc));
         rc = EXIT_RUNTIME;
         goto done;
     }
-    sctx.dir = out_dir;
+    sctx.dir = o.out_dir;
     sctx.err.message[0] = '\0';
-    if (save_activations) {
+    if (o.save_activations) {
         hooks.on_layer = save_layer;
         hooks.ctx = &sctx;
     }
@@ -420,22 +448,22 @@ int cmd_run(int argc, char **argv)
         goto done;
     }
     il_run_result_report(res, "run", &report);
-    st = cli_write_report(out_dir, &report, &err);
+    st = cli_write_report(o.out_dir, &report, &err);
     if (st == IL_OK)
-        st = cli_run_figures(out_dir, (il_plot_format)fmt, &spec, res, &err);
+        st = cli_run_figures(o.out_dir, (il_plot_format)fmt, &spec, res, &err);
     if (st != IL_OK) {
         cli_error("run: %s", err.message[0] ? err.message : il_status_str(st));
         rc = cli_exit_for(st);
         goto done;
     }
-    if (json) {
+    if (o.json) {
         il_membuf mb = {0};
         st = il_report_write_json(&report, il_membuf_write, &mb);
         if (st == IL_OK)
             fwrite(mb.data, 1, mb.len, stdout);
         il_membuf_release(&mb);
     } else {
-        print_tables(&spec, res, &t0);
+        print_tables(&o, &spec, res, &t0);
     }
     rc = EXIT_OK;
 done:

@@ -31,18 +31,20 @@ static size_t max_values = 16000000, port = 8080, max_conns = 64, max_per_ip = 3
 static int open_flag, quiet;
 
 static const cli_option serve_options[] = {
-    {"port", CLI_SIZE, &port, "N", "TCP port (default 8080; 0: any free port, printed)"},
+    {"port", CLI_SIZE, &port, "N", "TCP port (default 8080; 0: any free port, printed)", 0},
     {"host", CLI_STRING, &host_text, "ADDR",
-     "address to listen on (default 127.0.0.1; anything else is reachable from outside)"},
-    {"open", CLI_FLAG, &open_flag, NULL, "open the page in the desktop's browser (xdg-open)"},
+     "address to listen on (default 127.0.0.1; anything else is reachable from outside)", 0},
+    {"open", CLI_FLAG, &open_flag, NULL, "open the page in the desktop's browser (xdg-open)", 0},
     {"max-values", CLI_SIZE, &max_values, "N",
-     "largest batch x widest layer x layers a request may ask for (default 16000000)"},
-    {"max-connections", CLI_SIZE, &max_conns, "N", "connections at once, in all (default 64)"},
-    {"max-per-ip", CLI_SIZE, &max_per_ip, "N", "connections at once from one address (default 32)"},
-    {"timeout", CLI_SIZE, &timeout_s, "SECONDS", "close a connection idle this long (default 10)"},
-    {"threads", CLI_SIZE, &threads, "N", "threads answering requests (default 2)"},
-    {"quiet", CLI_FLAG, &quiet, NULL, "no line per request on stderr"},
-    {NULL, CLI_FLAG, NULL, NULL, NULL},
+     "largest batch x widest layer x layers a request may ask for (default 16000000)", 0},
+    {"max-connections", CLI_SIZE, &max_conns, "N", "connections at once, in all (default 64)", 0},
+    {"max-per-ip", CLI_SIZE, &max_per_ip, "N", "connections at once from one address (default 32)",
+     0},
+    {"timeout", CLI_SIZE, &timeout_s, "SECONDS", "close a connection idle this long (default 10)",
+     0},
+    {"threads", CLI_SIZE, &threads, "N", "threads answering requests (default 2)", 0},
+    {"quiet", CLI_FLAG, &quiet, NULL, "no line per request on stderr", 0},
+    {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
 static void help(FILE *f)

@@ -20,23 +20,24 @@ static int json, critical, phase;
 static double w_range[2] = {0.5, 4.0}, b_range[2] = {0.0, 0.5};
 
 static const cli_option theory_options[] = {
-    {"act", CLI_STRING, &act_name, "ACT", "activation (default relu; see 'initlab list acts')"},
-    {"sigma-w2", CLI_STRING, &sigma_w2_text, "X", "fan_in * Var(w) (default 1, or from --init)"},
-    {"sigma-b2", CLI_STRING, &sigma_b2_text, "Y", "Var(b) (default 0)"},
-    {"depth", CLI_SIZE, &depth, "L", "layers to predict (default 10)"},
-    {"input-q", CLI_STRING, &input_q_text, "Q", "E[x^2] of the input (default 1: N(0,1) inputs)"},
-    {"init", CLI_STRING, &init_text, "SPEC", "take sigma_w2 = N * Var(w) from an initializer"},
-    {"width", CLI_SIZE, &width, "N", "fan_in for --init"},
-    {"critical", CLI_FLAG, &critical, NULL, "also the sigma_w2 with chi1 = 1 (edge of chaos)"},
-    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of the table"},
+    {"act", CLI_STRING, &act_name, "ACT", "activation (default relu; see 'initlab list acts')", 0},
+    {"sigma-w2", CLI_STRING, &sigma_w2_text, "X", "fan_in * Var(w) (default 1, or from --init)", 0},
+    {"sigma-b2", CLI_STRING, &sigma_b2_text, "Y", "Var(b) (default 0)", 0},
+    {"depth", CLI_SIZE, &depth, "L", "layers to predict (default 10)", 0},
+    {"input-q", CLI_STRING, &input_q_text, "Q", "E[x^2] of the input (default 1: N(0,1) inputs)",
+     0},
+    {"init", CLI_STRING, &init_text, "SPEC", "take sigma_w2 = N * Var(w) from an initializer", 0},
+    {"width", CLI_SIZE, &width, "N", "fan_in for --init", 0},
+    {"critical", CLI_FLAG, &critical, NULL, "also the sigma_w2 with chi1 = 1 (edge of chaos)", 0},
+    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of the table", 0},
     {"phase", CLI_FLAG, &phase, NULL,
-     "draw the phase diagram: chi1 over (sigma_w2, sigma_b2) and the critical line"},
-    {"w-range", CLI_RANGE, w_range, "LO,HI", "--phase: sigma_w2 axis (default 0.5,4)"},
-    {"b-range", CLI_RANGE, b_range, "LO,HI", "--phase: sigma_b2 axis (default 0,0.5)"},
-    {"grid", CLI_STRING, &grid_text, "NX,NY", "--phase: grid points per axis (default 31,21)"},
-    {"out", CLI_STRING, &out_dir, "DIR", "--phase: output folder (default initlab-out/theory)"},
-    {"format", CLI_STRING, &format_name, "FMT", "--phase: png, svg or pdf (default png)"},
-    {NULL, CLI_FLAG, NULL, NULL, NULL},
+     "draw the phase diagram: chi1 over (sigma_w2, sigma_b2) and the critical line", 0},
+    {"w-range", CLI_RANGE, w_range, "LO,HI", "--phase: sigma_w2 axis (default 0.5,4)", 0},
+    {"b-range", CLI_RANGE, b_range, "LO,HI", "--phase: sigma_b2 axis (default 0,0.5)", 0},
+    {"grid", CLI_STRING, &grid_text, "NX,NY", "--phase: grid points per axis (default 31,21)", 0},
+    {"out", CLI_STRING, &out_dir, "DIR", "--phase: output folder (default initlab-out/theory)", 0},
+    {"format", CLI_STRING, &format_name, "FMT", "--phase: png, svg or pdf (default png)", 0},
+    {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
 static void help(FILE *f)
@@ -231,7 +232,7 @@ int cmd_theory(int argc, char **argv)
     il_theory_layer *layers = NULL;
     il_status st;
 
-    if (!cli_begin("theory", theory_options, help, 0, argc, argv, &npos, &rc))
+    if (!cli_begin("theory", theory_options, NULL, help, 0, argc, argv, &npos, &rc))
         return rc;
     if (il_act_parse(act_name, &act, &err) != IL_OK) {
         cli_error("theory: %s", err.message);

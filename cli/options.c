@@ -21,11 +21,11 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-int cli_begin(const char *cmd, const cli_option *opts, void (*help)(FILE *), int max_pos, int argc,
-              char **argv, int *npos, int *rc)
+int cli_begin(const char *cmd, const cli_option *opts, void *values, void (*help)(FILE *),
+              int max_pos, int argc, char **argv, int *npos, int *rc)
 {
     int help_flag;
-    *rc = cli_parse(cmd, opts, argc, argv, npos, &help_flag);
+    *rc = cli_parse_into(cmd, opts, values, argc, argv, npos, &help_flag);
     if (*rc)
         return 0;
     if (help_flag) {
@@ -106,19 +106,21 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 1;
 }
 
-static int set_value(const char *cmd, const cli_option *o, const char *arg)
+static int set_value(const char *cmd, const cli_option *o, void *values, const char *arg)
 {
+    /* a char * for the offset's arithmetic; the field has the kind's type */
+    void *dest = o->dest ? o->dest : (char *)values + o->offset;
     uint64_t u;
 
     switch (o->kind) {
     case CLI_FLAG:
-        *(int *)o->dest = 1;
+        *(int *)dest = 1;
         return 0;
     case CLI_STRING:
-        *(const char **)o->dest = arg;
+        *(const char **)dest = arg;
         return 0;
     case CLI_MULTI: {
-        cli_list *l = o->dest;
+        cli_list *l = dest;
         if (l->n == CLI_LIST_MAX) {
             cli_error("%s: too many --%s options (at most %d)", cmd, o->name, CLI_LIST_MAX);
             return EXIT_USAGE;
@@ -132,7 +134,7 @@ static int set_value(const char *cmd, const cli_option *o, const char *arg)
                       o->name);
             return EXIT_USAGE;
         }
-        *(size_t *)o->dest = (size_t)u;
+        *(size_t *)dest = (size_t)u;
         return 0;
     case CLI_SEED:
         if (!parse_u64(arg, UINT32_MAX, &u)) {
@@ -141,11 +143,11 @@ static int set_value(const char *cmd, const cli_option *o, const char *arg)
                       cmd, arg);
             return EXIT_USAGE;
         }
-        *(uint64_t *)o->dest = u;
+        *(uint64_t *)dest = u;
         return 0;
     case CLI_RANGE: {
         const char *comma = strchr(arg, ',');
-        double *r = o->dest, lo, hi;
+        double *r = dest, lo, hi;
         char left[64];
         size_t n = comma ? (size_t)(comma - arg) : 0;
         if (!comma || n >= sizeof left) {
@@ -173,6 +175,12 @@ static int set_value(const char *cmd, const cli_option *o, const char *arg)
 }
 
 int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, int *npos, int *help)
+{
+    return cli_parse_into(cmd, opts, NULL, argc, argv, npos, help);
+}
+
+int cli_parse_into(const char *cmd, const cli_option *opts, void *values, int argc, char **argv,
+                   int *npos, int *help)
 {
     int pos = 0, only_positional = 0;
 
@@ -221,7 +229,7 @@ int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, in
             }
             value = argv[++i];
         }
-        if (set_value(cmd, o, value) != 0)
+        if (set_value(cmd, o, values, value) != 0)
             return EXIT_USAGE;
     }
     *npos = pos;
