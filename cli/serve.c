@@ -75,6 +75,9 @@ int serve_host_allowed(const serve_config *cfg, const char *host)
     for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
         if (strlen(loopback[i]) == n && strncmp(host, loopback[i], n) == 0)
             return 1;
+    for (size_t i = 0; i < cfg->n_allow_hosts; i++)
+        if (strlen(cfg->allow_hosts[i]) == n && strncmp(host, cfg->allow_hosts[i], n) == 0)
+            return 1;
     return cfg->bind_host && strlen(cfg->bind_host) == n && strncmp(host, cfg->bind_host, n) == 0;
 }
 
@@ -243,6 +246,28 @@ static void free_hists(run_state *s)
     }
 }
 
+/* The run's on_layer callback: the one point where a running request can be
+ * stopped (after each arm's layer without gradients, after each arm's
+ * forward pass with them). The status only has to stop the run; 'why'
+ * says it was stopped. */
+typedef struct stop_check {
+    const serve_config *cfg;
+    const char *why;
+} stop_check;
+
+static il_status check_stop(void *ctx, size_t arm, size_t layer, const double *act, size_t rows,
+                            size_t cols)
+{
+    stop_check *sc = ctx;
+    (void)arm;
+    (void)layer;
+    (void)act;
+    (void)rows;
+    (void)cols;
+    sc->why = sc->cfg->should_stop(sc->cfg->stop_ctx);
+    return sc->why ? IL_ELIMIT : IL_OK;
+}
+
 static void handle_run(const serve_config *cfg, const char *format, const char *body, size_t len,
                        serve_response *out)
 {
@@ -253,6 +278,7 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
     cli_theory th_store, *th = NULL;
     il_error err;
     il_status st;
+    stop_check sc = {cfg, NULL};
     struct timespec t0;
     double lo = (double)INFINITY, hi = -(double)INFINITY;
     int csv;
@@ -312,7 +338,12 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
         th = &th_store;
     }
     err.message[0] = '\0';
-    st = il_exp_run(&ec, rng, NULL, NULL, &res, &err);
+    /* float32 runs take no on_layer callback (exp.h) */
+    st = il_exp_run(&ec, rng, cfg->should_stop && !ec.f32 ? check_stop : NULL, &sc, &res, &err);
+    if (sc.why) {
+        json_error(out, 503, "%s", sc.why);
+        goto done;
+    }
     if (st != IL_OK) {
         json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
         goto done;
@@ -426,4 +457,9 @@ void serve_response_release(serve_response *out)
     il_membuf_release(&out->owned);
     out->body = NULL;
     out->len = 0;
+}
+
+void serve_error(serve_response *out, int status, const char *message)
+{
+    json_error(out, status, "%s", message);
 }
