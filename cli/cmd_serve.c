@@ -2,8 +2,9 @@
 /*
  * initlab serve: the live page over HTTP (libmicrohttpd). This file only
  * binds serve_handle() (serve.c) to the wire: it reads each request's body
- * up to the cap, applies the connection limits, and sends the answer with
- * headers that keep the page to itself.
+ * up to the cap, applies the connection limits, refuses what the headers
+ * alone condemn (duplicates, a foreign Origin, a POST that is not JSON), and
+ * sends the answer with headers that keep the page to itself.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,8 +14,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,12 +31,16 @@ extern char **environ;
 static const char *host_text = "127.0.0.1";
 static size_t max_values = 16000000, port = 8080, max_conns = 64, max_per_ip = 32, timeout_s = 10,
               threads = 2;
+static cli_list allow_host;
 static int open_flag, quiet;
 
 static const cli_option serve_options[] = {
     {"port", CLI_SIZE, &port, "N", "TCP port (default 8080; 0: any free port, printed)"},
     {"host", CLI_STRING, &host_text, "ADDR",
      "address to listen on (default 127.0.0.1; anything else is reachable from outside)"},
+    {"allow-host", CLI_MULTI, &allow_host, "NAME",
+     "also answer to Host NAME and Origin http(s)://NAME[:PORT], e.g. a proxy's name "
+     "(repeatable)"},
     {"open", CLI_FLAG, &open_flag, NULL, "open the page in the desktop's browser (xdg-open)"},
     {"max-values", CLI_SIZE, &max_values, "N",
      "largest batch x widest layer x layers a request may ask for (default 16000000)"},
@@ -56,8 +63,9 @@ static void help(FILE *f)
             "program and fetches nothing from the internet.\n\n"
             "The JSON API (docs/serve.md): GET /api/list; POST /api/run with the body of\n"
             "'initlab run --config' (?format=csv for stats.csv). Requests must name this\n"
-            "machine in their Host header (localhost, 127.0.0.1, [::1] or --host).\n"
-            "Bodies are at most %d bytes.\n\n"
+            "machine in their Host header (localhost, 127.0.0.1, [::1], --host or\n"
+            "--allow-host); an Origin header must be this server's; a POST must say\n"
+            "Content-Type: application/json. Bodies are at most %d bytes.\n\n"
             "Options:\n",
             IL_REQUEST_MAX_BYTES);
     cli_print_options(f, serve_options);
@@ -68,11 +76,27 @@ typedef struct conn_state {
     il_membuf body;
     int too_big;
     struct timespec t0;
+    serve_response r; /* a refusal from the headers */
+    int close;        /* end the connection after the answer */
 } conn_state;
 
 static serve_config config;
 
-static enum MHD_Result send_response(struct MHD_Connection *c, const serve_response *r)
+/* Answer 'status' with {"error": message}. */
+static void refuse(conn_state *st, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void refuse(conn_state *st, int status, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    serve_error(&st->r, status, msg);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, const serve_response *r,
+                                     int close_after)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -95,6 +119,8 @@ static enum MHD_Result send_response(struct MHD_Connection *c, const serve_respo
         snprintf(ms, sizeof ms, "%.3f", r->compute_ms);
         MHD_add_response_header(resp, "X-Initlab-Compute-Ms", ms);
     }
+    if (close_after)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     ret = MHD_queue_response(c, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -184,6 +210,99 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
+typedef struct header_count {
+    size_t host, length;
+} header_count;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    header_count *n = cls;
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+        n->host++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        n->length++;
+    return MHD_YES;
+}
+
+/* "application/json" in any case, alone or before parameters ("; charset=utf-8"). */
+static int is_json_type(const char *type)
+{
+    static const char json[] = "application/json";
+    if (!type)
+        return 0;
+    type += strspn(type, " \t");
+    if (strncasecmp(type, json, sizeof json - 1) != 0)
+        return 0;
+    type += sizeof json - 1;
+    type += strspn(type, " \t");
+    return *type == '\0' || *type == ';';
+}
+
+/* Is 'origin' (scheme://name[:port], as a browser sends it) this server's?
+ * Its own page is http://NAME:PORT, NAME one the Host check accepts and PORT
+ * the one bound; an --allow-host name is a proxy's, which may also use
+ * https and any port. Anything else, "null" included (a sandboxed frame, a
+ * file: page), is another site. */
+static int origin_allowed(const char *origin)
+{
+    const char *name, *colon, *bracket;
+    size_t n;
+    int https = strncmp(origin, "https://", 8) == 0;
+
+    if (!https && strncmp(origin, "http://", 7) != 0)
+        return 0;
+    name = origin + (https ? 8 : 7);
+    if (!serve_host_allowed(&config, name)) /* also checks the port is digits */
+        return 0;
+    colon = strrchr(name, ':');
+    bracket = strchr(name, ']');
+    if (colon && name[0] == '[' && bracket && colon < bracket)
+        colon = NULL; /* inside an IPv6 literal */
+    n = colon ? (size_t)(colon - name) : strlen(name);
+    for (size_t i = 0; i < allow_host.n; i++)
+        if (strlen(allow_host.items[i]) == n && strncmp(name, allow_host.items[i], n) == 0)
+            return 1;
+    return !https && (colon ? strtoul(colon + 1, NULL, 10) : 80) == config.port;
+}
+
+/* The refusals the headers alone decide, into 'st'; 0 if none. */
+static int check_headers(struct MHD_Connection *c, const char *method, conn_state *st)
+{
+    header_count n = {0, 0};
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &n);
+    if (n.host > 1 || n.length > 1) {
+        /* Two Hosts can be read one way by a proxy and another here; two
+         * lengths frame the body two ways (request smuggling). Nothing
+         * after these headers can be trusted, so the connection ends. */
+        st->close = 1;
+        refuse(st, 400, "more than one %s header", n.host > 1 ? "Host" : "Content-Length");
+        return 1;
+    }
+    if (origin && !origin_allowed(origin)) {
+        /* A page on another site posting here (a cross-site form or
+         * fetch) says where it comes from; the Host check cannot see it. */
+        refuse(st, 403,
+               "a request from another site (Origin '%.200s') is refused; the page is at "
+               "http://127.0.0.1:%u/",
+               origin, config.port);
+        return 1;
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 &&
+        !is_json_type(
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+        /* A form on another site can post text/plain without asking;
+         * application/json it cannot (a CORS preflight, never answered). */
+        refuse(st, 415, "POST needs Content-Type: application/json");
+        return 1;
+    }
+    return 0;
+}
+
 static void log_request(const char *method, const char *url, int status, const conn_state *st)
 {
     if (!quiet)
@@ -209,7 +328,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &st->t0);
         *con_cls = st;
-        /* refuse a declared oversize body before reading any of it */
+        /* refused from the headers, or a declared oversize body: answered
+         * before reading any of the body */
+        if (check_headers(c, method, st)) {
+            set_deadline(c, 0);
+            log_request(method, url, st->r.status, st);
+            ret = send_response(c, &st->r, st->close);
+            serve_response_release(&st->r);
+            return ret;
+        }
         if (cl && (strlen(cl) > 9 || strtoul(cl, NULL, 10) > IL_REQUEST_MAX_BYTES))
             st->too_big = 1;
         if (!st->too_big)
@@ -234,14 +361,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         r.body = (const unsigned char *)"{\"error\": \"request body over 65536 bytes\"}\n";
         r.len = strlen((const char *)r.body);
         log_request(method, url, r.status, st);
-        return send_response(c, &r);
+        return send_response(c, &r, 0);
     }
     serve_handle(&config, method, url,
                  MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"),
                  MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
                  st->body.data ? (const char *)st->body.data : "", st->body.len, &r);
     log_request(method, url, r.status, st);
-    ret = send_response(c, &r);
+    ret = send_response(c, &r, 0);
     serve_response_release(&r);
     return ret;
 }
@@ -254,6 +381,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     set_deadline(c, now_s() + (double)timeout_s); /* for the next request on it */
     if (st) {
+        serve_response_release(&st->r);
         il_membuf_release(&st->body);
         il_free(st);
         *con_cls = NULL;
@@ -278,6 +406,22 @@ static int is_loopback(const struct sockaddr *sa)
     if (sa->sa_family == AF_INET6)
         return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
     return 0;
+}
+
+/* A Host name as --allow-host may give it: letters, digits, '-', '.', '_',
+ * or a bracketed IPv6 literal; no port, no spaces. */
+static int valid_host_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 253)
+        return 0;
+    if (s[0] == '[')
+        return n > 2 && s[n - 1] == ']' && strspn(s + 1, "0123456789abcdefABCDEF:.") == n - 2;
+    for (size_t i = 0; i < n; i++)
+        if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
+            !(s[i] >= '0' && s[i] <= '9') && !strchr("-._", s[i]))
+            return 0;
+    return 1;
 }
 
 static void open_browser(const char *url)
@@ -327,6 +471,13 @@ int cmd_serve(int argc, char **argv)
         cli_error("serve: --max-values must be at least 1");
         return EXIT_USAGE;
     }
+    for (size_t i = 0; i < allow_host.n; i++)
+        if (!valid_host_name(allow_host.items[i])) {
+            cli_error("serve: --allow-host '%s' is not a host name (letters, digits, '-', '.', "
+                      "or [IPv6]; no port)",
+                      allow_host.items[i]);
+            return EXIT_USAGE;
+        }
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -352,6 +503,8 @@ int cmd_serve(int argc, char **argv)
                   host_text);
     config.max_values = max_values;
     config.bind_host = host_text;
+    config.allow_hosts = allow_host.items;
+    config.n_allow_hosts = allow_host.n;
 
     /* SIGINT and SIGTERM are taken by sigwait below; blocked before the
      * daemon starts, they stay blocked in its threads. */

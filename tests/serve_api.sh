@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# initlab serve's HTTP API with curl (RELIABILITY.md rows 50-54): the page's
-# files, /api/list, /api/run (the same report as `initlab run --config`),
-# malformed and oversize bodies, the cap on the network's size, traversal,
-# the Host check, wrong methods, a slow client, the per-address connection
-# limit, and a clean stop on SIGTERM.
+# initlab serve's HTTP API with curl (RELIABILITY.md rows 50-54, issue 21):
+# the page's files, /api/list, /api/run (the same report as `initlab run
+# --config`), malformed and oversize bodies, the cap on the network's size,
+# traversal, the Host check and --allow-host, cross-site requests
+# (Content-Type, Origin), duplicate headers, wrong methods, a slow client,
+# the per-address connection limit, and a clean stop on SIGTERM.
 # usage: serve_api.sh PATH/TO/initlab
 set -u
 exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -36,6 +37,17 @@ req() {
 }
 has()  { grep -qF -- "$2" "$tmp/body" && ok "$1" || fail "$1: body lacks '$2'" "$(head -c 300 "$tmp/body")"; }
 hdr()  { grep -qiF -- "$2" "$tmp/head" && ok "$1" || fail "$1: headers lack '$2'" "$(cat "$tmp/head")"; }
+# raw NAME WANT TEXT: TEXT (printf %b escapes) sent as it is; the answer's
+# status line must be WANT
+raw() {
+    local name=$1 want=$2 text=$3 out
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf '%b' "$text" >&3
+    out=$(timeout 5 cat <&3); exec 3<&-
+    case "$out" in "HTTP/1.1 $want"*) ok "$name ($want)";; *) fail "$name: wanted $want" "${out:0:200}";; esac
+    printf '%s' "${out#*$'\r\n\r\n'}" >"$tmp/body"
+}
+J=(-H "Content-Type: application/json")   # a POST must say it sends JSON
 json_error() { # the body is one JSON object {"error": ...}
     grep -qE '^\{"error":".+"\}$' "$tmp/body" && ok "$1: a JSON error" || fail "$1: not a JSON error" "$(cat "$tmp/body")"; }
 
@@ -78,7 +90,7 @@ cat >"$tmp/req.json" <<'EOF'
           {"init": "xavier_normal", "act": "tanh", "bias": "normal:std=0.1"}],
  "grad": true}
 EOF
-req "POST /api/run" 200 -X POST --data-binary @"$tmp/req.json" "${url}api/run"
+req "POST /api/run" 200 -X POST "${J[@]}" --data-binary @"$tmp/req.json" "${url}api/run"
 hdr "run is JSON" "Content-Type: application/json"
 hdr "run reports its compute time" "X-Initlab-Compute-Ms:"
 cp "$tmp/body" "$tmp/served.json"
@@ -86,34 +98,34 @@ cp "$tmp/body" "$tmp/served.json"
 cmp -s "$tmp/served.json" "$tmp/cli/report.json" && ok "run: byte for byte initlab run --config's report.json" \
     || fail "run: differs from initlab run --config's report.json" "$(diff "$tmp/served.json" "$tmp/cli/report.json" | head -5)"
 has "run: gradients" '"grad_pre":'
-req "POST /api/run?format=csv" 200 -X POST --data-binary @"$tmp/req.json" "${url}api/run?format=csv"
+req "POST /api/run?format=csv" 200 -X POST "${J[@]}" --data-binary @"$tmp/req.json" "${url}api/run?format=csv"
 hdr "csv type" "Content-Type: text/csv"
 cmp -s "$tmp/body" "$tmp/cli/stats.csv" && ok "csv: byte for byte run's stats.csv" || fail "csv: differs from run's stats.csv"
 # theory: the predicted histogram per layer beside q, act_mean, act_std
-req "POST theory" 200 -X POST -d '{"depth":3,"width":50,"batch":100,"arms":[{"init":"kaiming_normal","act":"relu"},{"init":"ones","act":"relu"}],"theory":true}' "${url}api/run"
+req "POST theory" 200 -X POST "${J[@]}" -d '{"depth":3,"width":50,"batch":100,"arms":[{"init":"kaiming_normal","act":"relu"},{"init":"ones","act":"relu"}],"theory":true}' "${url}api/run"
 has "theory: act_std" '"act_std":'
 has "theory: predicted histogram" '"hist":	[0.'
 has "theory: the note for 'ones'" "no theory for 'ones' weights"
 
 # --- refused requests: a JSON error and the right status ---
-req "malformed JSON" 400 -X POST -d '{"depth": 3,' "${url}api/run"; json_error "malformed JSON"
-req "not an object" 400 -X POST -d '[1,2]' "${url}api/run"; json_error "not an object"
-req "empty body" 400 -X POST "${url}api/run"; json_error "empty body"
-req "unknown key" 400 -X POST -d '{"arms":[{"init":"zeros","act":"relu"}],"dept":3}' "${url}api/run"; json_error "unknown key"
-req "unknown init" 422 -X POST -d '{"arms":[{"init":"nope","act":"relu"}]}' "${url}api/run"; json_error "unknown init"
+req "malformed JSON" 400 -X POST "${J[@]}" -d '{"depth": 3,' "${url}api/run"; json_error "malformed JSON"
+req "not an object" 400 -X POST "${J[@]}" -d '[1,2]' "${url}api/run"; json_error "not an object"
+req "empty body" 400 -X POST "${J[@]}" "${url}api/run"; json_error "empty body"
+req "unknown key" 400 -X POST "${J[@]}" -d '{"arms":[{"init":"zeros","act":"relu"}],"dept":3}' "${url}api/run"; json_error "unknown key"
+req "unknown init" 422 -X POST "${J[@]}" -d '{"arms":[{"init":"nope","act":"relu"}]}' "${url}api/run"; json_error "unknown init"
 has "unknown init: named" "unknown initializer 'nope'"
-req "bad parameter" 422 -X POST -d '{"arms":[{"init":"normal:std=-1","act":"relu"}]}' "${url}api/run"; json_error "bad parameter"
-req "depth 0" 422 -X POST -d '{"depth":0,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"; json_error "depth 0"
-req "fraction" 422 -X POST -d '{"batch":1.5,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
-req "over the value cap" 413 -X POST -d '{"depth":100,"width":1000,"batch":1000,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
+req "bad parameter" 422 -X POST "${J[@]}" -d '{"arms":[{"init":"normal:std=-1","act":"relu"}]}' "${url}api/run"; json_error "bad parameter"
+req "depth 0" 422 -X POST "${J[@]}" -d '{"depth":0,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"; json_error "depth 0"
+req "fraction" 422 -X POST "${J[@]}" -d '{"batch":1.5,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
+req "over the value cap" 413 -X POST "${J[@]}" -d '{"depth":100,"width":1000,"batch":1000,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
 json_error "over the value cap"; has "cap: names the limit" "the limit is 2000000"
 head -c 70000 /dev/zero | tr '\0' ' ' >"$tmp/big"
-req "body over 64 KiB" 413 -X POST --data-binary @"$tmp/big" "${url}api/run"
-req "body over 64 KiB, chunked" 413 -X POST -H "Transfer-Encoding: chunked" --data-binary @"$tmp/big" "${url}api/run"
-req "declared 1 GB body" 413 -X POST -H "Content-Length: 1000000000" --data-binary "{}" "${url}api/run"
-req "unknown format" 400 -X POST --data-binary @"$tmp/req.json" "${url}api/run?format=xml"
+req "body over 64 KiB" 413 -X POST "${J[@]}" --data-binary @"$tmp/big" "${url}api/run"
+req "body over 64 KiB, chunked" 413 -X POST "${J[@]}" -H "Transfer-Encoding: chunked" --data-binary @"$tmp/big" "${url}api/run"
+req "declared 1 GB body" 413 -X POST "${J[@]}" -H "Content-Length: 1000000000" --data-binary "{}" "${url}api/run"
+req "unknown format" 400 -X POST "${J[@]}" --data-binary @"$tmp/req.json" "${url}api/run?format=xml"
 req "GET /api/run" 405 "${url}api/run"; hdr "405 says Allow" "Allow: POST"
-req "POST /api/list" 405 -X POST "${url}api/list"
+req "POST /api/list" 405 -X POST "${J[@]}" "${url}api/list"
 req "DELETE /" 405 -X DELETE "$url"
 req "unknown path" 404 "${url}nope"; json_error "unknown path"
 # traversal: only the table's paths exist; the file system is never read
@@ -144,23 +156,55 @@ req "Host evil.example" 403 -H "Host: evil.example" "${url}api/list"; json_error
 req "Host evil:port" 403 -H "Host: evil.example:$port" "${url}api/list"
 req "Host 127.0.0.1.evil" 403 -H "Host: 127.0.0.1.evil.example" "${url}"
 req "Host localhost:x" 403 -H "Host: localhost:x" "${url}"
-req "POST with a bad Host" 403 -X POST -H "Host: evil.example" --data-binary @"$tmp/req.json" "${url}api/run"
+req "POST with a bad Host" 403 -X POST "${J[@]}" -H "Host: evil.example" --data-binary @"$tmp/req.json" "${url}api/run"
 code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 -H "Host:" --http1.0 "${url}api/list")
 [ "$code" = "403" ] && ok "no Host header (403)" || fail "no Host header: $code, wanted 403"
 req "still answering" 200 "${url}api/list"
+
+# --- cross-site requests (issue 21): a web page elsewhere can post
+# text/plain to this server without asking (a form), and names itself in
+# Origin; a POST must be JSON and a foreign Origin is refused ---
+small='{"depth":2,"width":8,"batch":4,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+req "text/plain POST (a cross-site form)" 415 -X POST -H "Content-Type: text/plain" -d "$small" "${url}api/run"; json_error "text/plain POST"
+req "form-encoded POST (curl -d)" 415 -X POST -d "$small" "${url}api/run"
+req "POST without a Content-Type" 415 -X POST -H "Content-Type:" -d "$small" "${url}api/run"
+req "Content-Type application/jsonx" 415 -X POST -H "Content-Type: application/jsonx" -d "$small" "${url}api/run"
+req "Content-Type application/json; charset=utf-8" 200 -X POST -H "Content-Type: application/json; charset=utf-8" -d "$small" "${url}api/run"
+req "Content-Type Application/JSON" 200 -X POST -H "Content-Type: Application/JSON" -d "$small" "${url}api/run"
+req "Origin evil.example, JSON POST" 403 -X POST "${J[@]}" -H "Origin: http://evil.example" -d "$small" "${url}api/run"; json_error "Origin evil"
+has "Origin evil: named" "Origin 'http://evil.example'"
+req "Origin evil.example, text/plain POST" 403 -X POST -H "Content-Type: text/plain" -H "Origin: http://evil.example" -d "$small" "${url}api/run"
+req "Origin evil.example, GET" 403 -H "Origin: http://evil.example" "${url}api/list"
+req "Origin evil.example on our port" 403 -X POST "${J[@]}" -H "Origin: http://evil.example:$port" -d "$small" "${url}api/run"
+req "Origin null (a sandboxed frame)" 403 -X POST "${J[@]}" -H "Origin: null" -d "$small" "${url}api/run"
+req "Origin of another local port" 403 -X POST "${J[@]}" -H "Origin: http://127.0.0.1:$((port == 65535 ? 1 : port + 1))" -d "$small" "${url}api/run"
+req "Origin https on our port" 403 -X POST "${J[@]}" -H "Origin: https://127.0.0.1:$port" -d "$small" "${url}api/run"
+req "Origin without its port" 403 -X POST "${J[@]}" -H "Origin: http://127.0.0.1" -d "$small" "${url}api/run"
+req "own Origin 127.0.0.1" 200 -X POST "${J[@]}" -H "Origin: http://127.0.0.1:$port" -d "$small" "${url}api/run"
+req "own Origin localhost" 200 -X POST "${J[@]}" -H "Origin: http://localhost:$port" -d "$small" "${url}api/run"
+req "own Origin [::1]" 200 -H "Origin: http://[::1]:$port" "${url}api/list"
+# duplicate headers, sent raw (curl merges its own Host with ours)
+one='{"arms":[{"init":"zeros","act":"relu"}],"depth":1,"width":2,"batch":2}'
+raw "two Host headers" 400 "GET /api/list HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+json_error "two Host headers"
+raw "two Host headers, the second elsewhere" 400 "GET /api/list HTTP/1.1\r\nHost: 127.0.0.1\r\nhost: evil.example\r\nConnection: close\r\n\r\n"
+raw "two equal Content-Length headers" 400 "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${#one}\r\nContent-Length: ${#one}\r\nConnection: close\r\n\r\n$one"
+json_error "two Content-Length headers"
+raw "two different Content-Length headers" 400 "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\ncontent-length: ${#one}\r\nConnection: close\r\n\r\n$one"
+raw "one of each, raw" 200 "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${#one}\r\nConnection: close\r\n\r\n$one"
 
 # --- sizes of the request itself (row 53) ---
 big_header=$(head -c 40960 /dev/zero | tr '\0' a)
 req "40 KiB header" 431 -H "X-Big: $big_header" "${url}api/list"
 req "64 KiB URI" 414 "${url}$(head -c 65536 /dev/zero | tr '\0' a)"
 head -c 2097152 /dev/zero | tr '\0' ' ' >"$tmp/big2"
-req "2 MiB body" 413 -X POST --data-binary @"$tmp/big2" "${url}api/run"
+req "2 MiB body" 413 -X POST "${J[@]}" --data-binary @"$tmp/big2" "${url}api/run"
 req "still answering after those" 200 "${url}api/list"
 
 # --- a slow client is cut off; others are served meanwhile ---
 start slow --timeout 2 --quiet
 exec 3<>"/dev/tcp/127.0.0.1/$port"
-printf 'POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"dep' >&3
+printf 'POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"dep' >&3
 t0=$(date +%s%N)
 req "served beside a slow client" 200 "${url}api/list"
 t1=$(date +%s%N)
@@ -216,6 +260,16 @@ code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 "${url}api/list")
 for fd in 4 5 6; do eval "exec $fd<&-"; done
 sleep 0.3
 req "served again once those closed" 200 "${url}api/list"
+
+# --- --allow-host (issue 21): a proxy's name, as Host and as Origin ---
+start proxy --allow-host initlab.example --quiet
+req "Host: an --allow-host name" 200 -H "Host: initlab.example" "${url}api/list"
+req "Host: an --allow-host name with a port" 200 -H "Host: initlab.example:443" "${url}api/list"
+req "its https Origin" 200 -X POST "${J[@]}" -H "Host: initlab.example" -H "Origin: https://initlab.example" -d "$small" "${url}api/run"
+req "another name still refused" 403 -H "Host: other.example" "${url}api/list"
+req "another name's Origin refused" 403 -H "Origin: https://other.example" "${url}api/list"
+"$exe" serve --allow-host 'a b' 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "is not a host name" "$tmp/err" && ok "--allow-host 'a b' refused (exit 2)" || fail "--allow-host 'a b': exit $rc"
 
 # --- the command line ---
 "$exe" serve --help >"$tmp/help" && grep -q "usage: initlab serve" "$tmp/help" && ok "serve --help" || fail "serve --help"
