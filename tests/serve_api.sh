@@ -2,9 +2,11 @@
 # initlab serve's HTTP API with curl (RELIABILITY.md rows 50-54, issue 21):
 # the page's files, /api/list, /api/run (the same report as `initlab run
 # --config`), malformed and oversize bodies, the cap on the network's size,
-# traversal, the Host check and --allow-host, cross-site requests
-# (Content-Type, Origin), duplicate headers, wrong methods, a slow client,
-# the per-address connection limit, and a clean stop on SIGTERM.
+# traversal, the Host check, cross-site requests (Content-Type, Origin),
+# duplicate headers, wrong methods, slow clients, the queue of runs (full:
+# 503 with Retry-After; waiting is not dropped and does not count against
+# --max-seconds), the per-address connection limit, and SIGTERM (a running
+# run answered 503, exit 0 within 2 s).
 # usage: serve_api.sh PATH/TO/initlab
 set -u
 exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -260,6 +262,58 @@ code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 "${url}api/list")
 for fd in 4 5 6; do eval "exec $fd<&-"; done
 sleep 0.3
 req "served again once those closed" 200 "${url}api/list"
+
+# --- the queue of runs (issue 21) ---
+# A run waiting behind another is answered, not dropped when --timeout
+# passes: only the request's arrival has a deadline.
+start queue --threads 1 --timeout 1 --max-values 1000000000 --quiet
+medium='{"depth":30,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+curl -s -o /dev/null -w "%{http_code}" --max-time 30 "${J[@]}" -d "$medium" "${url}api/run" >"$tmp/medium.code" &
+cpid=$!
+sleep 0.3
+req "a run queued behind a longer one (--timeout 1)" 200 -X POST "${J[@]}" -d "$small" "${url}api/run"
+waited=$(tr -d '\r' <"$tmp/head" | awk -F': ' 'tolower($1) == "x-initlab-queue-ms" {printf "%d", $2}')
+[ "${waited:-0}" -ge 1000 ] && ok "it waited $waited ms, over --timeout" || fail "queued run: waited '${waited:-?}' ms, wanted over 1000 (X-Initlab-Queue-Ms)"
+wait $cpid
+# A full queue answers 503 with Retry-After at once; --max-seconds stops a
+# run and counts running time only (a run that waited 4 s is still served).
+start busy --threads 1 --queue 2 --max-seconds 2 --max-values 1000000000 --quiet
+huge='{"depth":1000,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+bg() { # bg BODY NAME: a POST in the background; $tmp/NAME.{w,body,head}
+    curl -s -o "$tmp/$2.body" -D "$tmp/$2.head" -w "%{http_code} %{time_total}" --max-time 30 "${J[@]}" -d "$1" "${url}api/run" >"$tmp/$2.w" &
+    cpids+=($!)
+}
+cpids=()
+bg "$huge" L1; sleep 0.3; bg "$huge" L2; sleep 0.3; bg "$small" S; sleep 0.3
+t0=$(date +%s%N)
+req "a run beside a full queue (1 running, 2 waiting)" 503 -X POST "${J[@]}" -d "$small" "${url}api/run"; json_error "full queue"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 1000 ] && ok "the full queue answered in $ms ms" || fail "the full queue took $ms ms to answer"
+hdr "full queue: Retry-After" "Retry-After: "
+wait "${cpids[@]}"
+read -r code1 secs1 <"$tmp/L1.w"; read -r code2 secs2 <"$tmp/L2.w"; read -r codes secss <"$tmp/S.w"
+[ "$code1" = 503 ] && grep -q -- "--max-seconds" "$tmp/L1.body" && ok "a run over --max-seconds 2: 503 after $secs1 s" || fail "a run over --max-seconds: $code1 after $secs1 s" "$(cat "$tmp/L1.body")"
+awk -v s="$secs1" 'BEGIN {exit !(s >= 1.5 && s <= 4)}' && ok "stopped within 2 s of its limit ($secs1 s)" || fail "stopped after $secs1 s, wanted 2-4"
+[ "$code2" = 503 ] && awk -v s="$secs2" 'BEGIN {exit !(s >= 3.5)}' && ok "the next one waited, then ran its own 2 s: 503 after $secs2 s" || fail "the second long run: $code2 after $secs2 s"
+waited=$(tr -d '\r' <"$tmp/S.head" | awk -F': ' 'tolower($1) == "x-initlab-queue-ms" {printf "%d", $2}')
+[ "$codes" = 200 ] && [ "${waited:-0}" -ge 3000 ] && ok "a small run that waited $waited ms (over --max-seconds 2) is served" || fail "the queued small run: $codes after waiting ${waited:-?} ms"
+
+# --- SIGTERM during a run (issue 21): the running run and the waiting one
+# are answered 503, and the server exits 0 within 2 s ---
+start term --threads 1 --max-values 1000000000 --quiet
+term_pid=$pid
+cpids=()
+bg "$huge" T1; sleep 0.3; bg "$huge" T2; sleep 0.7
+( sleep 4; kill -KILL "$term_pid" 2>/dev/null ) & guard=$!
+t0=$(date +%s%N)
+kill -TERM "$term_pid"; wait "$term_pid"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill "$guard" 2>/dev/null; wait "$guard" 2>/dev/null
+[ $rc -eq 0 ] && [ "$ms" -le 2000 ] && ok "SIGTERM during a run: exit 0 after $ms ms" || fail "SIGTERM during a run: exit $rc after $ms ms, wanted 0 within 2000"
+wait "${cpids[@]}"
+read -r code1 secs1 <"$tmp/T1.w"; read -r code2 secs2 <"$tmp/T2.w"
+[ "$code1" = 503 ] && grep -q "stopping" "$tmp/T1.body" && ok "the running run: 503 'stopping'" || fail "the running run: $code1" "$(cat "$tmp/T1.body")"
+[ "$code2" = 503 ] && ok "the waiting run: 503" || fail "the waiting run: $code2" "$(cat "$tmp/T2.body")"
 
 # --- --allow-host (issue 21): a proxy's name, as Host and as Origin ---
 start proxy --allow-host initlab.example --quiet
