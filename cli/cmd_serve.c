@@ -36,6 +36,14 @@
 
 extern char **environ;
 
+/* Headers must be in this soon (or --timeout, if shorter) after a connection
+ * opens or after its previous answer: a client trickling its headers
+ * (slowloris) holds a connection this long at most. */
+#define HEADER_SECONDS 5
+/* Connections only loopback clients may take: other addresses may hold at
+ * most --max-connections minus this (minus half when fewer than 16), so
+ * clients elsewhere cannot lock out the page's own user. */
+#define LOOPBACK_RESERVE ((size_t)8)
 /* After SIGTERM or SIGINT, how long running runs get to stop and their
  * answers to go out before the server exits anyway (it promises 2 s). */
 #define STOP_SECONDS 1.5
@@ -63,11 +71,12 @@ static const cli_option serve_options[] = {
     {"queue", CLI_SIZE, &queue_max, "N",
      "runs that may wait for a computing thread; more are answered 503 with Retry-After "
      "(default 8)"},
-    {"max-connections", CLI_SIZE, &max_conns, "N", "connections at once, in all (default 64)"},
+    {"max-connections", CLI_SIZE, &max_conns, "N",
+     "connections at once, in all (default 64; other machines get 8 fewer)"},
     {"max-per-ip", CLI_SIZE, &max_per_ip, "N", "connections at once from one address (default 32)"},
     {"timeout", CLI_SIZE, &timeout_s, "SECONDS",
-     "a request must arrive whole within this long of its connection opening; an idle "
-     "connection is closed after it (default 10)"},
+     "a request must arrive whole within this long of its connection opening (headers within "
+     "5 s); an idle connection is closed after it (default 10)"},
     {"threads", CLI_SIZE, &threads, "N", "threads computing runs (default 2)"},
     {"quiet", CLI_FLAG, &quiet, NULL, "no line per request on stderr"},
     {NULL, CLI_FLAG, NULL, NULL, NULL},
@@ -185,8 +194,9 @@ static enum MHD_Result send_response(struct MHD_Connection *c, const conn_state 
  * libmicrohttpd's timeout closes a connection only after that long with
  * no byte at all, so a client trickling one header byte every few seconds
  * (slowloris) would hold its connection for ever. Each connection is
- * therefore also given a deadline: its request must be in whole within
- * --timeout seconds of the connection opening or of the previous answer. A watchdog thread shuts
+ * therefore also given deadlines: its headers must be in within
+ * HEADER_SECONDS, and the whole request within --timeout, of the
+ * connection opening or of the previous answer. A watchdog thread shuts
  * down the sockets past their deadline; libmicrohttpd then sees the end of
  * the stream and closes the connection itself. The watchdog works on its
  * own dup() of each socket, closed when libmicrohttpd reports the
@@ -196,20 +206,26 @@ static enum MHD_Result send_response(struct MHD_Connection *c, const conn_state 
  */
 typedef struct deadline_slot {
     int fd;          /* our duplicate of the connection's socket; -1: free */
+    int loopback;    /* the client is on this machine */
     double opened;   /* monotonic seconds: the connection opened or last answered */
     double deadline; /* monotonic seconds; 0: none */
 } deadline_slot;
 
 typedef enum deadline_phase {
-    WAIT_HEADERS, /* a new request: within --timeout */
+    WAIT_HEADERS, /* a new request's headers: HEADER_SECONDS */
     WAIT_BODY,    /* the headers are in: the rest within --timeout of 'opened' */
     WAIT_NONE     /* the request is in */
 } deadline_phase;
 
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static deadline_slot *slots;
-static size_t n_slots;
+static size_t n_slots, n_remote, remote_cap; /* n_remote: slots of non-loopback clients */
 static atomic_int watchdog_stop;
+
+static double header_seconds(void)
+{
+    return (double)(timeout_s < HEADER_SECONDS ? timeout_s : HEADER_SECONDS);
+}
 
 static void set_deadline(struct MHD_Connection *c, deadline_phase phase)
 {
@@ -221,11 +237,39 @@ static void set_deadline(struct MHD_Connection *c, deadline_phase phase)
     pthread_mutex_lock(&slots_lock);
     if (phase == WAIT_HEADERS) {
         slot->opened = now_s();
-        slot->deadline = slot->opened + (double)timeout_s;
+        slot->deadline = slot->opened + header_seconds();
     } else {
         slot->deadline = phase == WAIT_BODY ? slot->opened + (double)timeout_s : 0;
     }
     pthread_mutex_unlock(&slots_lock);
+}
+
+static int is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) ==
+               127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        /* ::ffff:127.x.y.z is IPv4's loopback on a dual-stack socket */
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
+/* Every callback of libmicrohttpd runs on its one polling thread, so this
+ * count and the connection it admits cannot race another accept. */
+static enum MHD_Result accept_client(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    int ok;
+    (void)cls;
+    (void)addrlen;
+    if (is_loopback(addr))
+        return MHD_YES;
+    pthread_mutex_lock(&slots_lock);
+    ok = n_remote < remote_cap;
+    pthread_mutex_unlock(&slots_lock);
+    return ok ? MHD_YES : MHD_NO;
 }
 
 static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -237,18 +281,24 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *fd =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *addr =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         for (size_t i = 0; fd && i < n_slots; i++)
             if (slots[i].fd < 0) {
                 slots[i].fd = dup(fd->connect_fd);
+                slots[i].loopback = addr && is_loopback(addr->client_addr);
                 slots[i].opened = now_s();
-                slots[i].deadline = slots[i].opened + (double)timeout_s;
-                if (slots[i].fd >= 0)
+                slots[i].deadline = slots[i].opened + header_seconds();
+                if (slots[i].fd >= 0) {
                     *socket_context = &slots[i];
+                    n_remote += !slots[i].loopback;
+                }
                 break;
             }
     } else if (slot) { /* closed */
         close(slot->fd);
         slot->fd = -1;
+        n_remote -= !slot->loopback;
         *socket_context = NULL;
     }
     pthread_mutex_unlock(&slots_lock);
@@ -669,16 +719,6 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
     return strlen(s);
 }
 
-static int is_loopback(const struct sockaddr *sa)
-{
-    if (sa->sa_family == AF_INET)
-        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) ==
-               127;
-    if (sa->sa_family == AF_INET6)
-        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-    return 0;
-}
-
 /* A Host name as --allow-host may give it: letters, digits, '-', '.', '_',
  * or a bracketed IPv6 literal; no port, no spaces. */
 static int valid_host_name(const char *s)
@@ -789,6 +829,7 @@ int cmd_serve(int argc, char **argv)
     config.bind_host = host_text;
     config.allow_hosts = allow_host.items;
     config.n_allow_hosts = allow_host.n;
+    remote_cap = max_conns - (max_conns >= 2 * LOOPBACK_RESERVE ? LOOPBACK_RESERVE : max_conns / 2);
 
     /* SIGINT and SIGTERM are taken by sigwait below; blocked before any
      * thread starts, they stay blocked in all of them. */
@@ -825,7 +866,7 @@ int cmd_serve(int argc, char **argv)
     /* libmicrohttpd's defaults are unsafe for a server (any address, no
      * timeout, no per-address limit): every limit is set here. One polling
      * thread (no pool): the runs have threads of their own. */
-    d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, answer, NULL,
+    d = MHD_start_daemon(flags, (uint16_t)port, accept_client, NULL, answer, NULL,
                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                          MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
                          MHD_OPTION_NOTIFY_CONNECTION, notify_connection, NULL,
