@@ -309,14 +309,21 @@ fi
 
 # --- the queue of runs (issue 21) ---
 # A run waiting behind another is answered, not dropped when --timeout
-# passes: only the request's arrival has a deadline.
+# passes: only the request's arrival has a deadline. Its connection is
+# opened before the long run starts (so the server has taken it), and the
+# request sent while that run computes.
 start queue --threads 1 --timeout 1 --max-values 1000000000 --quiet
-medium='{"depth":30,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+medium='{"depth":40,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+exec 5<>"/dev/tcp/127.0.0.1/$port"
+sleep 0.2
 curl -s -o /dev/null -w "%{http_code}" --max-time 30 "${J[@]}" -d "$medium" "${url}api/run" >"$tmp/medium.code" &
 cpid=$!
 sleep 0.3
-req "a run queued behind a longer one (--timeout 1)" 200 -X POST "${J[@]}" -d "$small" "${url}api/run"
-waited=$(tr -d '\r' <"$tmp/head" | awk -F': ' 'tolower($1) == "x-initlab-queue-ms" {printf "%d", $2}')
+printf 'POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "${#small}" "$small" >&5
+out=$(timeout 30 cat <&5 | tr -d '\r'); exec 5<&-
+waited=$(printf '%s\n' "$out" | awk -F': ' 'tolower($1) == "x-initlab-queue-ms" {printf "%d", $2}')
+case "$out" in "HTTP/1.1 200"*) ok "a run queued behind a longer one (--timeout 1): 200";;
+    *) fail "a run queued behind a longer one (--timeout 1)" "${out:0:200}";; esac
 [ "${waited:-0}" -ge 1000 ] && ok "it waited $waited ms, over --timeout" || fail "queued run: waited '${waited:-?}' ms, wanted over 1000 (X-Initlab-Queue-Ms)"
 wait $cpid
 # A full queue answers 503 with Retry-After at once; --max-seconds stops a
