@@ -75,6 +75,9 @@ int serve_host_allowed(const serve_config *cfg, const char *host)
     for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
         if (strlen(loopback[i]) == n && strncmp(host, loopback[i], n) == 0)
             return 1;
+    for (size_t i = 0; i < cfg->n_allow_hosts; i++)
+        if (strlen(cfg->allow_hosts[i]) == n && strncmp(host, cfg->allow_hosts[i], n) == 0)
+            return 1;
     return cfg->bind_host && strlen(cfg->bind_host) == n && strncmp(host, cfg->bind_host, n) == 0;
 }
 
@@ -194,6 +197,21 @@ static double ms_since(const struct timespec *t0)
     return 1000.0 * cli_seconds_since(t0);
 }
 
+/* The run's cancellation check: the point where a running request can be
+ * stopped (after each layer of every arm without gradients, after each
+ * arm's passes with them). 'why' says it was stopped. */
+typedef struct stop_check {
+    const serve_config *cfg;
+    const char *why;
+} stop_check;
+
+static int check_stop(void *ctx)
+{
+    stop_check *sc = ctx;
+    sc->why = sc->cfg->should_stop(sc->cfg->stop_ctx);
+    return sc->why != NULL;
+}
+
 static void handle_run(const serve_config *cfg, const char *format, const char *body, size_t len,
                        serve_response *out)
 {
@@ -202,6 +220,8 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
     il_report report;
     il_error err;
     il_status st;
+    stop_check sc = {cfg, NULL};
+    il_run_hooks hooks = {NULL, NULL, NULL, NULL};
     struct timespec t0;
     int csv;
 
@@ -231,7 +251,13 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
         goto done;
     }
     err.message[0] = '\0';
-    st = il_run_execute(s, NULL, &res, &err);
+    hooks.cancel = cfg->should_stop ? check_stop : NULL;
+    hooks.ctx = &sc;
+    st = il_run_execute(s, &hooks, &res, &err);
+    if (st == IL_ECANCELED && sc.why) {
+        json_error(out, 503, "%s", sc.why);
+        goto done;
+    }
     if (st != IL_OK) {
         json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
         goto done;
@@ -317,4 +343,9 @@ void serve_response_release(serve_response *out)
     il_membuf_release(&out->owned);
     out->body = NULL;
     out->len = 0;
+}
+
+void serve_error(serve_response *out, int status, const char *message)
+{
+    json_error(out, status, "%s", message);
 }

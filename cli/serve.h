@@ -19,7 +19,8 @@
  * Errors are JSON: {"error": "message"} with 400 (malformed JSON or request),
  * 403 (a Host that is not this server: DNS rebinding), 404, 405, 413 (a body
  * over IL_RUN_MAX_JSON_BYTES, or a network over the cap), 422 (a bad value or
- * spec), 500 (out of memory). docs/serve.md documents the API.
+ * spec), 500 (out of memory), 503 (a run stopped by cfg->should_stop: past
+ * its deadline, or the server stopping). docs/serve.md documents the API.
  */
 #ifndef INITLAB_SERVE_H
 #define INITLAB_SERVE_H
@@ -32,6 +33,14 @@ typedef struct serve_config {
     size_t max_values;     /* batch x widest layer x layers, at most */
     const char *bind_host; /* --host: also accepted as a Host header */
     unsigned port;         /* the port bound (accepted after a Host name) */
+    /* --allow-host: more names accepted as a Host header (a proxy's) */
+    const char *const *allow_hosts;
+    size_t n_allow_hosts;
+    /* Asked after each layer of a run (the experiment's on_layer callback):
+     * NULL to go on, or why to stop, and the run is then answered 503 with
+     * that reason. 'should_stop' NULL: runs are never stopped. */
+    const char *(*should_stop)(void *ctx);
+    void *stop_ctx;
 } serve_config;
 
 typedef struct serve_response {
@@ -49,6 +58,10 @@ typedef struct serve_response {
 void serve_handle(const serve_config *cfg, const char *method, const char *path, const char *format,
                   const char *host, const char *body, size_t len, serve_response *out);
 void serve_response_release(serve_response *out);
+
+/* Fill 'out' (zeroed, or released) with {"error": 'message'} and 'status',
+ * for answers the HTTP layer gives without serve_handle. */
+void serve_error(serve_response *out, int status, const char *message);
 
 /* Is 'host' (a Host header: name[:port]) one this server answers to? */
 int serve_host_allowed(const serve_config *cfg, const char *host);

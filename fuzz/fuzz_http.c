@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* small networks only: the point is the parsing and the paths, not
      * the arithmetic, and each input must run in milliseconds */
-    static const serve_config cfg = {20000, "10.0.0.1", 8080};
+    static const serve_config cfg = {.max_values = 20000, .bind_host = "10.0.0.1", .port = 8080};
     const char *p = (const char *)data, *end = p + size;
     char method[16], path[512], host[256], format[32];
     serve_response r;

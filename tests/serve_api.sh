@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# initlab serve's HTTP API with curl (RELIABILITY.md rows 50-54): the page's
-# files, /api/list, /api/run (the same report as `initlab run --config`),
-# malformed and oversize bodies, the cap on the network's size, traversal,
-# the Host check, wrong methods, a slow client, the per-address connection
-# limit, and a clean stop on SIGTERM.
+# initlab serve's HTTP API with curl (RELIABILITY.md rows 50-54, issue 21):
+# the page's files, /api/list, /api/run (the same report as `initlab run
+# --config`), malformed and oversize bodies, the cap on the network's size,
+# traversal, the Host check, cross-site requests (Content-Type, Origin),
+# duplicate headers, wrong methods, slow clients and the header deadline,
+# the connections kept for loopback, the queue of runs (full: 503 with
+# Retry-After; waiting is not dropped and does not count against
+# --max-seconds), the per-address connection limit, and SIGTERM (a running
+# run answered 503, exit 0 within 2 s).
 # usage: serve_api.sh PATH/TO/initlab
 set -u
 exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -36,6 +40,17 @@ req() {
 }
 has()  { grep -qF -- "$2" "$tmp/body" && ok "$1" || fail "$1: body lacks '$2'" "$(head -c 300 "$tmp/body")"; }
 hdr()  { grep -qiF -- "$2" "$tmp/head" && ok "$1" || fail "$1: headers lack '$2'" "$(cat "$tmp/head")"; }
+# raw NAME WANT TEXT: TEXT (printf %b escapes) sent as it is; the answer's
+# status line must be WANT
+raw() {
+    local name=$1 want=$2 text=$3 out
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf '%b' "$text" >&3
+    out=$(timeout 5 cat <&3); exec 3<&-
+    case "$out" in "HTTP/1.1 $want"*) ok "$name ($want)";; *) fail "$name: wanted $want" "${out:0:200}";; esac
+    printf '%s' "${out#*$'\r\n\r\n'}" >"$tmp/body"
+}
+J=(-H "Content-Type: application/json")   # a POST must say it sends JSON
 json_error() { # the body is one JSON object {"error": ...}
     grep -qE '^\{"error":".+"\}$' "$tmp/body" && ok "$1: a JSON error" || fail "$1: not a JSON error" "$(cat "$tmp/body")"; }
 
@@ -78,7 +93,7 @@ cat >"$tmp/req.json" <<'EOF'
           {"init": "xavier_normal", "act": "tanh", "bias": "normal:std=0.1"}],
  "grad": true}
 EOF
-req "POST /api/run" 200 -X POST --data-binary @"$tmp/req.json" "${url}api/run"
+req "POST /api/run" 200 -X POST "${J[@]}" --data-binary @"$tmp/req.json" "${url}api/run"
 hdr "run is JSON" "Content-Type: application/json"
 hdr "run reports its compute time" "X-Initlab-Compute-Ms:"
 cp "$tmp/body" "$tmp/served.json"
@@ -86,34 +101,34 @@ cp "$tmp/body" "$tmp/served.json"
 cmp -s "$tmp/served.json" "$tmp/cli/report.json" && ok "run: byte for byte initlab run --config's report.json" \
     || fail "run: differs from initlab run --config's report.json" "$(diff "$tmp/served.json" "$tmp/cli/report.json" | head -5)"
 has "run: gradients" '"grad_pre":'
-req "POST /api/run?format=csv" 200 -X POST --data-binary @"$tmp/req.json" "${url}api/run?format=csv"
+req "POST /api/run?format=csv" 200 -X POST "${J[@]}" --data-binary @"$tmp/req.json" "${url}api/run?format=csv"
 hdr "csv type" "Content-Type: text/csv"
 cmp -s "$tmp/body" "$tmp/cli/stats.csv" && ok "csv: byte for byte run's stats.csv" || fail "csv: differs from run's stats.csv"
 # theory: the predicted histogram per layer beside q, act_mean, act_std
-req "POST theory" 200 -X POST -d '{"depth":3,"width":50,"batch":100,"arms":[{"init":"kaiming_normal","act":"relu"},{"init":"ones","act":"relu"}],"theory":true}' "${url}api/run"
+req "POST theory" 200 -X POST "${J[@]}" -d '{"depth":3,"width":50,"batch":100,"arms":[{"init":"kaiming_normal","act":"relu"},{"init":"ones","act":"relu"}],"theory":true}' "${url}api/run"
 has "theory: act_std" '"act_std":'
 has "theory: predicted histogram" '"hist":	[0.'
 has "theory: the note for 'ones'" "no theory for 'ones' weights"
 
 # --- refused requests: a JSON error and the right status ---
-req "malformed JSON" 400 -X POST -d '{"depth": 3,' "${url}api/run"; json_error "malformed JSON"
-req "not an object" 400 -X POST -d '[1,2]' "${url}api/run"; json_error "not an object"
-req "empty body" 400 -X POST "${url}api/run"; json_error "empty body"
-req "unknown key" 400 -X POST -d '{"arms":[{"init":"zeros","act":"relu"}],"dept":3}' "${url}api/run"; json_error "unknown key"
-req "unknown init" 422 -X POST -d '{"arms":[{"init":"nope","act":"relu"}]}' "${url}api/run"; json_error "unknown init"
+req "malformed JSON" 400 -X POST "${J[@]}" -d '{"depth": 3,' "${url}api/run"; json_error "malformed JSON"
+req "not an object" 400 -X POST "${J[@]}" -d '[1,2]' "${url}api/run"; json_error "not an object"
+req "empty body" 400 -X POST "${J[@]}" "${url}api/run"; json_error "empty body"
+req "unknown key" 400 -X POST "${J[@]}" -d '{"arms":[{"init":"zeros","act":"relu"}],"dept":3}' "${url}api/run"; json_error "unknown key"
+req "unknown init" 422 -X POST "${J[@]}" -d '{"arms":[{"init":"nope","act":"relu"}]}' "${url}api/run"; json_error "unknown init"
 has "unknown init: named" "unknown initializer 'nope'"
-req "bad parameter" 422 -X POST -d '{"arms":[{"init":"normal:std=-1","act":"relu"}]}' "${url}api/run"; json_error "bad parameter"
-req "depth 0" 422 -X POST -d '{"depth":0,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"; json_error "depth 0"
-req "fraction" 422 -X POST -d '{"batch":1.5,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
-req "over the value cap" 413 -X POST -d '{"depth":100,"width":1000,"batch":1000,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
+req "bad parameter" 422 -X POST "${J[@]}" -d '{"arms":[{"init":"normal:std=-1","act":"relu"}]}' "${url}api/run"; json_error "bad parameter"
+req "depth 0" 422 -X POST "${J[@]}" -d '{"depth":0,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"; json_error "depth 0"
+req "fraction" 422 -X POST "${J[@]}" -d '{"batch":1.5,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
+req "over the value cap" 413 -X POST "${J[@]}" -d '{"depth":100,"width":1000,"batch":1000,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
 json_error "over the value cap"; has "cap: names the limit" "the limit is 2000000"
 head -c 70000 /dev/zero | tr '\0' ' ' >"$tmp/big"
-req "body over 64 KiB" 413 -X POST --data-binary @"$tmp/big" "${url}api/run"
-req "body over 64 KiB, chunked" 413 -X POST -H "Transfer-Encoding: chunked" --data-binary @"$tmp/big" "${url}api/run"
-req "declared 1 GB body" 413 -X POST -H "Content-Length: 1000000000" --data-binary "{}" "${url}api/run"
-req "unknown format" 400 -X POST --data-binary @"$tmp/req.json" "${url}api/run?format=xml"
+req "body over 64 KiB" 413 -X POST "${J[@]}" --data-binary @"$tmp/big" "${url}api/run"
+req "body over 64 KiB, chunked" 413 -X POST "${J[@]}" -H "Transfer-Encoding: chunked" --data-binary @"$tmp/big" "${url}api/run"
+req "declared 1 GB body" 413 -X POST "${J[@]}" -H "Content-Length: 1000000000" --data-binary "{}" "${url}api/run"
+req "unknown format" 400 -X POST "${J[@]}" --data-binary @"$tmp/req.json" "${url}api/run?format=xml"
 req "GET /api/run" 405 "${url}api/run"; hdr "405 says Allow" "Allow: POST"
-req "POST /api/list" 405 -X POST "${url}api/list"
+req "POST /api/list" 405 -X POST "${J[@]}" "${url}api/list"
 req "DELETE /" 405 -X DELETE "$url"
 req "unknown path" 404 "${url}nope"; json_error "unknown path"
 # traversal: only the table's paths exist; the file system is never read
@@ -144,23 +159,55 @@ req "Host evil.example" 403 -H "Host: evil.example" "${url}api/list"; json_error
 req "Host evil:port" 403 -H "Host: evil.example:$port" "${url}api/list"
 req "Host 127.0.0.1.evil" 403 -H "Host: 127.0.0.1.evil.example" "${url}"
 req "Host localhost:x" 403 -H "Host: localhost:x" "${url}"
-req "POST with a bad Host" 403 -X POST -H "Host: evil.example" --data-binary @"$tmp/req.json" "${url}api/run"
+req "POST with a bad Host" 403 -X POST "${J[@]}" -H "Host: evil.example" --data-binary @"$tmp/req.json" "${url}api/run"
 code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 -H "Host:" --http1.0 "${url}api/list")
 [ "$code" = "403" ] && ok "no Host header (403)" || fail "no Host header: $code, wanted 403"
 req "still answering" 200 "${url}api/list"
+
+# --- cross-site requests (issue 21): a web page elsewhere can post
+# text/plain to this server without asking (a form), and names itself in
+# Origin; a POST must be JSON and a foreign Origin is refused ---
+small='{"depth":2,"width":8,"batch":4,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+req "text/plain POST (a cross-site form)" 415 -X POST -H "Content-Type: text/plain" -d "$small" "${url}api/run"; json_error "text/plain POST"
+req "form-encoded POST (curl -d)" 415 -X POST -d "$small" "${url}api/run"
+req "POST without a Content-Type" 415 -X POST -H "Content-Type:" -d "$small" "${url}api/run"
+req "Content-Type application/jsonx" 415 -X POST -H "Content-Type: application/jsonx" -d "$small" "${url}api/run"
+req "Content-Type application/json; charset=utf-8" 200 -X POST -H "Content-Type: application/json; charset=utf-8" -d "$small" "${url}api/run"
+req "Content-Type Application/JSON" 200 -X POST -H "Content-Type: Application/JSON" -d "$small" "${url}api/run"
+req "Origin evil.example, JSON POST" 403 -X POST "${J[@]}" -H "Origin: http://evil.example" -d "$small" "${url}api/run"; json_error "Origin evil"
+has "Origin evil: named" "Origin 'http://evil.example'"
+req "Origin evil.example, text/plain POST" 403 -X POST -H "Content-Type: text/plain" -H "Origin: http://evil.example" -d "$small" "${url}api/run"
+req "Origin evil.example, GET" 403 -H "Origin: http://evil.example" "${url}api/list"
+req "Origin evil.example on our port" 403 -X POST "${J[@]}" -H "Origin: http://evil.example:$port" -d "$small" "${url}api/run"
+req "Origin null (a sandboxed frame)" 403 -X POST "${J[@]}" -H "Origin: null" -d "$small" "${url}api/run"
+req "Origin of another local port" 403 -X POST "${J[@]}" -H "Origin: http://127.0.0.1:$((port == 65535 ? 1 : port + 1))" -d "$small" "${url}api/run"
+req "Origin https on our port" 403 -X POST "${J[@]}" -H "Origin: https://127.0.0.1:$port" -d "$small" "${url}api/run"
+req "Origin without its port" 403 -X POST "${J[@]}" -H "Origin: http://127.0.0.1" -d "$small" "${url}api/run"
+req "own Origin 127.0.0.1" 200 -X POST "${J[@]}" -H "Origin: http://127.0.0.1:$port" -d "$small" "${url}api/run"
+req "own Origin localhost" 200 -X POST "${J[@]}" -H "Origin: http://localhost:$port" -d "$small" "${url}api/run"
+req "own Origin [::1]" 200 -H "Origin: http://[::1]:$port" "${url}api/list"
+# duplicate headers, sent raw (curl merges its own Host with ours)
+one='{"arms":[{"init":"zeros","act":"relu"}],"depth":1,"width":2,"batch":2}'
+raw "two Host headers" 400 "GET /api/list HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+json_error "two Host headers"
+raw "two Host headers, the second elsewhere" 400 "GET /api/list HTTP/1.1\r\nHost: 127.0.0.1\r\nhost: evil.example\r\nConnection: close\r\n\r\n"
+raw "two equal Content-Length headers" 400 "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${#one}\r\nContent-Length: ${#one}\r\nConnection: close\r\n\r\n$one"
+json_error "two Content-Length headers"
+raw "two different Content-Length headers" 400 "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\ncontent-length: ${#one}\r\nConnection: close\r\n\r\n$one"
+raw "one of each, raw" 200 "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${#one}\r\nConnection: close\r\n\r\n$one"
 
 # --- sizes of the request itself (row 53) ---
 big_header=$(head -c 40960 /dev/zero | tr '\0' a)
 req "40 KiB header" 431 -H "X-Big: $big_header" "${url}api/list"
 req "64 KiB URI" 414 "${url}$(head -c 65536 /dev/zero | tr '\0' a)"
 head -c 2097152 /dev/zero | tr '\0' ' ' >"$tmp/big2"
-req "2 MiB body" 413 -X POST --data-binary @"$tmp/big2" "${url}api/run"
+req "2 MiB body" 413 -X POST "${J[@]}" --data-binary @"$tmp/big2" "${url}api/run"
 req "still answering after those" 200 "${url}api/list"
 
 # --- a slow client is cut off; others are served meanwhile ---
 start slow --timeout 2 --quiet
 exec 3<>"/dev/tcp/127.0.0.1/$port"
-printf 'POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"dep' >&3
+printf 'POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"dep' >&3
 t0=$(date +%s%N)
 req "served beside a slow client" 200 "${url}api/list"
 t1=$(date +%s%N)
@@ -201,7 +248,8 @@ worst=$(cat "$tmp"/trickle.* 2>/dev/null | sort -n | tail -1)
 start cap --max-connections 64 --max-per-ip 64 --quiet
 for i in $(seq 64); do eval "exec {fd_$i}<>/dev/tcp/127.0.0.1/$port"; done
 sleep 0.3
-code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 "${url}api/list")
+# (it waits in the listen backlog: 2 s, before the idle 64 reach their 5 s header deadline)
+code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "${url}api/list")
 [ "$code" != "200" ] && ok "a 65th connection is refused (got $code)" || fail "a 65th connection was served (--max-connections 64)"
 for i in $(seq 64); do eval "exec {fd_$i}<&-"; done
 sleep 0.3
@@ -216,6 +264,117 @@ code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 5 "${url}api/list")
 for fd in 4 5 6; do eval "exec $fd<&-"; done
 sleep 0.3
 req "served again once those closed" 200 "${url}api/list"
+
+# --- headers within 5 s (issue 21), whatever --timeout says: one
+# connection trickling its headers a byte a second (so libmicrohttpd's idle
+# timeout never fires), default flags ---
+start headers --quiet
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+t0=$(date +%s%N)
+printf 'GET /api/list HTTP/1.1\r\nHost: 127.0.0.1\r\n' >&3
+( trap "" PIPE; for _ in $(seq 12); do sleep 1; printf 'X' >&3 2>/dev/null || break; done ) 2>/dev/null &
+trickler=$!
+timeout 12 cat <&3 >/dev/null
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+exec 3<&-; kill $trickler 2>/dev/null; wait $trickler 2>/dev/null
+[ "$ms" -ge 4000 ] && [ "$ms" -le 6500 ] && ok "headers trickled for $ms ms: closed (5 s)" || fail "a connection trickling its headers was closed after $ms ms, wanted about 5000"
+
+# --- connections kept for loopback (issue 21): clients on other machines
+# may hold --max-connections minus 8; the page's own user still gets in.
+# This machine's own non-loopback address stands in for another machine. ---
+remote=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' | grep -v '^127\.' | head -1)
+if [ -z "$remote" ]; then
+    echo "skip connections kept for loopback: this machine has no non-loopback IPv4 address"
+else
+    start reserve --host 0.0.0.0 --max-connections 16 --max-per-ip 16 --quiet
+    rfds=()
+    trap "" PIPE   # the refused ones are closed under our writes
+    for i in $(seq 16); do
+        exec {fd}<>"/dev/tcp/$remote/$port" && rfds+=("$fd")
+        printf 'GET /api/list HTTP/1.1\r\nHost: 127.0.0.1\r\n' >&"$fd" 2>/dev/null
+    done
+    trap - PIPE
+    sleep 0.5
+    held=0
+    for fd in "${rfds[@]}"; do read -r -t 0.05 -u "$fd" _ 2>/dev/null; [ $? -gt 128 ] && held=$((held + 1)); done
+    [ "$held" -eq 8 ] && ok "16 slow clients from $remote: 8 held (16 - 8 kept for loopback)" || fail "16 slow clients from $remote: $held held, wanted 8"
+    t0=$(date +%s%N)
+    req "a loopback client while those are held" 200 "${url}api/list"
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    [ "$ms" -lt 1000 ] && ok "answered in $ms ms" || fail "the loopback client took $ms ms"
+    code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 3 -H "Host: 127.0.0.1" "http://$remote:$port/api/list")
+    [ "$code" = "000" ] && ok "another client from $remote is refused" || fail "another client from $remote got $code"
+    for fd in "${rfds[@]}"; do exec {fd}<&-; done
+fi
+
+# --- the queue of runs (issue 21) ---
+# A run waiting behind another is answered, not dropped when --timeout
+# passes: only the request's arrival has a deadline. Its connection is
+# opened before the long run starts (so the server has taken it), and the
+# request sent while that run computes.
+start queue --threads 1 --timeout 1 --max-values 1000000000 --quiet
+medium='{"depth":40,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+exec 5<>"/dev/tcp/127.0.0.1/$port"
+sleep 0.2
+curl -s -o /dev/null -w "%{http_code}" --max-time 30 "${J[@]}" -d "$medium" "${url}api/run" >"$tmp/medium.code" &
+cpid=$!
+sleep 0.3
+printf 'POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "${#small}" "$small" >&5
+out=$(timeout 30 cat <&5 | tr -d '\r'); exec 5<&-
+waited=$(printf '%s\n' "$out" | awk -F': ' 'tolower($1) == "x-initlab-queue-ms" {printf "%d", $2}')
+case "$out" in "HTTP/1.1 200"*) ok "a run queued behind a longer one (--timeout 1): 200";;
+    *) fail "a run queued behind a longer one (--timeout 1)" "${out:0:200}";; esac
+[ "${waited:-0}" -ge 1000 ] && ok "it waited $waited ms, over --timeout" || fail "queued run: waited '${waited:-?}' ms, wanted over 1000 (X-Initlab-Queue-Ms)"
+wait $cpid
+# A full queue answers 503 with Retry-After at once; --max-seconds stops a
+# run and counts running time only (a run that waited 4 s is still served).
+start busy --threads 1 --queue 2 --max-seconds 2 --max-values 1000000000 --quiet
+huge='{"depth":1000,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+bg() { # bg BODY NAME: a POST in the background; $tmp/NAME.{w,body,head}
+    curl -s -o "$tmp/$2.body" -D "$tmp/$2.head" -w "%{http_code} %{time_total}" --max-time 30 "${J[@]}" -d "$1" "${url}api/run" >"$tmp/$2.w" &
+    cpids+=($!)
+}
+cpids=()
+bg "$huge" L1; sleep 0.3; bg "$huge" L2; sleep 0.3; bg "$small" S; sleep 0.3
+t0=$(date +%s%N)
+req "a run beside a full queue (1 running, 2 waiting)" 503 -X POST "${J[@]}" -d "$small" "${url}api/run"; json_error "full queue"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 1000 ] && ok "the full queue answered in $ms ms" || fail "the full queue took $ms ms to answer"
+hdr "full queue: Retry-After" "Retry-After: "
+wait "${cpids[@]}"
+read -r code1 secs1 <"$tmp/L1.w"; read -r code2 secs2 <"$tmp/L2.w"; read -r codes secss <"$tmp/S.w"
+[ "$code1" = 503 ] && grep -q -- "--max-seconds" "$tmp/L1.body" && ok "a run over --max-seconds 2: 503 after $secs1 s" || fail "a run over --max-seconds: $code1 after $secs1 s" "$(cat "$tmp/L1.body")"
+awk -v s="$secs1" 'BEGIN {exit !(s >= 1.5 && s <= 4)}' && ok "stopped within 2 s of its limit ($secs1 s)" || fail "stopped after $secs1 s, wanted 2-4"
+[ "$code2" = 503 ] && awk -v s="$secs2" 'BEGIN {exit !(s >= 3.5)}' && ok "the next one waited, then ran its own 2 s: 503 after $secs2 s" || fail "the second long run: $code2 after $secs2 s"
+waited=$(tr -d '\r' <"$tmp/S.head" | awk -F': ' 'tolower($1) == "x-initlab-queue-ms" {printf "%d", $2}')
+[ "$codes" = 200 ] && [ "${waited:-0}" -ge 3000 ] && ok "a small run that waited $waited ms (over --max-seconds 2) is served" || fail "the queued small run: $codes after waiting ${waited:-?} ms"
+
+# --- SIGTERM during a run (issue 21): the running run and the waiting one
+# are answered 503, and the server exits 0 within 2 s ---
+start term --threads 1 --max-values 1000000000 --quiet
+term_pid=$pid
+cpids=()
+bg "$huge" T1; sleep 0.3; bg "$huge" T2; sleep 0.7
+( sleep 4; kill -KILL "$term_pid" 2>/dev/null ) & guard=$!
+t0=$(date +%s%N)
+kill -TERM "$term_pid"; wait "$term_pid"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill "$guard" 2>/dev/null; wait "$guard" 2>/dev/null
+[ $rc -eq 0 ] && [ "$ms" -le 2000 ] && ok "SIGTERM during a run: exit 0 after $ms ms" || fail "SIGTERM during a run: exit $rc after $ms ms, wanted 0 within 2000"
+wait "${cpids[@]}"
+read -r code1 secs1 <"$tmp/T1.w"; read -r code2 secs2 <"$tmp/T2.w"
+[ "$code1" = 503 ] && grep -q "stopping" "$tmp/T1.body" && ok "the running run: 503 'stopping'" || fail "the running run: $code1" "$(cat "$tmp/T1.body")"
+[ "$code2" = 503 ] && ok "the waiting run: 503" || fail "the waiting run: $code2" "$(cat "$tmp/T2.body")"
+
+# --- --allow-host (issue 21): a proxy's name, as Host and as Origin ---
+start proxy --allow-host initlab.example --quiet
+req "Host: an --allow-host name" 200 -H "Host: initlab.example" "${url}api/list"
+req "Host: an --allow-host name with a port" 200 -H "Host: initlab.example:443" "${url}api/list"
+req "its https Origin" 200 -X POST "${J[@]}" -H "Host: initlab.example" -H "Origin: https://initlab.example" -d "$small" "${url}api/run"
+req "another name still refused" 403 -H "Host: other.example" "${url}api/list"
+req "another name's Origin refused" 403 -H "Origin: https://other.example" "${url}api/list"
+"$exe" serve --allow-host 'a b' 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "is not a host name" "$tmp/err" && ok "--allow-host 'a b' refused (exit 2)" || fail "--allow-host 'a b': exit $rc"
 
 # --- the command line ---
 "$exe" serve --help >"$tmp/help" && grep -q "usage: initlab serve" "$tmp/help" && ok "serve --help" || fail "serve --help"

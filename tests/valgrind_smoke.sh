@@ -40,9 +40,10 @@ valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=defini
 pid=$!
 for _ in $(seq 300); do grep -q "^initlab serve: http" "$tmp/serve.out" && break; sleep 0.1; done
 url=$(grep -o "http://[^ ]*" "$tmp/serve.out")
+json="-H Content-Type:application/json"   # a POST must say it sends JSON
 codes=$(for args in "${url}api/list" "$url" "${url}nope" \
-        "-X POST -d {bad ${url}api/run" \
-        "-X POST -d {\"depth\":3,\"width\":20,\"batch\":30,\"theory\":true,\"grad\":true,\"arms\":[{\"init\":\"kaiming_normal\",\"act\":\"relu\"}]} ${url}api/run"; do
+        "-X POST $json -d {bad ${url}api/run" \
+        "-X POST $json -d {\"depth\":3,\"width\":20,\"batch\":30,\"theory\":true,\"grad\":true,\"arms\":[{\"init\":\"kaiming_normal\",\"act\":\"relu\"}]} ${url}api/run"; do
     # shellcheck disable=SC2086
     curl -s -o /dev/null -w "%{http_code} " --max-time 60 $args; done)
 kill -TERM "$pid"; wait "$pid"; rc=$?

@@ -476,7 +476,10 @@ function download(name, blob) {
 
 async function downloadCsv() {
   if (!last) return;
-  const resp = await fetch("api/run?format=csv", { method: "POST", body: last.body });
+  // the server refuses a POST that is not application/json (a string body
+  // alone would go as text/plain, what a cross-site form can send)
+  const resp = await fetch("api/run?format=csv", { method: "POST", body: last.body,
+                                                   headers: { "Content-Type": "application/json" } });
   if (!resp.ok) { showError(`${resp.status}: stats.csv failed`); return; }
   download("stats.csv", await resp.blob());
 }
