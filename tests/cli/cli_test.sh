@@ -337,6 +337,11 @@ printf '{"arms": [{"init": "normal", "act": "relu"}' > "$tmp/bad3.json"
 bad "config malformed" 3 "malformed JSON near byte" run --config "$tmp/bad3.json"
 bad "config with --arm" 2 "--config gives the arms and the shape" run --config "$tmp/req.json" --arm normal/relu
 bad "config missing" 1 "cannot open 'nope.json'" run --config nope.json
+# the strict JSON reader (src/io/json.c): the key and where it repeats
+printf '{"depth": 3, "arms": [{"init": "normal", "act": "relu"}],\n "depth": 4}' > "$tmp/dup.json"
+bad "config duplicate key" 3 'dup.json: duplicate key "depth" at byte 59 (line 2, column 2); first at byte 1 (line 1, column 2)' run --config "$tmp/dup.json"
+printf '{"arms": [{"init": "normal", "act": "relu"}]} {}' > "$tmp/two.json"
+bad "config trailing data" 3 "two.json: data after the end of the JSON document ('{') at byte 46 (line 1, column 47)" run --config "$tmp/two.json"
 
 # --- train ---
 run "train --help" 0 train --help
