@@ -617,17 +617,20 @@ int cmd_run(int argc, char **argv)
                 fwrite(mb.data, 1, mb.len, stdout);
             il_membuf_release(&mb);
         } else {
+            char safe[TERM_ESCAPE_MAX];
             printf("%zu arm%s; input %zu x %zu (%s); %zu layer%s of width %zu%s; %s; seed %llu "
                    "(%s)\n",
-                   n_arms, n_arms == 1 ? "" : "s", batch, n_in, input_text, n_layers,
-                   n_layers == 1 ? "" : "s", widths[0], widths_text ? " (first; see --widths)" : "",
+                   n_arms, n_arms == 1 ? "" : "s", batch, n_in,
+                   term_escape(safe, sizeof safe, input_text), n_layers, n_layers == 1 ? "" : "s",
+                   widths[0], widths_text ? " (first; see --widths)" : "",
                    no_paired ? "each arm its own draws" : "paired: shared input and noise",
                    (unsigned long long)seed, rt->name);
             for (size_t a = 0; a < n_arms; a++)
                 print_arm(stdout, a, labels[a], res, n_layers, th);
-            printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
-                   n_arms + 2 + (grad ? 2 : 0), format_name,
-                   save_activations ? ", activations (.npy)" : "", cli_seconds_since(&t0));
+            printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n",
+                   term_escape(safe, sizeof safe, out_dir), n_arms + 2 + (grad ? 2 : 0),
+                   format_name, save_activations ? ", activations (.npy)" : "",
+                   cli_seconds_since(&t0));
         }
     }
     rc = EXIT_OK;

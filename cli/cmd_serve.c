@@ -186,8 +186,11 @@ static void *watchdog(void *arg)
 
 static void log_request(const char *method, const char *url, int status, const conn_state *st)
 {
+    char safe_method[64], safe_url[256]; /* the client's bytes, shown escaped */
     if (!quiet)
-        fprintf(stderr, "initlab serve: %s %.200s %d %.1f ms\n", method, url, status,
+        fprintf(stderr, "initlab serve: %s %s %d %.1f ms\n",
+                term_escape(safe_method, sizeof safe_method, method),
+                term_escape(safe_url, sizeof safe_url, url), status,
                 1000.0 * cli_seconds_since(&st->t0));
 }
 
