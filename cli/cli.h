@@ -183,6 +183,19 @@ size_t cli_pick_layers(size_t n_layers, size_t max, size_t *out);
 
 /* Terminal output (term.c). */
 int term_is_tty(FILE *f);
+/* Write s[0..len) to 'f' with every byte a terminal could act on shown as
+ * \xNN: bytes below 0x20 (newline and tab too), 0x7f, the C1 controls
+ * U+0080..U+009F and bytes outside well-formed UTF-8. Other UTF-8 text is
+ * written as it is. For any user-supplied string: a file name, a spec, a
+ * JSON key, a URL. */
+void term_write(FILE *f, const char *s, size_t len);
+/* 's' escaped as term_write does, into 'buf' (cap >= 4 bytes), cut before
+ * "..." if it does not fit (never inside an escape or a character); returns
+ * 'buf'. For printf arguments. */
+const char *term_escape(char *buf, size_t cap, const char *s);
+/* A buffer for term_escape that holds a 1024-byte path even if every byte
+ * needs an escape. */
+#define TERM_ESCAPE_MAX 4100
 /* A one-line histogram with Unicode blocks, 'width' cells (bins are merged
  * or repeated to fit), heights on a square-root scale. */
 void term_sparkline(FILE *f, const size_t *counts, size_t bins, size_t width);

@@ -198,8 +198,11 @@ int cmd_init(int argc, char **argv)
         text_number(stdout, "std", stats.std);
         text_number(stdout, "min", stats.min);
         text_number(stdout, "max", stats.max);
-        if (out_path)
-            printf("wrote %s (%s)\n", out_path, f32 ? "float32" : "float64");
+        if (out_path) {
+            char safe[TERM_ESCAPE_MAX];
+            printf("wrote %s (%s)\n", term_escape(safe, sizeof safe, out_path),
+                   f32 ? "float32" : "float64");
+        }
     }
     rc = EXIT_OK;
 done:

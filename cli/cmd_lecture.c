@@ -486,10 +486,12 @@ int cmd_lecture(int argc, char **argv)
         rc = cli_exit_for(st);
         goto done;
     }
-    if (!json)
-        fprintf(out, "\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", out_dir,
-                n_figures, format_name, save_activations ? ", activations (.npy)" : "",
-                cli_seconds_since(&t0));
+    if (!json) {
+        char safe[TERM_ESCAPE_MAX];
+        fprintf(out, "\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n",
+                term_escape(safe, sizeof safe, out_dir), n_figures, format_name,
+                save_activations ? ", activations (.npy)" : "", cli_seconds_since(&t0));
+    }
     rc = EXIT_OK;
 done:
     /* On an early exit the figure thread may still be drawing from the

@@ -367,17 +367,19 @@ static int spec_from_flags(run_opts *o, il_run_spec *s, il_array *input, size_t 
 static void print_tables(const run_opts *o, const il_run_spec *s, const il_run_result *r,
                          const struct timespec *t0)
 {
+    char safe[TERM_ESCAPE_MAX];
     printf("%zu arm%s; input %zu x %zu (%s); %zu layer%s of width %zu%s; %s; seed %llu (%s)\n",
-           s->n_arms, s->n_arms == 1 ? "" : "s", s->batch, s->n_in, o->input_text, s->n_layers,
-           s->n_layers == 1 ? "" : "s", s->widths[0],
-           s->widths_given ? " (first; see --widths)" : "",
+           s->n_arms, s->n_arms == 1 ? "" : "s", s->batch, s->n_in,
+           term_escape(safe, sizeof safe, o->input_text), s->n_layers, s->n_layers == 1 ? "" : "s",
+           s->widths[0], s->widths_given ? " (first; see --widths)" : "",
            s->order == IL_EXP_LECTURE ? "each arm its own draws" : "paired: shared input and noise",
            (unsigned long long)s->seed, il_run_spec_rng(s)->name);
     for (size_t a = 0; a < s->n_arms; a++)
         print_arm(stdout, a, r, s->n_layers);
-    printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n", o->out_dir,
-           s->n_arms + 2 + (s->grad ? 2 : 0), o->format_name,
-           o->save_activations ? ", activations (.npy)" : "", cli_seconds_since(t0));
+    printf("\nwrote %s/: report.json, stats.csv, %zu figures (%s)%s in %.2f s\n",
+           term_escape(safe, sizeof safe, o->out_dir), s->n_arms + 2 + (s->grad ? 2 : 0),
+           o->format_name, o->save_activations ? ", activations (.npy)" : "",
+           cli_seconds_since(t0));
 }
 
 int cmd_run(int argc, char **argv)

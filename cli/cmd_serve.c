@@ -552,13 +552,17 @@ static int check_headers(struct MHD_Connection *c, const char *method, conn_stat
 
 static void log_request(const char *method, const char *url, const conn_state *st)
 {
+    char safe_method[64], safe_url[256]; /* the client's bytes, shown escaped */
     if (quiet)
         return;
+    term_escape(safe_method, sizeof safe_method, method);
+    term_escape(safe_url, sizeof safe_url, url);
     if (st->state == JOB_DONE)
-        fprintf(stderr, "initlab serve: %s %.200s %d %.1f ms (waited %.1f, ran %.1f)\n", method,
-                url, st->r.status, 1000.0 * cli_seconds_since(&st->t0), st->wait_ms, st->run_ms);
+        fprintf(stderr, "initlab serve: %s %s %d %.1f ms (waited %.1f, ran %.1f)\n", safe_method,
+                safe_url, st->r.status, 1000.0 * cli_seconds_since(&st->t0), st->wait_ms,
+                st->run_ms);
     else
-        fprintf(stderr, "initlab serve: %s %.200s %d %.1f ms\n", method, url, st->r.status,
+        fprintf(stderr, "initlab serve: %s %s %d %.1f ms\n", safe_method, safe_url, st->r.status,
                 1000.0 * cli_seconds_since(&st->t0));
 }
 

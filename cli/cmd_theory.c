@@ -198,11 +198,12 @@ static int run_phase(const il_act *act, double input_q)
                         b,
                         ny};
         phase_csv c = {w, b, q, chi, nx, ny};
+        char safe[TERM_ESCAPE_MAX];
         snprintf(path, sizeof path, "%s/phase.%s", out_dir,
                  il_plot_format_ext((il_plot_format)fmt));
         st = cli_write_heatmap(path, &h, (il_plot_format)fmt, &err);
         if (st == IL_OK) {
-            printf("wrote %s\n", path);
+            printf("wrote %s\n", term_escape(safe, sizeof safe, path));
             snprintf(path, sizeof path, "%s/phase.csv", out_dir);
             st = il_write_file(path, produce_phase_csv, &c, &err);
         }
@@ -211,7 +212,7 @@ static int run_phase(const il_act *act, double input_q)
             rc = cli_exit_for(st);
             goto done;
         }
-        printf("wrote %s\n", path);
+        printf("wrote %s\n", term_escape(safe, sizeof safe, path));
     }
 done:
     il_free(w);

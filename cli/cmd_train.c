@@ -468,12 +468,14 @@ int cmd_train(int argc, char **argv)
     prog.tty = term_is_tty(prog.f);
     prog.n_arms = n_arms;
     prog.labels = label_ptrs;
-    if (!json)
+    if (!json) {
+        char safe[TERM_ESCAPE_MAX];
         printf("training %zu network%s on %s: %zu train / %zu test rows of %zu; widths %s; %s "
                "lr %g, batch %zu, %zu iterations, seed %llu%s\n",
-               n_arms, n_arms == 1 ? "" : "s", data_text, train.n, test.n, train.dim,
-               widths_text ? widths_text : "the book's", opt_name, lr, batch, iters,
-               (unsigned long long)seed, reproduce ? " (--reproduce dlfs)" : "");
+               n_arms, n_arms == 1 ? "" : "s", term_escape(safe, sizeof safe, data_text), train.n,
+               test.n, train.dim, widths_text ? widths_text : "the book's", opt_name, lr, batch,
+               iters, (unsigned long long)seed, reproduce ? " (--reproduce dlfs)" : "");
+    }
     err.message[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &prog.t_run);
     st = il_train_run(&cfg, &train, &test, rng, on_progress, &prog, &res, &err);
@@ -500,11 +502,12 @@ int cmd_train(int argc, char **argv)
                 fwrite(mb.data, 1, mb.len, stdout);
             il_membuf_release(&mb);
         } else {
+            char safe[TERM_ESCAPE_MAX];
             print_summary(stdout, &rep, n_arms);
             printf("\nwrote %s/: report.json, stats.csv, loss.%s; training took %.2f s, the "
                    "evaluation %.2f s, all %.2f s\n",
-                   out_dir, format_name, prog.loop_seconds, train_seconds - prog.loop_seconds,
-                   cli_seconds_since(&prog.t0));
+                   term_escape(safe, sizeof safe, out_dir), format_name, prog.loop_seconds,
+                   train_seconds - prog.loop_seconds, cli_seconds_since(&prog.t0));
         }
     }
     rc = EXIT_OK;

@@ -13,11 +13,21 @@
 
 void cli_error(const char *fmt, ...)
 {
+    char msg[8192];
     va_list ap;
-    fputs("initlab: ", stderr);
+    int n;
+
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        msg[0] = '\0';
+    fputs("initlab: ", stderr);
+    /* Messages carry user text (file names, specs, JSON keys): escaped, its
+     * control bytes cannot drive the terminal or split the one line. */
+    term_write(stderr, msg, strlen(msg));
+    if (n >= (int)sizeof msg)
+        fputs("...", stderr);
     fputc('\n', stderr);
 }
 

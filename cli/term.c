@@ -1,9 +1,101 @@
 /* SPDX-License-Identifier: MIT */
-/* Terminal niceties: tty detection and one-line Unicode histograms. */
+/* Terminal niceties: tty detection, one-line Unicode histograms, and user
+ * text made safe to show (no escape sequence of a file name or a JSON key
+ * reaches the terminal). */
+#include <assert.h>
 #include <math.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+/* The length of the character at s[0..n) if it may reach a terminal as it
+ * is, or 0 if s[0] must be shown as \xNN: C0 controls and DEL, the C1
+ * controls U+0080..U+009F (C2 80..9F), and any byte outside well-formed
+ * UTF-8 (to a terminal in a legacy 8-bit mode a lone 0x9b is CSI). */
+static size_t plain_length(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t tail;
+
+    if (c < 0x80)
+        return c >= 0x20 && c != 0x7F;
+    if (c == 0xC2) {
+        tail = 1;
+        lo = 0xA0;
+    } else if (c >= 0xC3 && c <= 0xDF) {
+        tail = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        tail = 2;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        tail = 3;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n <= tail || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i <= tail; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return tail + 1;
+}
+
+void term_write(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t run = 0, k;
+        while (i + run < len && (k = plain_length(p + i + run, len - i - run)) > 0)
+            run += k;
+        fwrite(p + i, 1, run, f);
+        i += run;
+        if (i < len)
+            fprintf(f, "\\x%02x", p[i++]);
+    }
+}
+
+const char *term_escape(char *buf, size_t cap, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), used = 0, total = 0, room;
+
+    assert(cap >= 4); /* room for "..." and the NUL */
+    for (size_t i = 0; i < len;) {
+        size_t k = plain_length(p + i, len - i);
+        total += k ? k : 4;
+        i += k ? k : 1;
+    }
+    room = total < cap ? cap - 1 : cap - 4; /* all of it, or what fits before "..." */
+    for (size_t i = 0; i < len;) {
+        size_t k = plain_length(p + i, len - i);
+        if (used + (k ? k : 4) > room)
+            break;
+        if (k) {
+            memcpy(buf + used, p + i, k);
+            used += k;
+            i += k;
+        } else {
+            snprintf(buf + used, 5, "\\x%02x", p[i++]);
+            used += 4;
+        }
+    }
+    if (total >= cap) {
+        memcpy(buf + used, "...", 3);
+        used += 3;
+    }
+    buf[used] = '\0';
+    return buf;
+}
 
 int term_is_tty(FILE *f)
 {

@@ -43,8 +43,48 @@ if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "install-deps: run as root to install: ${missing[*]}" >&2; exit 1; }
   sudo=sudo
 fi
+# Another apt or dpkg (unattended-upgrades, a second developer's install)
+# may hold the package locks: wait for them, up to lock_timeout seconds,
+# instead of failing at once, and say so. apt-get install waits for dpkg's
+# locks itself (DPkg::Lock::Timeout, which also covers a lock taken just
+# after we look); apt-get update does not wait for its lists lock (apt 2.6
+# fails at once), hence the loop.
+lock_timeout=600
+lock_files=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock)
+lock_held() { # is lock file $1 open (fuser) or locked (/proc/locks) by a process?
+  [ -e "$1" ] || return 1
+  if command -v fuser >/dev/null; then
+    $sudo fuser "$1" >/dev/null 2>&1
+  else
+    grep -q ":$(stat -c %i "$1") " /proc/locks 2>/dev/null
+  fi
+}
+wait_for_locks() {
+  local lock held waited=0 said=""
+  while :; do
+    held=""
+    for lock in "${lock_files[@]}"; do
+      if lock_held "$lock"; then held=$lock; break; fi
+    done
+    [ -z "$held" ] && return 0
+    if [ -z "$said" ]; then
+      echo "install-deps: waiting for $held (another apt or dpkg holds it; at most ${lock_timeout} s)" >&2
+      said=1
+    fi
+    if [ "$waited" -ge "$lock_timeout" ]; then
+      echo "install-deps: $held is still held after ${lock_timeout} s; trying anyway" >&2
+      return 0
+    fi
+    sleep 2
+    waited=$((waited + 2))
+  done
+}
+apt_get() {
+  wait_for_locks
+  $sudo apt-get -o DPkg::Lock::Timeout="$lock_timeout" "$@"
+}
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 npm_deps

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the seed corpora of the fuzz targets (fuzz/corpus/{npy,csv,spec,idx,request,http}).
+"""Write the seed corpora of the fuzz targets (fuzz/corpus/{npy,csv,spec,idx,request,http,json}).
 
 usage: python3 scripts/make_fuzz_seeds.py
 
@@ -131,6 +131,32 @@ request_seeds = {
     "escapes": '{"arms": [{"init": "norm\\u0061l", "act": "relu"}]}',
     "seed_max": '{"seed": 4294967295, "arms": [{"init": "lsuv", "act": "gelu:approximate=tanh"}]}',
 }
+# the strict JSON check (fuzz_json): one accepted text of each kind, and
+# each refusal of src/io/json.c at least once
+json_seeds = {
+    "object": b'{"a": 1, "b": [true, false, null], "c": {"a": "x"}}',
+    "scalars": b'[0, -0, 1.5e-3, -2E+10, 1e308, 4.9e-324, "", "s"]',
+    "escapes": b'{"k\\u0061": "\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\ud83d\\ude00"}',
+    "utf8": '{"\u00e9t\u00e9": "\u20ac \U0001f600 \u007f"}'.encode("utf-8"),
+    "bom": b"\xef\xbb\xbf{}",
+    "whitespace": b" \t\r\n[ 1 ,\n 2 ]\n",
+    "depth64": b"[" * 64 + b"]" * 64,
+    "depth65": b"[" * 65 + b"]" * 65,
+    "duplicate": b'{"depth": 3, "arms": [], "depth": 5}',
+    "duplicate_escaped": b'{"a": 1, "\\u0061": 2}',
+    "siblings": b'[{"a": 1}, {"a": 2}, {"b": {"a": 3}}]',
+    "trailing": b"{} x",
+    "two_documents": b"{}{}",
+    "nul_escape": b'["a\\u0000b"]',
+    "nul_byte": b'["a\x00b"]',
+    "control": b'["\x1b[31m"]',
+    "overflow": b"[1e999, -1e999]",
+    "boundary": b"1.7976931348623158079372897140530341507993413271003782693617377898044496829276475094664901e308",
+    "bad_utf8": b'["\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80"]',
+    "lone_surrogate": b'["\\ud800", "\\udc00"]',
+    "truncated": b'{"a": [1, 2',
+    "leading_zero": b"[01]",
+}
 # initlab serve's handler: METHOD, PATH, HOST, FORMAT lines, then the body
 http_seeds = {
     "page": "GET\n/\n127.0.0.1:8080\n\n",
@@ -162,6 +188,10 @@ os.makedirs(os.path.join(root, "request"), exist_ok=True)
 for name, text in request_seeds.items():
     with open(os.path.join(root, "request", name + ".json"), "wb") as f:
         f.write(text.encode("utf-8"))
+os.makedirs(os.path.join(root, "json"), exist_ok=True)
+for name, data in json_seeds.items():
+    with open(os.path.join(root, "json", name + ".json"), "wb") as f:
+        f.write(data)
 os.makedirs(os.path.join(root, "idx"), exist_ok=True)
 for name, data in idx_seeds.items():
     with open(os.path.join(root, "idx", name + ".idx"), "wb") as f:
@@ -178,4 +208,4 @@ for name, text in csv_seeds.items():
 for i, text in enumerate(spec_seeds):
     with open(os.path.join(root, "spec", "%02d.txt" % i), "wb") as f:
         f.write(text.encode("utf-8"))
-print("seeds: %d npy, %d csv, %d spec, %d idx, %d request, %d http" % (len(npy_seeds), len(csv_seeds), len(spec_seeds), len(idx_seeds), len(request_seeds), len(http_seeds)))
+print("seeds: %d npy, %d csv, %d spec, %d idx, %d request, %d http, %d json" % (len(npy_seeds), len(csv_seeds), len(spec_seeds), len(idx_seeds), len(request_seeds), len(http_seeds), len(json_seeds)))

@@ -150,6 +150,11 @@ printf 'GET ../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r
 raw=$(timeout 5 cat <&3); exec 3<&-
 case "$raw" in "HTTP/1.1 4"*) ok "raw target '../etc/passwd': ${raw%%$'\r'*}";; *) fail "raw target '../etc/passwd'" "${raw:0:200}";; esac
 case "$raw" in *root:*) fail "raw target leaked a file";; esac
+# control bytes in a request target: the log line shows them escaped
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /\x1b[31mred\x7f HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+raw=$(timeout 5 cat <&3); exec 3<&-
+ok "raw target with ESC: ${raw%%$'\r'*}"
 # the Host header: loopback names and --host only (DNS rebinding)
 req "Host localhost" 200 -H "Host: localhost:$port" "${url}api/list"
 req "Host [::1]" 200 -H "Host: [::1]:$port" "${url}api/list"
@@ -392,6 +397,7 @@ kill -TERM "$main_pid"; wait "$main_pid"; rc=$?
 [ $rc -eq 0 ] && ok "SIGTERM stops the server (exit 0)" || fail "SIGTERM: exit $rc"
 grep -q "stopped (SIGTERM)" "$tmp/main.err" && ok "it says it stopped" || fail "no 'stopped' line"
 grep -q "^initlab serve: POST /api/run 200 " "$tmp/main.err" && ok "one log line per request" || fail "no request log lines"
+grep -qF 'initlab serve: GET /\x1b[31mred\x7f ' "$tmp/main.err" && ! grep -q $'\e' "$tmp/main.err" && ok "the log escapes control bytes" || fail "the log does not escape control bytes" "$(grep -a 'red' "$tmp/main.err" | cat -v)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,6 +8,7 @@
 #include "initlab/act.h"
 #include "initlab/init.h"
 #include "initlab/run.h"
+#include "internal/json.h"
 #include "internal/spec_impl.h"
 
 /* A whole number in [lo, hi] under 'key'; 1 if absent (out untouched). */
@@ -183,7 +184,6 @@ il_status il_run_spec_from_json(il_run_spec *s, const char *json, size_t len, si
                                 il_error *err)
 {
     cJSON *root;
-    const char *end = NULL;
     il_status st;
 
     s->from_json = 1;
@@ -192,13 +192,10 @@ il_status il_run_spec_from_json(il_run_spec *s, const char *json, size_t len, si
                       IL_RUN_MAX_JSON_BYTES);
         return IL_ELIMIT;
     }
-    /* the end pointer rather than cJSON_GetErrorPtr, which is global */
-    root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (!root) {
-        size_t off = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
-        il__set_error(err, "malformed JSON near byte %zu", off);
-        return IL_EFORMAT;
-    }
+    /* strict: no duplicate key, trailing data, NUL, bad UTF-8, deep nesting
+     * or infinite number reaches the tree (internal/json.h) */
+    if ((st = il__json_parse(json, len, &root, err)) != IL_OK)
+        return st;
     st = parse_root(root, max_values, s, err);
     cJSON_Delete(root);
     return st;

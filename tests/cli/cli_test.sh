@@ -337,6 +337,26 @@ printf '{"arms": [{"init": "normal", "act": "relu"}' > "$tmp/bad3.json"
 bad "config malformed" 3 "malformed JSON near byte" run --config "$tmp/bad3.json"
 bad "config with --arm" 2 "--config gives the arms and the shape" run --config "$tmp/req.json" --arm normal/relu
 bad "config missing" 1 "cannot open 'nope.json'" run --config nope.json
+# the strict JSON reader (src/io/json.c): the key and where it repeats
+printf '{"depth": 3, "arms": [{"init": "normal", "act": "relu"}],\n "depth": 4}' > "$tmp/dup.json"
+bad "config duplicate key" 3 'dup.json: duplicate key "depth" at byte 59 (line 2, column 2); first at byte 1 (line 1, column 2)' run --config "$tmp/dup.json"
+printf '{"arms": [{"init": "normal", "act": "relu"}]} {}' > "$tmp/two.json"
+bad "config trailing data" 3 "two.json: data after the end of the JSON document ('{') at byte 46 (line 1, column 47)" run --config "$tmp/two.json"
+
+# --- user text reaches the terminal with its control bytes escaped ---
+esc=$'\e[31m'
+noesc() { # NAME FILE: FILE holds no raw ESC byte
+    if grep -q $'\e' "$2"; then fail "$1: a raw ESC reached the terminal" "$(cat -v "$2")"; else ok "$1: no raw ESC"; fi; }
+bad "escaped file name" 1 "cannot open '\\x1b[31mred\\x0a.json'" run --config "${esc}red"$'\n'".json"
+noesc "escaped file name" "$tmp/err"
+printf '{"\\u001b[31m": 1, "arms": []}' > "$tmp/esc.json"
+bad "escaped JSON key" 3 'esc.json: unknown key "\x1b[31m"' run --config "$tmp/esc.json"
+noesc "escaped JSON key" "$tmp/err"
+bad "escaped spec" 2 "unknown initializer 'nor\\x1bmal'" run --arm $'nor\x1bmal/relu'
+noesc "escaped spec" "$tmp/err"
+run "escaped --out" 0 run --arm normal/relu --depth 1 --width 4 --batch 3 --out "o${esc}d"$'\x7f\xc2\x9b\xff'"é"
+grep -qF 'wrote o\x1b[31md\x7f\xc2\x9b\xffé/: ' "$tmp/out" && ok "escaped --out: shown escaped, UTF-8 kept" || fail "escaped --out: shown escaped, UTF-8 kept" "$(cat -v "$tmp/out" | tail -1)"
+noesc "escaped --out" "$tmp/out"
 
 # --- train ---
 run "train --help" 0 train --help
