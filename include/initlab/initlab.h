@@ -67,15 +67,5 @@
 #include "initlab/data.h"
 #include "initlab/train.h"
 #include "initlab/run.h"
-
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/* The library's version, "MAJOR.MINOR.PATCH". Static string. */
-const char *il_version(void);
-
-#ifdef __cplusplus
-}
-#endif
+#include "initlab/version.h"
 #endif
