@@ -3,25 +3,30 @@
  * initlab — see, measure and choose how a neural network's weights are
  * initialized.
  *
- * A short tour. Data flows one way, each stage a module with its own header:
+ * A short tour. Data flows one way, each stage a module with its own header;
+ * a module includes only the modules listed before it (docs/design.md):
  *
+ *   status.h  alloc.h  spec.h  version.h
+ *             the core: statuses, the allocator hook, NAME:key=value specs
+ *   sink.h    byte sinks and atomic file replacement
+ *   io.h      file formats: the .npy writer; .npy, CSV and IDX readers
  *   rng.h     generators behind one interface; "mt19937" is numpy's legacy
  *             RandomState, bit for bit
  *   dist.h    normal and uniform deviates from a generator
+ *   act.h     activations: value, derivative and gain in one table
  *   init.h    initializers by spec string ("lecture_he", "normal:std=0.01");
  *             weights are (fan_in, fan_out) row-major: y = x W
- *   act.h     activations: value, derivative and gain in one table
- *   layer.h   y = act(x W + b) through BLAS
- *   mlp.h     a multilayer perceptron: forward, backward, softmax loss
  *   stats.h   per-layer moments, saturation, zeros, non-finite counts and a
  *             histogram that drops nothing
- *   exp.h     arms of dense networks run in the lecture's draw order
+ *   layer.h   y = act(x W + b) through BLAS
+ *   mlp.h     a multilayer perceptron: forward, backward, softmax loss
  *   theory.h  mean-field predictions: length and correlation maps, chi1
+ *   exp.h     arms of dense networks run in the lecture's draw order
  *   data.h    labelled datasets: MNIST-format folders, spiral, blobs
  *   train.h   one net per arm trained on shared minibatches (SGD, Adam)
  *   report.h  report.json and stats.csv
+ *   run.h     one run spec (from JSON or flags), validated once, executed
  *   plot.h    histogram grids, line plots and heat maps as PNG, SVG or PDF
- *   io.h      byte sinks, atomic file replacement; .npy, CSV and IDX readers
  *
  * Rules that hold everywhere:
  *   - Functions that can fail return an il_status (IL_OK == 0); objects are
@@ -68,15 +73,6 @@
 #include "initlab/data.h"
 #include "initlab/train.h"
 #include "initlab/run.h"
-
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/* The library's version, "MAJOR.MINOR.PATCH". Static string. */
-const char *il_version(void);
-
-#ifdef __cplusplus
-}
-#endif
+#include "initlab/sink.h"
+#include "initlab/version.h"
 #endif

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "initlab/io.h"
+#include "initlab/sink.h"
 #include "initlab/stats.h"
 
 #ifdef __cplusplus

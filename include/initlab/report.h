@@ -36,7 +36,7 @@
 
 #include "initlab/exp.h"
 #include "initlab/train.h"
-#include "initlab/io.h"
+#include "initlab/sink.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Status names and messages, generated from IL_STATUS_MAP. */
-#include "initlab/initlab.h"
 #include "initlab/status.h"
 
 static const char *const status_names[] = {
@@ -30,9 +29,4 @@ const char *il_status_str(il_status s)
     if ((unsigned)s >= IL_STATUS_COUNT)
         return "unknown status";
     return status_msgs[s];
-}
-
-const char *il_version(void)
-{
-    return INITLAB_VERSION;
 }

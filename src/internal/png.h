@@ -3,7 +3,7 @@
 #ifndef INITLAB_INTERNAL_PNG_H
 #define INITLAB_INTERNAL_PNG_H
 
-#include "initlab/io.h"
+#include "initlab/sink.h"
 
 typedef struct il__png il__png;
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* report.json through cJSON, stats.csv by hand. */
+/* The report module: report.json through cJSON and stats.csv by hand, from
+ * the results of experiments (exp) and of training (train). */
 #include <cJSON.h>
 #include <math.h>
 #include <stdio.h>
