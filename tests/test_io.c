@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "initlab/io.h"
+#include "internal/sha256.h"
 #include "test.h"
 
 static char tmpdir[256];
@@ -163,6 +164,74 @@ static void atomic_failures(void)
     remove_tree();
 }
 
+/* ---- SHA-256 ---- */
+
+static void sha256_hex_of(const void *data, size_t n, size_t piece, char hex[65])
+{
+    il__sha256 s;
+    unsigned char d[IL__SHA256_BYTES];
+    const unsigned char *p = data;
+    il__sha256_init(&s);
+    for (size_t i = 0; i < n; i += piece)
+        il__sha256_update(&s, p + i, n - i < piece ? n - i : piece);
+    il__sha256_final(&s, d);
+    il__sha256_hex(d, hex);
+}
+
+/* FIPS 180-4's examples (NIST's "SHA256.pdf" and "SHA2_Additional.pdf"),
+ * and lengths either side of the padding's block edges from Python's
+ * hashlib (bytes (7 i + 3) mod 256), each fed whole and in uneven pieces. */
+static void sha256_vectors(void)
+{
+    static const struct {
+        const char *msg, *hex;
+    } fips[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+        {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqr"
+         "lmnopqrsmnopqrstnopqrstu",
+         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+        {"hello\n", "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"},
+    };
+    static const struct {
+        size_t n;
+        const char *hex;
+    } edges[] = {
+        {55, "e7313d333c272e639f790978283f9eb392e843d0f29b7016828bb1daa4aac70b"},
+        {56, "4324d65f3c103567f5589c710bc08f8523f929a9272e3af36fc968e52abc6c27"},
+        {63, "81c80242132f230c3bd41b3e63bbcff16107339549214a99614ff26664625055"},
+        {64, "39e3d7b6b5d075d37d053ad89b24b41bef4f3c29760c84447cab3f3be1882241"},
+        {65, "aacca6ff74fdbb296d165a45cecfa04e5127bc008770fbbdd48006f2d2fae95e"},
+        {119, "9ce7368e4daf32341631b492e80359dc9f594b48453cd0dd5bf0b19279cc177e"},
+        {120, "7836b787757e95e58b3ca5aec90b1b004e8deba1e50e9675af9cabf1a13a04b5"},
+    };
+    static const size_t pieces[] = {1, 3, 63, 64, 1000};
+    unsigned char buf[128];
+    char hex[65], *million;
+
+    for (size_t i = 0; i < sizeof fips / sizeof fips[0]; i++)
+        for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+            sha256_hex_of(fips[i].msg, strlen(fips[i].msg), pieces[k], hex);
+            CHECK_STR(hex, fips[i].hex);
+        }
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (unsigned char)(i * 7 + 3);
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+            sha256_hex_of(buf, edges[i].n, pieces[k], hex);
+            CHECK_STR(hex, edges[i].hex);
+        }
+    /* one million 'a' (FIPS 180-2, appendix B.3) */
+    million = malloc(1000000);
+    REQUIRE(million);
+    memset(million, 'a', 1000000);
+    sha256_hex_of(million, 1000000, 997, hex);
+    CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    free(million);
+}
+
 static void membuf(void)
 {
     il_membuf m = {0};
@@ -230,5 +299,5 @@ static void npy_limits(void)
 }
 
 TEST_MAIN({"atomic_write_and_replace", atomic_write_and_replace},
-          {"atomic_failures", atomic_failures}, {"membuf", membuf}, {"npy_header", npy_header},
-          {"npy_limits", npy_limits})
+          {"atomic_failures", atomic_failures}, {"sha256_vectors", sha256_vectors},
+          {"membuf", membuf}, {"npy_header", npy_header}, {"npy_limits", npy_limits})
