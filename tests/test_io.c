@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Byte sinks, atomic file replacement and the .npy writer. */
+/* Byte sinks, atomic file replacement, output folders, SHA-256 and the
+ * .npy writer. */
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "initlab/io.h"
@@ -31,20 +38,31 @@ static int count_hidden(void)
     return n;
 }
 
-static void remove_tree(void)
+/* Remove 'dir' and everything in it (links themselves, not their
+ * targets). */
+static void remove_dir(const char *dir)
 {
-    DIR *d = opendir(tmpdir);
+    DIR *d = opendir(dir);
     struct dirent *e;
-    char p[512];
+    char p[1024];
+    struct stat st;
     if (!d)
         return;
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-            unlink(p);
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_dir(p);
+            else
+                unlink(p);
         }
     closedir(d);
-    rmdir(tmpdir);
+    rmdir(dir);
+}
+
+static void remove_tree(void)
+{
+    remove_dir(tmpdir);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -138,7 +156,7 @@ static void atomic_failures(void)
     /* a folder where the file should be: refused before anything is made */
     snprintf(path, sizeof path, "%s/sub", tmpdir);
     REQUIRE(mkdir(path, 0755) == 0);
-    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EINVAL);
+    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
     CHECK_CONTAINS(err.message, "is a folder, not a file");
     CHECK_EQ_INT(count_hidden(), 0);
     rmdir(path);
@@ -232,6 +250,174 @@ static void sha256_vectors(void)
     free(million);
 }
 
+/* ---- what the atomic writer may replace ---- */
+
+static int is_link(const char *p)
+{
+    struct stat st;
+    return lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* A FIFO, a socket and (where mknod works) a character device are
+ * refused and stay what they were; open never blocks on the FIFO. */
+static void atomic_special_files(void)
+{
+    char path[600], link[600];
+    il_error err;
+    il_afile *af = NULL;
+    struct stat st;
+
+    REQUIRE(make_tmpdir());
+    snprintf(path, sizeof path, "%s/fifo", tmpdir);
+    REQUIRE(mkfifo(path, 0644) == 0);
+    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message,
+                   "/fifo' is a FIFO (named pipe), not a regular file: not replacing it");
+    CHECK(il_afile_open_flags(path, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+    CHECK(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+    {
+        struct sockaddr_un a;
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        memset(&a, 0, sizeof a);
+        a.sun_family = AF_UNIX;
+        snprintf(path, sizeof path, "%s/sock", tmpdir);
+        REQUIRE(fd >= 0 && strlen(path) < sizeof a.sun_path);
+        memcpy(a.sun_path, path, strlen(path) + 1);
+        REQUIRE(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
+        CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
+        CHECK_CONTAINS(err.message, "is a socket, not a regular file");
+        CHECK(stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
+        close(fd);
+    }
+    /* a device with /dev/null's numbers, in our own folder: never the
+     * real /dev/null */
+    snprintf(path, sizeof path, "%s/null", tmpdir);
+    if (mknod(path, S_IFCHR | 0600, makedev(1, 3)) == 0) {
+        CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
+        CHECK_CONTAINS(err.message, "is a character device, not a regular file");
+        CHECK(stat(path, &st) == 0 && S_ISCHR(st.st_mode));
+        snprintf(link, sizeof link, "%s/nulllink", tmpdir);
+        REQUIRE(symlink("null", link) == 0);
+        CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+        CHECK_CONTAINS(err.message, "a character device, not a regular file");
+        CHECK(is_link(link));
+        CHECK(stat(path, &st) == 0 && S_ISCHR(st.st_mode));
+    } else {
+        printf("  (no character device made: mknod: %s; the FIFO and socket cases stand)\n",
+               strerror(errno));
+    }
+    /* a FIFO put at the target while the file was written: not replaced */
+    snprintf(path, sizeof path, "%s/late", tmpdir);
+    REQUIRE(il_afile_open(path, &af, &err) == IL_OK);
+    CHECK(il_afile_write(af, "x", 1) == IL_OK);
+    REQUIRE(mkfifo(path, 0644) == 0);
+    CHECK(il_afile_commit(af, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "became a FIFO (named pipe) while it was written");
+    CHECK(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK_EQ_INT(count_hidden(), 0);
+    remove_tree();
+}
+
+/* A link is refused unless the caller says the user named it; then its
+ * regular target is replaced (beside itself, mode kept) and the link
+ * stays. Dangling links and links to folders or FIFOs are refused. */
+static void atomic_links(void)
+{
+    char path[600], link[600], target[600], sub[600], *got;
+    il_error err;
+    il_afile *af = NULL;
+    struct stat st;
+    size_t len;
+
+    REQUIRE(make_tmpdir());
+    snprintf(sub, sizeof sub, "%s/real", tmpdir);
+    REQUIRE(mkdir(sub, 0755) == 0);
+    snprintf(target, sizeof target, "%s/real/t.txt", tmpdir);
+    write_text(target, "");
+    chmod(target, 0640);
+    snprintf(link, sizeof link, "%s/link.txt", tmpdir);
+    REQUIRE(symlink("real/t.txt", link) == 0);
+    CHECK(il_write_file(link, produce_hello, NULL, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "is a symbolic link: not following or replacing it");
+    CHECK(stat(target, &st) == 0 && st.st_size == 0);
+    REQUIRE(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_OK);
+    CHECK(strncmp(il_afile_temp_path(af), sub, strlen(sub)) == 0); /* beside the target */
+    CHECK(access(il_afile_temp_path(af), F_OK) == 0);
+    CHECK(il_afile_write(af, "hello\n", 6) == IL_OK);
+    REQUIRE(il_afile_commit(af, &err) == IL_OK);
+    CHECK(is_link(link));
+    got = slurp(target, &len);
+    REQUIRE(got);
+    CHECK_STR(got, "hello\n");
+    free(got);
+    CHECK(stat(target, &st) == 0 && (st.st_mode & 0777) == 0640);
+    /* a chain of links ends at the same file */
+    snprintf(path, sizeof path, "%s/link2.txt", tmpdir);
+    REQUIRE(symlink("link.txt", path) == 0);
+    REQUIRE(il_afile_open_flags(path, IL_AFILE_FOLLOW, &af, &err) == IL_OK);
+    CHECK(il_afile_write(af, "ab", 2) == IL_OK);
+    REQUIRE(il_afile_commit(af, &err) == IL_OK);
+    CHECK(stat(target, &st) == 0 && st.st_size == 2);
+    CHECK(is_link(path) && is_link(link));
+    snprintf(link, sizeof link, "%s/dangling", tmpdir);
+    REQUIRE(symlink("missing", link) == 0);
+    CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "cannot be followed: No such file or directory");
+    CHECK(is_link(link));
+    snprintf(link, sizeof link, "%s/dirlink", tmpdir);
+    REQUIRE(symlink("real", link) == 0);
+    CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "a folder, not a regular file");
+    snprintf(path, sizeof path, "%s/fifo", tmpdir);
+    REQUIRE(mkfifo(path, 0644) == 0);
+    snprintf(link, sizeof link, "%s/fifolink", tmpdir);
+    REQUIRE(symlink("fifo", link) == 0);
+    CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "a FIFO (named pipe), not a regular file");
+    /* a file the user may not write (root may write any) */
+    if (geteuid() != 0) {
+        chmod(target, 0444);
+        snprintf(link, sizeof link, "%s/link.txt", tmpdir);
+        CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+        CHECK_CONTAINS(err.message, "which cannot be written: Permission denied");
+    } else {
+        printf("  (as root every file is writable: the read-only target case is not run)\n");
+    }
+    CHECK_EQ_INT(count_hidden(), 0);
+    remove_tree();
+}
+
+static void atomic_digest(void)
+{
+    char path[600];
+    il_error err;
+    il_afile *af = NULL;
+    unsigned char d[32];
+    char hex[65];
+    uint64_t n;
+
+    REQUIRE(make_tmpdir());
+    snprintf(path, sizeof path, "%s/d.txt", tmpdir);
+    REQUIRE(il_afile_open_flags(path, IL_AFILE_DIGEST, &af, &err) == IL_OK);
+    CHECK(il_afile_write(af, "hel", 3) == IL_OK);
+    CHECK(il_afile_write(af, "lo\n", 3) == IL_OK);
+    il_afile_digest(af, &n, d);
+    il__sha256_hex(d, hex);
+    CHECK_EQ_U64(n, 6);
+    CHECK_STR(hex, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+    CHECK(il_afile_commit(af, &err) == IL_OK);
+    remove_tree();
+}
+
 static void membuf(void)
 {
     il_membuf m = {0};
@@ -299,5 +485,7 @@ static void npy_limits(void)
 }
 
 TEST_MAIN({"atomic_write_and_replace", atomic_write_and_replace},
-          {"atomic_failures", atomic_failures}, {"sha256_vectors", sha256_vectors},
-          {"membuf", membuf}, {"npy_header", npy_header}, {"npy_limits", npy_limits})
+          {"atomic_failures", atomic_failures}, {"atomic_special_files", atomic_special_files},
+          {"atomic_links", atomic_links}, {"atomic_digest", atomic_digest},
+          {"sha256_vectors", sha256_vectors}, {"membuf", membuf}, {"npy_header", npy_header},
+          {"npy_limits", npy_limits})
