@@ -23,7 +23,8 @@ extern "C" {
     X(EIO, "input/output error")                                                                   \
     X(EFORMAT, "malformed input")                                                                  \
     X(ERANGE, "value out of range")                                                                \
-    X(ELIMIT, "size exceeds a limit")
+    X(ELIMIT, "size exceeds a limit")                                                              \
+    X(EBUSY, "in use by another process")
 
 typedef enum il_status {
 #define IL__STATUS_ENUM(name, msg) IL_##name,
