@@ -432,11 +432,8 @@ int cmd_run(int argc, char **argv)
         rc = EXIT_NOMEM;
         goto done;
     }
-    if ((rc = cli_mkdirs(out_dir)) != 0) {
-        cli_error("run: cannot create output folder '%s': %s", out_dir, strerror(rc));
-        rc = EXIT_RUNTIME;
+    if ((rc = cli_outdir_open("run", out_dir)) != 0)
         goto done;
-    }
     if (il_rng_new(rt, seed, &rng) != IL_OK) {
         cli_error("run: out of memory");
         rc = EXIT_NOMEM;
