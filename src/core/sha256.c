@@ -26,16 +26,23 @@ static void block(uint32_t h[8], const unsigned char *p)
 {
     uint32_t w[64], a, b, c, d, e, f, g, k;
 
-    for (int t = 0; t < 16; t++)
+    for (size_t t = 0; t < 16; t++)
         w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 |
                (uint32_t)p[4 * t + 2] << 8 | (uint32_t)p[4 * t + 3];
-    for (int t = 16; t < 64; t++) {
+    for (size_t t = 16; t < 64; t++) {
         uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
         uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
         w[t] = w[t - 16] + s0 + w[t - 7] + s1;
     }
-    a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-    for (int t = 0; t < 64; t++) {
+    a = h[0];
+    b = h[1];
+    c = h[2];
+    d = h[3];
+    e = h[4];
+    f = h[5];
+    g = h[6];
+    k = h[7];
+    for (size_t t = 0; t < 64; t++) {
         uint32_t t1 =
             k + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t] + w[t];
         uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
@@ -48,7 +55,14 @@ static void block(uint32_t h[8], const unsigned char *p)
         b = a;
         a = t1 + t2;
     }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += k;
 }
 
 void il__sha256_init(il__sha256 *s)
@@ -96,10 +110,10 @@ void il__sha256_final(il__sha256 *s, unsigned char out[IL__SHA256_BYTES])
         s->used = 0;
     }
     memset(s->buf + s->used, 0, 56 - s->used);
-    for (int i = 0; i < 8; i++)
+    for (size_t i = 0; i < 8; i++)
         s->buf[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
     block(s->h, s->buf);
-    for (int i = 0; i < 8; i++) {
+    for (size_t i = 0; i < 8; i++) {
         out[4 * i] = (unsigned char)(s->h[i] >> 24);
         out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);
         out[4 * i + 2] = (unsigned char)(s->h[i] >> 8);
@@ -111,7 +125,7 @@ void il__sha256_hex(const unsigned char digest[IL__SHA256_BYTES],
                     char hex[2 * IL__SHA256_BYTES + 1])
 {
     static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < IL__SHA256_BYTES; i++) {
+    for (size_t i = 0; i < IL__SHA256_BYTES; i++) {
         hex[2 * i] = digits[digest[i] >> 4];
         hex[2 * i + 1] = digits[digest[i] & 15];
     }

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IL__SHA256_BYTES 32
+#define IL__SHA256_BYTES ((size_t)32)
 
 typedef struct il__sha256 {
     uint32_t h[8];         /* the running hash */

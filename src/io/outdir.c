@@ -268,8 +268,10 @@ static il_status take_lock(il_outdir *d, il_error *err)
             char line[128];
             int n = snprintf(line, sizeof line, "%ld %.60s\n", (long)getpid(), d->command);
             /* who holds it, for the message another run gives; advisory */
-            if (ftruncate(fd, 0) == 0 && n > 0 && pwrite(fd, line, (size_t)n, 0) < 0)
-                n = 0; /* advisory: a run without it is still locked out */
+            if (ftruncate(fd, 0) == 0 && n > 0) {
+                ssize_t w = pwrite(fd, line, (size_t)n, 0);
+                (void)w; /* advisory: without it the folder is locked all the same */
+            }
             d->lock_fd = fd;
             return IL_OK;
         }
@@ -579,7 +581,7 @@ static void remove_stale_files(il_outdir *d)
  * one file a line, sorted by name. */
 typedef struct manifest_job {
     const char *command;
-    const entry *const *files;
+    const entry *files;
     size_t n;
 } manifest_job;
 
@@ -608,7 +610,7 @@ static il_status produce_manifest(void *pctx, il_write_fn w, void *wctx)
     for (size_t i = 0; i < j->n && st == IL_OK; i++) {
         /* names are plain (name_ok): nothing to escape */
         snprintf(line, sizeof line, "  {\"name\": \"%s\", \"bytes\": %llu, \"sha256\": \"%s\"}%s\n",
-                 j->files[i]->name, (unsigned long long)j->files[i]->bytes, j->files[i]->sha,
+                 j->files[i].name, (unsigned long long)j->files[i].bytes, j->files[i].sha,
                  i + 1 < j->n ? "," : "");
         st = put(w, wctx, line);
     }
@@ -617,16 +619,10 @@ static il_status produce_manifest(void *pctx, il_write_fn w, void *wctx)
     return st;
 }
 
-static int by_entry_name(const void *a, const void *b)
-{
-    const entry *const *x = a, *const *y = b;
-    return strcmp((*x)->name, (*y)->name);
-}
-
 static il_status write_manifest(il_outdir *d, int complete, il_error *err)
 {
     size_t n = d->now.n, k = 0, need;
-    const entry **files;
+    entry *files; /* shallow copies: the names stay d's */
     manifest_job job;
     char *path;
     il_status st;
@@ -642,12 +638,12 @@ static il_status write_manifest(il_outdir *d, int complete, il_error *err)
         return IL_ENOMEM;
     }
     for (size_t i = 0; i < d->now.n; i++)
-        files[k++] = &d->now.v[i];
+        files[k++] = d->now.v[i];
     if (!complete) /* the previous run's files still there, unless rewritten */
         for (size_t i = 0; i < d->old.n; i++)
             if (!list_has(&d->now, d->old.v[i].name))
-                files[k++] = &d->old.v[i];
-    qsort(files, k, sizeof *files, by_entry_name);
+                files[k++] = d->old.v[i];
+    qsort(files, k, sizeof *files, by_name_then_seq);
     job = (manifest_job){d->command, files, k};
     snprintf(path, need, "%s/%s", d->dir, IL_OUTDIR_MANIFEST);
     st = il_write_file(path, produce_manifest, &job, err);
