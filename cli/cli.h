@@ -129,6 +129,27 @@ double cli_seconds_since(const struct timespec *t0);
 void cli_json_number(FILE *f, double v);
 
 /* Output files (output.c), each written atomically. */
+
+/* Write one file through 'produce' (as il_write_file): inside the folder of
+ * cli_outdir_open, listed in its manifest and never through a link; any
+ * other path as the user named it (IL_AFILE_FOLLOW); "-" to standard
+ * output. Safe from several threads at once. */
+il_status cli_write_file(const char *path,
+                         il_status (*produce)(void *pctx, il_write_fn w, void *wctx), void *pctx,
+                         il_error *err);
+/* Make folder 'dir' (mkdir -p) and open it for command 'cmd''s files:
+ * lock it against other runs and read the last run's manifest (a warning
+ * on stderr if it is ignored). Returns 0, or an exit code after printing
+ * one line (EXIT_RUNTIME for a folder that cannot be made or is in use). */
+int cli_outdir_open(const char *cmd, const char *dir);
+/* After the command returned 'rc': close the folder (if one is open),
+ * removing the last run's files this one did not write if 'rc' is
+ * EXIT_OK, and writing the manifest. Returns 'rc', or EXIT_RUNTIME if the
+ * manifest could not be written. */
+int cli_outdir_finish(int rc);
+/* SIGINT and SIGTERM remove the temporary files being written, then exit
+ * with 128 + the signal (130, 143). Not for serve, which handles its own. */
+void cli_signals_install(void);
 il_status cli_write_npy(const char *path, const double *data, const size_t *shape, size_t ndim,
                         int f32, il_error *err);
 /* DIR/report.json and DIR/stats.csv */

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -23,7 +24,8 @@ static const cli_option init_options[] = {
     {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)", 0},
     {"rng", CLI_STRING, &rng_name, "NAME", CLI_RNG_HELP, 0},
     {"dtype", CLI_STRING, &dtype, "T", "f64 (default) or f32 for the saved array", 0},
-    {"out", CLI_STRING, &out_path, "FILE.npy", "write the tensor (np.load opens it)", 0},
+    {"out", CLI_STRING, &out_path, "FILE.npy",
+     "write the tensor (np.load opens it); '-' for standard output, the text then on stderr", 0},
     {"max-memory", CLI_STRING, &max_memory_text, "SIZE",
      "refuse tensors needing more (default: half the RAM, at most 8G)", 0},
     {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of text", 0},
@@ -66,6 +68,8 @@ int cmd_init(int argc, char **argv)
     char spec[256], b1[32], b2[32];
     const il_rng_type *rt;
     il_status st;
+    int to_stdout;
+    FILE *info; /* the text or JSON summary: stdout, unless the tensor goes there */
 
     if (!cli_begin("init", init_options, NULL, help, -1, argc, argv, &npos, &rc))
         return rc;
@@ -99,6 +103,14 @@ int cmd_init(int argc, char **argv)
         return EXIT_USAGE;
     }
     f32 = dtype[1] == '3';
+    to_stdout = out_path && strcmp(out_path, "-") == 0;
+    if (to_stdout && isatty(STDOUT_FILENO)) {
+        /* as gzip: binary data on a terminal is never what was meant */
+        cli_error("init: not writing a .npy file to a terminal (redirect '--out -' to a file or "
+                  "a pipe)");
+        return EXIT_USAGE;
+    }
+    info = to_stdout ? stderr : stdout;
     cap = cli_default_memory_cap();
     if (max_memory_text && (rc = cli_parse_bytes("init", "max-memory", max_memory_text, &cap)))
         return rc;
@@ -157,51 +169,54 @@ int cmd_init(int argc, char **argv)
     }
     il_init_format(&init, spec, sizeof spec);
     if (json) {
-        printf("{\"fan_in\": ");
-        cli_json_number(stdout, fi);
-        printf(", \"fan_out\": ");
-        cli_json_number(stdout, fo);
-        printf(", \"gain\": ");
-        cli_json_number(stdout, target.gain);
-        printf(", \"std\": ");
-        cli_json_number(stdout, target.std);
-        printf(", \"bound\": ");
-        cli_json_number(stdout, target.bound);
-        printf(", \"mean\": ");
-        cli_json_number(stdout, stats.mean);
-        printf(", \"sample_std\": ");
-        cli_json_number(stdout, stats.std);
-        printf(", \"min\": ");
-        cli_json_number(stdout, stats.min);
-        printf(", \"max\": ");
-        cli_json_number(stdout, stats.max);
-        printf("}\n");
+        fprintf(info, "{\"fan_in\": ");
+        cli_json_number(info, fi);
+        fprintf(info, ", \"fan_out\": ");
+        cli_json_number(info, fo);
+        fprintf(info, ", \"gain\": ");
+        cli_json_number(info, target.gain);
+        fprintf(info, ", \"std\": ");
+        cli_json_number(info, target.std);
+        fprintf(info, ", \"bound\": ");
+        cli_json_number(info, target.bound);
+        fprintf(info, ", \"mean\": ");
+        cli_json_number(info, stats.mean);
+        fprintf(info, ", \"sample_std\": ");
+        cli_json_number(info, stats.std);
+        fprintf(info, ", \"min\": ");
+        cli_json_number(info, stats.min);
+        fprintf(info, ", \"max\": ");
+        cli_json_number(info, stats.max);
+        fprintf(info, "}\n");
     } else {
-        printf("%s on (", spec);
+        fprintf(info, "%s on (", spec);
         for (size_t i = 0; i < ndim; i++)
-            printf("%zu%s", shape[i], i + 1 < ndim ? ", " : (ndim == 1 ? "," : ""));
-        printf("), layout %s: %s\n", layout_name, init.type->formula);
-        printf(" target\n");
-        text_number(stdout, "fan_in", fi);
-        text_number(stdout, "fan_out", fo);
-        text_number(stdout, "gain", target.gain);
-        text_number(stdout, "mean", target.mean);
-        text_number(stdout, "std", target.std);
-        text_number(stdout, "bound", target.bound);
+            fprintf(info, "%zu%s", shape[i], i + 1 < ndim ? ", " : (ndim == 1 ? "," : ""));
+        fprintf(info, "), layout %s: %s\n", layout_name, init.type->formula);
+        fprintf(info, " target\n");
+        text_number(info, "fan_in", fi);
+        text_number(info, "fan_out", fo);
+        text_number(info, "gain", target.gain);
+        text_number(info, "mean", target.mean);
+        text_number(info, "std", target.std);
+        text_number(info, "bound", target.bound);
         if (isfinite(target.lo)) {
-            text_number(stdout, "cut below", target.lo);
-            text_number(stdout, "cut above", target.hi);
+            text_number(info, "cut below", target.lo);
+            text_number(info, "cut above", target.hi);
         }
-        printf(" sample (%zu values, %s seed %llu%s)\n", numel, rt->name, (unsigned long long)seed,
-               f32 ? ", rounded to f32" : "");
-        text_number(stdout, "mean", stats.mean);
-        text_number(stdout, "std", stats.std);
-        text_number(stdout, "min", stats.min);
-        text_number(stdout, "max", stats.max);
-        if (out_path) {
+        fprintf(info, " sample (%zu values, %s seed %llu%s)\n", numel, rt->name,
+                (unsigned long long)seed, f32 ? ", rounded to f32" : "");
+        text_number(info, "mean", stats.mean);
+        text_number(info, "std", stats.std);
+        text_number(info, "min", stats.min);
+        text_number(info, "max", stats.max);
+        if (to_stdout)
+            fprintf(info, "wrote the tensor to standard output (%s)\n",
+                    f32 ? "float32" : "float64");
+        else if (out_path) {
             char safe[TERM_ESCAPE_MAX];
-            printf("wrote %s (%s)\n", term_escape(safe, sizeof safe, out_path),
-                   f32 ? "float32" : "float64");
+            fprintf(info, "wrote %s (%s)\n", term_escape(safe, sizeof safe, out_path),
+                    f32 ? "float32" : "float64");
         }
     }
     rc = EXIT_OK;

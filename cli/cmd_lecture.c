@@ -388,10 +388,8 @@ int cmd_lecture(int argc, char **argv)
                   IL_HIST_MAX_BINS);
         return EXIT_USAGE;
     }
-    if ((rc = cli_mkdirs(out_dir)) != 0) {
-        cli_error("lecture: cannot create output folder '%s': %s", out_dir, strerror(rc));
-        return EXIT_RUNTIME;
-    }
+    if ((rc = cli_outdir_open("lecture", out_dir)) != 0)
+        return rc;
     tty = term_is_tty(out);
     memset(&ctx, 0, sizeof ctx);
     if (save_activations) {

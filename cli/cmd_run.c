@@ -429,11 +429,8 @@ int cmd_run(int argc, char **argv)
         rc = EXIT_NOMEM;
         goto done;
     }
-    if ((rc = cli_mkdirs(o.out_dir)) != 0) {
-        cli_error("run: cannot create output folder '%s': %s", o.out_dir, strerror(rc));
-        rc = EXIT_RUNTIME;
+    if ((rc = cli_outdir_open("run", o.out_dir)) != 0)
         goto done;
-    }
     sctx.dir = o.out_dir;
     sctx.err.message[0] = '\0';
     if (o.save_activations) {

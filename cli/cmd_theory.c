@@ -174,11 +174,8 @@ static int run_phase(const il_act *act, double input_q)
         rc = cli_exit_for(st);
         goto done;
     }
-    if (cli_mkdirs(out_dir) != 0) {
-        cli_error("theory: cannot create '%s'", out_dir);
-        rc = EXIT_RUNTIME;
+    if ((rc = cli_outdir_open("theory", out_dir)) != 0)
         goto done;
-    }
     snprintf(title, sizeof title, "%s: order (chi1 < 1) and chaos (chi1 > 1); black: chi1 = 1",
              act_name);
     {
@@ -205,7 +202,7 @@ static int run_phase(const il_act *act, double input_q)
         if (st == IL_OK) {
             printf("wrote %s\n", term_escape(safe, sizeof safe, path));
             snprintf(path, sizeof path, "%s/phase.csv", out_dir);
-            st = il_write_file(path, produce_phase_csv, &c, &err);
+            st = cli_write_file(path, produce_phase_csv, &c, &err);
         }
         if (st != IL_OK) {
             cli_error("theory: %s", err.message);

@@ -228,11 +228,11 @@ static il_status write_outputs(const il_train_report *rep, size_t n_arms, il_plo
         return IL_ENOMEM;
     }
     snprintf(path, sizeof path, "%s/report.json", out_dir);
-    st = il_write_file(path, produce_report, &rc, err);
+    st = cli_write_file(path, produce_report, &rc, err);
     rc.csv = 1;
     snprintf(path, sizeof path, "%s/stats.csv", out_dir);
     if (st == IL_OK)
-        st = il_write_file(path, produce_report, &rc, err);
+        st = cli_write_file(path, produce_report, &rc, err);
     for (size_t i = 0; i < n; i++)
         x[i] = (double)(i + 1);
     /* raw first, so that the smoothed curves are drawn over them */
@@ -440,11 +440,8 @@ int cmd_train(int argc, char **argv)
         rc = EXIT_NOMEM;
         goto done;
     }
-    if ((rc = cli_mkdirs(out_dir)) != 0) {
-        cli_error("train: cannot create output folder '%s': %s", out_dir, strerror(rc));
-        rc = EXIT_RUNTIME;
+    if ((rc = cli_outdir_open("train", out_dir)) != 0)
         goto done;
-    }
     for (size_t a = 0; a < n_arms; a++) {
         il_init_format(&arms[a].init, init_specs[a], sizeof init_specs[a]);
         if (arms[a].has_bias)

@@ -29,9 +29,10 @@ static void usage(FILE *f)
                "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nRun 'initlab help COMMAND' or 'initlab COMMAND --help' for a command's options.\n"
-               "Exit codes: 0 success, 1 runtime error (I/O), 2 usage error, 3 bad input file,\n"
-               "4 out of memory or over a size limit.\n");
+    fprintf(f,
+            "\nRun 'initlab help COMMAND' or 'initlab COMMAND --help' for a command's options.\n"
+            "Exit codes: 0 success, 1 runtime error (I/O), 2 usage error, 3 bad input file,\n"
+            "4 out of memory or over a size limit, 130 and 143 interrupted (SIGINT, SIGTERM).\n");
 }
 
 static const cli_command *find_command(const char *name)
@@ -102,5 +103,10 @@ int main(int argc, char **argv)
             cli_error("unknown command '%s' (see 'initlab --help')", argv[1]);
         return EXIT_USAGE;
     }
-    return c->fn(argc - 1, argv + 1);
+    /* serve stops on SIGINT and SIGTERM its own way (cmd_serve.c) */
+    if (c->fn != cmd_serve)
+        cli_signals_install();
+    /* the command's output folder, if it opened one, is closed here, once
+     * everything in it is written */
+    return cli_outdir_finish(c->fn(argc - 1, argv + 1));
 }

@@ -40,6 +40,7 @@ HEADERS = {
     "initlab/version.h": "core",
     "internal/spec_impl.h": "core",
     "internal/simd.h": "core",
+    "internal/sha256.h": "core",
     "initlab/sink.h": "io",
     "initlab/io.h": "io",
     "internal/json.h": "io",

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Byte sinks, atomic file replacement and the .npy writer. */
+/* Byte sinks, atomic file replacement, output folders, SHA-256 and the
+ * .npy writer. */
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "initlab/io.h"
+#include "internal/sha256.h"
 #include "test.h"
 
 static char tmpdir[256];
@@ -30,20 +38,31 @@ static int count_hidden(void)
     return n;
 }
 
-static void remove_tree(void)
+/* Remove 'dir' and everything in it (links themselves, not their
+ * targets). */
+static void remove_dir(const char *dir)
 {
-    DIR *d = opendir(tmpdir);
+    DIR *d = opendir(dir);
     struct dirent *e;
-    char p[512];
+    char p[1024];
+    struct stat st;
     if (!d)
         return;
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-            unlink(p);
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_dir(p);
+            else
+                unlink(p);
         }
     closedir(d);
-    rmdir(tmpdir);
+    rmdir(dir);
+}
+
+static void remove_tree(void)
+{
+    remove_dir(tmpdir);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -137,7 +156,7 @@ static void atomic_failures(void)
     /* a folder where the file should be: refused before anything is made */
     snprintf(path, sizeof path, "%s/sub", tmpdir);
     REQUIRE(mkdir(path, 0755) == 0);
-    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EINVAL);
+    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
     CHECK_CONTAINS(err.message, "is a folder, not a file");
     CHECK_EQ_INT(count_hidden(), 0);
     rmdir(path);
@@ -160,6 +179,494 @@ static void atomic_failures(void)
         unlink(live);
         unlink(target);
     }
+    remove_tree();
+}
+
+/* ---- SHA-256 ---- */
+
+static void sha256_hex_of(const void *data, size_t n, size_t piece, char hex[65])
+{
+    il__sha256 s;
+    unsigned char d[IL__SHA256_BYTES];
+    const unsigned char *p = data;
+    il__sha256_init(&s);
+    for (size_t i = 0; i < n; i += piece)
+        il__sha256_update(&s, p + i, n - i < piece ? n - i : piece);
+    il__sha256_final(&s, d);
+    il__sha256_hex(d, hex);
+}
+
+/* FIPS 180-4's examples (NIST's "SHA256.pdf" and "SHA2_Additional.pdf"),
+ * and lengths either side of the padding's block edges from Python's
+ * hashlib (bytes (7 i + 3) mod 256), each fed whole and in uneven pieces. */
+static void sha256_vectors(void)
+{
+    static const struct {
+        const char *msg, *hex;
+    } fips[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+        {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqr"
+         "lmnopqrsmnopqrstnopqrstu",
+         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+        {"hello\n", "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"},
+    };
+    static const struct {
+        size_t n;
+        const char *hex;
+    } edges[] = {
+        {55, "e7313d333c272e639f790978283f9eb392e843d0f29b7016828bb1daa4aac70b"},
+        {56, "4324d65f3c103567f5589c710bc08f8523f929a9272e3af36fc968e52abc6c27"},
+        {63, "81c80242132f230c3bd41b3e63bbcff16107339549214a99614ff26664625055"},
+        {64, "39e3d7b6b5d075d37d053ad89b24b41bef4f3c29760c84447cab3f3be1882241"},
+        {65, "aacca6ff74fdbb296d165a45cecfa04e5127bc008770fbbdd48006f2d2fae95e"},
+        {119, "9ce7368e4daf32341631b492e80359dc9f594b48453cd0dd5bf0b19279cc177e"},
+        {120, "7836b787757e95e58b3ca5aec90b1b004e8deba1e50e9675af9cabf1a13a04b5"},
+    };
+    static const size_t pieces[] = {1, 3, 63, 64, 1000};
+    unsigned char buf[128];
+    char hex[65], *million;
+
+    for (size_t i = 0; i < sizeof fips / sizeof fips[0]; i++)
+        for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+            sha256_hex_of(fips[i].msg, strlen(fips[i].msg), pieces[k], hex);
+            CHECK_STR(hex, fips[i].hex);
+        }
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (unsigned char)(i * 7 + 3);
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+            sha256_hex_of(buf, edges[i].n, pieces[k], hex);
+            CHECK_STR(hex, edges[i].hex);
+        }
+    /* one million 'a' (FIPS 180-2, appendix B.3) */
+    million = malloc(1000000);
+    REQUIRE(million);
+    memset(million, 'a', 1000000);
+    sha256_hex_of(million, 1000000, 997, hex);
+    CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    free(million);
+}
+
+/* ---- what the atomic writer may replace ---- */
+
+static int is_link(const char *p)
+{
+    struct stat st;
+    return lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* A FIFO, a socket and (where mknod works) a character device are
+ * refused and stay what they were; open never blocks on the FIFO. */
+static void atomic_special_files(void)
+{
+    char path[600], link[600];
+    il_error err;
+    il_afile *af = NULL;
+    struct stat st;
+
+    REQUIRE(make_tmpdir());
+    snprintf(path, sizeof path, "%s/fifo", tmpdir);
+    REQUIRE(mkfifo(path, 0644) == 0);
+    CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message,
+                   "/fifo' is a FIFO (named pipe), not a regular file: not replacing it");
+    CHECK(il_afile_open_flags(path, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+    CHECK(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+    {
+        struct sockaddr_un a;
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        memset(&a, 0, sizeof a);
+        a.sun_family = AF_UNIX;
+        snprintf(path, sizeof path, "%s/sock", tmpdir);
+        REQUIRE(fd >= 0 && strlen(path) < sizeof a.sun_path);
+        memcpy(a.sun_path, path, strlen(path) + 1);
+        REQUIRE(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
+        CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
+        CHECK_CONTAINS(err.message, "is a socket, not a regular file");
+        CHECK(stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
+        close(fd);
+    }
+    /* a device with /dev/null's numbers, in our own folder: never the
+     * real /dev/null */
+    snprintf(path, sizeof path, "%s/null", tmpdir);
+    if (mknod(path, S_IFCHR | 0600, makedev(1, 3)) == 0) {
+        CHECK(il_write_file(path, produce_hello, NULL, &err) == IL_EIO);
+        CHECK_CONTAINS(err.message, "is a character device, not a regular file");
+        CHECK(stat(path, &st) == 0 && S_ISCHR(st.st_mode));
+        snprintf(link, sizeof link, "%s/nulllink", tmpdir);
+        REQUIRE(symlink("null", link) == 0);
+        CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+        CHECK_CONTAINS(err.message, "a character device, not a regular file");
+        CHECK(is_link(link));
+        CHECK(stat(path, &st) == 0 && S_ISCHR(st.st_mode));
+    } else {
+        printf("  (no character device made: mknod: %s; the FIFO and socket cases stand)\n",
+               strerror(errno));
+    }
+    /* a FIFO put at the target while the file was written: not replaced */
+    snprintf(path, sizeof path, "%s/late", tmpdir);
+    REQUIRE(il_afile_open(path, &af, &err) == IL_OK);
+    CHECK(il_afile_write(af, "x", 1) == IL_OK);
+    REQUIRE(mkfifo(path, 0644) == 0);
+    CHECK(il_afile_commit(af, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "became a FIFO (named pipe) while it was written");
+    CHECK(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK_EQ_INT(count_hidden(), 0);
+    remove_tree();
+}
+
+/* A link is refused unless the caller says the user named it; then its
+ * regular target is replaced (beside itself, mode kept) and the link
+ * stays. Dangling links and links to folders or FIFOs are refused. */
+static void atomic_links(void)
+{
+    char path[600], link[600], target[600], sub[600], *got;
+    il_error err;
+    il_afile *af = NULL;
+    struct stat st;
+    size_t len;
+
+    REQUIRE(make_tmpdir());
+    snprintf(sub, sizeof sub, "%s/real", tmpdir);
+    REQUIRE(mkdir(sub, 0755) == 0);
+    snprintf(target, sizeof target, "%s/real/t.txt", tmpdir);
+    write_text(target, "");
+    chmod(target, 0640);
+    snprintf(link, sizeof link, "%s/link.txt", tmpdir);
+    REQUIRE(symlink("real/t.txt", link) == 0);
+    CHECK(il_write_file(link, produce_hello, NULL, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "is a symbolic link: not following or replacing it");
+    CHECK(stat(target, &st) == 0 && st.st_size == 0);
+    REQUIRE(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_OK);
+    CHECK(strncmp(il_afile_temp_path(af), sub, strlen(sub)) == 0); /* beside the target */
+    CHECK(access(il_afile_temp_path(af), F_OK) == 0);
+    CHECK(il_afile_write(af, "hello\n", 6) == IL_OK);
+    REQUIRE(il_afile_commit(af, &err) == IL_OK);
+    CHECK(is_link(link));
+    got = slurp(target, &len);
+    REQUIRE(got);
+    CHECK_STR(got, "hello\n");
+    free(got);
+    CHECK(stat(target, &st) == 0 && (st.st_mode & 0777) == 0640);
+    /* a chain of links ends at the same file */
+    snprintf(path, sizeof path, "%s/link2.txt", tmpdir);
+    REQUIRE(symlink("link.txt", path) == 0);
+    REQUIRE(il_afile_open_flags(path, IL_AFILE_FOLLOW, &af, &err) == IL_OK);
+    CHECK(il_afile_write(af, "ab", 2) == IL_OK);
+    REQUIRE(il_afile_commit(af, &err) == IL_OK);
+    CHECK(stat(target, &st) == 0 && st.st_size == 2);
+    CHECK(is_link(path) && is_link(link));
+    snprintf(link, sizeof link, "%s/dangling", tmpdir);
+    REQUIRE(symlink("missing", link) == 0);
+    CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "cannot be followed: No such file or directory");
+    CHECK(is_link(link));
+    snprintf(link, sizeof link, "%s/dirlink", tmpdir);
+    REQUIRE(symlink("real", link) == 0);
+    CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "a folder, not a regular file");
+    snprintf(path, sizeof path, "%s/fifo", tmpdir);
+    REQUIRE(mkfifo(path, 0644) == 0);
+    snprintf(link, sizeof link, "%s/fifolink", tmpdir);
+    REQUIRE(symlink("fifo", link) == 0);
+    CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "a FIFO (named pipe), not a regular file");
+    /* a file the user may not write (root may write any) */
+    if (geteuid() != 0) {
+        chmod(target, 0444);
+        snprintf(link, sizeof link, "%s/link.txt", tmpdir);
+        CHECK(il_afile_open_flags(link, IL_AFILE_FOLLOW, &af, &err) == IL_EIO);
+        CHECK_CONTAINS(err.message, "which cannot be written: Permission denied");
+    } else {
+        printf("  (as root every file is writable: the read-only target case is not run)\n");
+    }
+    CHECK_EQ_INT(count_hidden(), 0);
+    remove_tree();
+}
+
+static void atomic_digest(void)
+{
+    char path[600];
+    il_error err;
+    il_afile *af = NULL;
+    unsigned char d[32];
+    char hex[65];
+    uint64_t n;
+
+    REQUIRE(make_tmpdir());
+    snprintf(path, sizeof path, "%s/d.txt", tmpdir);
+    REQUIRE(il_afile_open_flags(path, IL_AFILE_DIGEST, &af, &err) == IL_OK);
+    CHECK(il_afile_write(af, "hel", 3) == IL_OK);
+    CHECK(il_afile_write(af, "lo\n", 3) == IL_OK);
+    il_afile_digest(af, &n, d);
+    il__sha256_hex(d, hex);
+    CHECK_EQ_U64(n, 6);
+    CHECK_STR(hex, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+    CHECK(il_afile_commit(af, &err) == IL_OK);
+    remove_tree();
+}
+
+/* ---- output folders ---- */
+
+/* Write 'text' as 'name' in 'd'. */
+static il_status od_write(il_outdir *d, const char *name, const char *text)
+{
+    il_afile *af;
+    il_error err;
+    il_status st = il_outdir_file_open(d, name, &af, &err);
+    if (st != IL_OK)
+        return st;
+    st = il_afile_write(af, text, strlen(text));
+    if (st != IL_OK) {
+        il_afile_abort(af);
+        return st;
+    }
+    return il_outdir_file_commit(d, name, af, &err);
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char p[1600];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return lstat(p, &st) == 0;
+}
+
+#define HELLO_SHA "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+#define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/* The lock, the manifest's exact text, names refused, a failed run, and a
+ * smaller run removing the bigger one's files. */
+static void outdir_runs(void)
+{
+    char dir[600], path[700], want[800], *got;
+    il_outdir *d = NULL, *d2 = NULL;
+    il_error err;
+    size_t len;
+
+    REQUIRE(make_tmpdir());
+    snprintf(dir, sizeof dir, "%s/out", tmpdir);
+    REQUIRE(mkdir(dir, 0755) == 0);
+    REQUIRE(il_outdir_open(dir, "run", &d, &err) == IL_OK);
+    CHECK_STR(il_outdir_warning(d), "");
+    snprintf(path, sizeof path, "%s/" IL_OUTDIR_LOCK, dir);
+    got = slurp(path, &len);
+    REQUIRE(got);
+    snprintf(want, sizeof want, "%ld run\n", (long)getpid());
+    CHECK_STR(got, want);
+    free(got);
+    /* flock locks belong to the open file: a second open in this process
+     * is another run */
+    CHECK(il_outdir_open(dir, "lecture", &d2, &err) == IL_EBUSY);
+    snprintf(want, sizeof want, "output folder '%s' is in use by process %ld (initlab run)", dir,
+             (long)getpid());
+    CHECK_CONTAINS(err.message, want);
+    snprintf(path, sizeof path, "%s/sub", dir);
+    REQUIRE(mkdir(path, 0755) == 0);
+    CHECK(od_write(d, "b.txt", "first\n") == IL_OK);
+    CHECK(od_write(d, "a.txt", "hello\n") == IL_OK);
+    CHECK(od_write(d, "sub/c.txt", "") == IL_OK);
+    CHECK(od_write(d, "b.txt", "hello\n") == IL_OK); /* written twice, listed once */
+    CHECK(od_write(d, "../x.txt", "x") == IL_EINVAL);
+    CHECK(od_write(d, "sub/../x.txt", "x") == IL_EINVAL);
+    CHECK(od_write(d, "/x.txt", "x") == IL_EINVAL);
+    CHECK(od_write(d, "sub/sub/c.txt", "x") == IL_EINVAL);
+    CHECK(od_write(d, "sub//c.txt", "x") == IL_EINVAL);
+    CHECK(od_write(d, ".hidden", "x") == IL_EINVAL);
+    CHECK(od_write(d, "a b.txt", "x") == IL_EINVAL);
+    CHECK(od_write(d, IL_OUTDIR_MANIFEST, "x") == IL_EINVAL);
+    REQUIRE(il_outdir_close(d, 1, &err) == IL_OK);
+    CHECK(!exists_in(dir, IL_OUTDIR_LOCK));
+    CHECK(!exists_in(tmpdir, "x.txt"));
+    snprintf(path, sizeof path, "%s/" IL_OUTDIR_MANIFEST, dir);
+    got = slurp(path, &len);
+    REQUIRE(got);
+    CHECK_STR(got, "{\"command\": \"run\", \"files\": [\n"
+                   "  {\"name\": \"a.txt\", \"bytes\": 6, \"sha256\": \"" HELLO_SHA "\"},\n"
+                   "  {\"name\": \"b.txt\", \"bytes\": 6, \"sha256\": \"" HELLO_SHA "\"},\n"
+                   "  {\"name\": \"sub/c.txt\", \"bytes\": 0, \"sha256\": \"" EMPTY_SHA "\"}\n"
+                   "]}\n");
+    free(got);
+    /* a failed run removes nothing and lists what is there */
+    REQUIRE(il_outdir_open(dir, "run", &d, &err) == IL_OK);
+    CHECK(od_write(d, "e.txt", "e") == IL_OK);
+    REQUIRE(il_outdir_close(d, 0, &err) == IL_OK);
+    CHECK(exists_in(dir, "a.txt") && exists_in(dir, "b.txt") && exists_in(dir, "sub/c.txt"));
+    got = slurp(path, &len);
+    REQUIRE(got);
+    CHECK_CONTAINS(got, "{\"name\": \"a.txt\", \"bytes\": 6, \"sha256\": \"" HELLO_SHA "\"}");
+    CHECK_CONTAINS(got, "\"sub/c.txt\"");
+    CHECK_CONTAINS(got, "\"e.txt\"");
+    free(got);
+    /* a smaller complete run: the others go, the emptied subfolder too;
+     * what the user put there stays */
+    snprintf(path, sizeof path, "%s/mine.txt", dir);
+    write_text(path, "mine");
+    REQUIRE(il_outdir_open(dir, "run", &d, &err) == IL_OK);
+    CHECK(od_write(d, "a.txt", "hello\n") == IL_OK);
+    REQUIRE(il_outdir_close(d, 1, &err) == IL_OK);
+    CHECK(exists_in(dir, "a.txt") && exists_in(dir, "mine.txt"));
+    CHECK(!exists_in(dir, "b.txt") && !exists_in(dir, "e.txt") && !exists_in(dir, "sub"));
+    snprintf(path, sizeof path, "%s/" IL_OUTDIR_MANIFEST, dir);
+    got = slurp(path, &len);
+    REQUIRE(got);
+    CHECK_STR(got, "{\"command\": \"run\", \"files\": [\n"
+                   "  {\"name\": \"a.txt\", \"bytes\": 6, \"sha256\": \"" HELLO_SHA "\"}\n"
+                   "]}\n");
+    free(got);
+    /* a run that writes nothing lists nothing */
+    REQUIRE(il_outdir_open(dir, "theory", &d, &err) == IL_OK);
+    REQUIRE(il_outdir_close(d, 1, &err) == IL_OK);
+    got = slurp(path, &len);
+    REQUIRE(got);
+    CHECK_STR(got, "{\"command\": \"theory\", \"files\": []}\n");
+    free(got);
+    CHECK(!exists_in(dir, "a.txt") && exists_in(dir, "mine.txt"));
+    CHECK(il_outdir_close(NULL, 1, &err) == IL_OK);
+    remove_tree();
+}
+
+/* A hostile or broken manifest: nothing outside the folder, nothing
+ * through a link, and nothing at all from a manifest with one bad entry. */
+static void outdir_untrusted_manifest(void)
+{
+    static const char *const bad_names[] = {"../victim.txt",
+                                            "/tmp/victim.txt",
+                                            "sub/../../victim.txt",
+                                            "..",
+                                            ".",
+                                            "",
+                                            "a/b/c.txt",
+                                            ".hidden",
+                                            "sub/",
+                                            "/",
+                                            "x\\\\y",
+                                            "x\\ny"};
+    char dir[600], path[700], victim[600], text[1200];
+    il_outdir *d = NULL;
+    il_error err;
+
+    REQUIRE(make_tmpdir());
+    snprintf(dir, sizeof dir, "%s/out", tmpdir);
+    REQUIRE(mkdir(dir, 0755) == 0);
+    snprintf(victim, sizeof victim, "%s/victim.txt", tmpdir);
+    write_text(victim, "keep");
+    snprintf(path, sizeof path, "%s/" IL_OUTDIR_MANIFEST, dir);
+    for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++) {
+        char mine[700];
+        /* one good entry and one bad: the whole manifest is ignored */
+        snprintf(mine, sizeof mine, "%s/ok.txt", dir);
+        write_text(mine, "x");
+        snprintf(text, sizeof text,
+                 "{\"command\": \"run\", \"files\": [{\"name\": \"ok.txt\", \"bytes\": 1, "
+                 "\"sha256\": \"" EMPTY_SHA "\"}, {\"name\": \"%s\", \"bytes\": 4, \"sha256\": "
+                 "\"" EMPTY_SHA "\"}]}\n",
+                 bad_names[i]);
+        write_text(path, text);
+        REQUIRE(il_outdir_open(dir, "run", &d, &err) == IL_OK);
+        CHECK_CONTAINS(il_outdir_warning(d), "is not a plain file name inside the folder");
+        CHECK_CONTAINS(il_outdir_warning(d), "no file of the previous run is removed");
+        REQUIRE(il_outdir_close(d, 1, &err) == IL_OK);
+        CHECK(exists_in(dir, "ok.txt"));
+        CHECK(exists_in(tmpdir, "victim.txt"));
+    }
+    /* malformed in other ways */
+    {
+        static const char *const texts[] = {
+            "not json",
+            "[]",
+            "{\"files\": {}}",
+            "{\"files\": [1]}",
+            "{\"files\": [{\"name\": \"ok.txt\"}]}",
+            "{\"files\": [{\"name\": \"ok.txt\", \"bytes\": -1, \"sha256\": \"" EMPTY_SHA "\"}]}",
+            "{\"files\": [{\"name\": \"ok.txt\", \"bytes\": 1.5, \"sha256\": \"" EMPTY_SHA "\"}]}",
+            "{\"files\": [{\"name\": \"ok.txt\", \"bytes\": 1, \"sha256\": \"abc\"}]}"};
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+            write_text(path, texts[i]);
+            REQUIRE(il_outdir_open(dir, "run", &d, &err) == IL_OK);
+            CHECK_CONTAINS(il_outdir_warning(d), "ignoring '");
+            REQUIRE(il_outdir_close(d, 1, &err) == IL_OK);
+            CHECK(exists_in(dir, "ok.txt"));
+        }
+    }
+    /* a plain name that is a link now, and a subfolder that is a link:
+     * neither is followed, so the victim stays */
+    {
+        char link[700], sub[700], other[700], inside[800];
+        snprintf(link, sizeof link, "%s/link.txt", dir);
+        REQUIRE(symlink(victim, link) == 0);
+        snprintf(other, sizeof other, "%s/elsewhere", tmpdir);
+        REQUIRE(mkdir(other, 0755) == 0);
+        snprintf(inside, sizeof inside, "%s/c.txt", other);
+        write_text(inside, "keep");
+        snprintf(sub, sizeof sub, "%s/sub", dir);
+        REQUIRE(symlink(other, sub) == 0);
+        snprintf(text, sizeof text,
+                 "{\"command\": \"run\", \"files\": [{\"name\": \"link.txt\", \"bytes\": 4, "
+                 "\"sha256\": \"" EMPTY_SHA "\"}, {\"name\": \"sub/c.txt\", \"bytes\": 4, "
+                 "\"sha256\": \"" EMPTY_SHA "\"}]}\n");
+        write_text(path, text);
+        REQUIRE(il_outdir_open(dir, "run", &d, &err) == IL_OK);
+        CHECK_STR(il_outdir_warning(d), "");
+        /* nor is the subfolder link followed to write into it */
+        CHECK(od_write(d, "sub/new.txt", "x") == IL_EIO);
+        {
+            il_afile *af;
+            CHECK(il_outdir_file_open(d, "sub/new.txt", &af, &err) == IL_EIO);
+            CHECK_CONTAINS(err.message, "is a symbolic link, not a folder: not following it");
+            CHECK(il_outdir_file_open(d, "link.txt", &af, &err) == IL_EIO);
+            CHECK_CONTAINS(err.message, "is a symbolic link: not following or replacing it");
+        }
+        REQUIRE(il_outdir_close(d, 1, &err) == IL_OK);
+        CHECK(exists_in(tmpdir, "victim.txt") && exists_in(other, "c.txt"));
+        CHECK(is_link(link) && is_link(sub));
+        CHECK(!exists_in(other, "new.txt"));
+        unlink(link);
+        unlink(sub);
+    }
+    /* the manifest itself a link, or a FIFO (which must not block) */
+    unlink(path);
+    REQUIRE(symlink(victim, path) == 0);
+    REQUIRE(il_outdir_open(dir, "run", &d, &err) == IL_OK);
+    CHECK_CONTAINS(il_outdir_warning(d), "(a symbolic link)");
+    /* and it is not written through either */
+    CHECK(il_outdir_close(d, 1, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "is a symbolic link");
+    CHECK(!exists_in(dir, IL_OUTDIR_LOCK));
+    unlink(path);
+    REQUIRE(mkfifo(path, 0644) == 0);
+    REQUIRE(il_outdir_open(dir, "run", &d, &err) == IL_OK);
+    CHECK_CONTAINS(il_outdir_warning(d), "(not a regular file)");
+    CHECK(il_outdir_close(d, 1, &err) == IL_EIO);
+    unlink(path);
+    /* a lock file that is a link is refused, not followed */
+    snprintf(path, sizeof path, "%s/" IL_OUTDIR_LOCK, dir);
+    REQUIRE(symlink(victim, path) == 0);
+    CHECK(il_outdir_open(dir, "run", &d, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "cannot lock output folder");
+    {
+        size_t len;
+        char *got = slurp(victim, &len);
+        REQUIRE(got);
+        CHECK_STR(got, "keep");
+        free(got);
+    }
+    unlink(path);
+    /* not a folder */
+    CHECK(il_outdir_open(victim, "run", &d, &err) == IL_EIO);
+    CHECK_CONTAINS(err.message, "Not a directory");
     remove_tree();
 }
 
@@ -230,5 +737,8 @@ static void npy_limits(void)
 }
 
 TEST_MAIN({"atomic_write_and_replace", atomic_write_and_replace},
-          {"atomic_failures", atomic_failures}, {"membuf", membuf}, {"npy_header", npy_header},
-          {"npy_limits", npy_limits})
+          {"atomic_failures", atomic_failures}, {"atomic_special_files", atomic_special_files},
+          {"atomic_links", atomic_links}, {"atomic_digest", atomic_digest},
+          {"sha256_vectors", sha256_vectors}, {"outdir_runs", outdir_runs},
+          {"outdir_untrusted_manifest", outdir_untrusted_manifest}, {"membuf", membuf},
+          {"npy_header", npy_header}, {"npy_limits", npy_limits})

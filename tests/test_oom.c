@@ -182,6 +182,43 @@ static il_status s_write_file(void)
     return st;
 }
 
+/* An output folder: lock, two runs (the second removing a file of the
+ * first), the manifests. Whatever fails, the folder is emptied after, and
+ * an allocation failing anywhere must give IL_ENOMEM. */
+static il_status outdir_run(const char *name)
+{
+    il_outdir *d = NULL;
+    il_afile *af = NULL;
+    il_status st = il_outdir_open(tmpdir, "run", &d, NULL), st2;
+
+    if (st != IL_OK)
+        return st;
+    st = il_outdir_file_open(d, name, &af, NULL);
+    if (st == IL_OK)
+        st = il_afile_write(af, "hello\n", 6);
+    if (st == IL_OK)
+        st = il_outdir_file_commit(d, name, af, NULL);
+    else
+        il_afile_abort(af);
+    st2 = il_outdir_close(d, st == IL_OK, NULL);
+    return st != IL_OK ? st : st2;
+}
+
+static il_status s_outdir(void)
+{
+    char path[128];
+    il_status st = outdir_run("a.txt");
+    if (st == IL_OK)
+        st = outdir_run("b.txt");
+    snprintf(path, sizeof path, "%s/a.txt", tmpdir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/b.txt", tmpdir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/%s", tmpdir, IL_OUTDIR_MANIFEST);
+    unlink(path);
+    return st;
+}
+
 static int dir_is_empty(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -238,6 +275,7 @@ static void every_allocation(void)
     faultsim("stats", s_stats);
     faultsim("experiment", s_experiment);
     faultsim("write_file", s_write_file);
+    faultsim("outdir", s_outdir);
     rmdir(tmpdir);
 }
 

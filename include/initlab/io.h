@@ -5,11 +5,16 @@
  * networks or experiments (report.json and stats.csv are the report
  * module's). Writers produce bytes through an il_write_fn (sink.h), so the
  * same code writes to a file, a memory buffer in tests, or an HTTP reply.
+ *
+ * An output folder (il_outdir) adds a lock and a manifest of what a run
+ * wrote, so that the next run into it removes the files it does not write
+ * again.
  */
 #ifndef INITLAB_IO_H
 #define INITLAB_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "initlab/sink.h"
 #include "initlab/spec.h"
@@ -18,6 +23,53 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- output folders (outdir.c) ---- */
+
+/* In every output folder: the manifest of the files the last run wrote,
+ * and the lock file that exists while a run writes there. */
+#define IL_OUTDIR_MANIFEST "initlab-files.json"
+#define IL_OUTDIR_LOCK     ".initlab.lock"
+
+/* A folder a run writes several files into. */
+typedef struct il_outdir il_outdir;
+
+/* Start a run of 'command' (a short name, stored in the lock and the
+ * manifest) writing into the existing folder 'dir'. Takes an advisory lock
+ * (flock on DIR/.initlab.lock, which holds "PID COMMAND"): IL_EBUSY, with
+ * the other process's pid and command in 'err', while another run holds
+ * it. Reads the previous run's manifest; one that is malformed, or names
+ * anything but plain names inside the folder, is ignored (nothing of it
+ * will be removed) and il_outdir_warning says why. IL_EIO if 'dir' is not a
+ * folder or cannot be locked, IL_ENOMEM. */
+il_status il_outdir_open(const char *dir, const char *command, il_outdir **out, il_error *err);
+
+/* Why the previous manifest was ignored, or "" if it was read (or there
+ * was none). Owned by 'd'. */
+const char *il_outdir_warning(const il_outdir *d);
+
+/* Start writing 'name' inside the folder: a plain file name, or one
+ * subfolder and a plain name ("ex1/net1.png"); each part 1 to 255
+ * characters from A-Z a-z 0-9 . _ - + = , @, not starting with '.'. A
+ * symbolic link is not followed, neither at the file nor at the
+ * subfolder. IL_EINVAL for a name outside those rules, otherwise as
+ * il_afile_open_flags (with IL_AFILE_DIGEST). */
+il_status il_outdir_file_open(il_outdir *d, const char *name, il_afile **out, il_error *err);
+
+/* Commit 'af' (opened by il_outdir_file_open for 'name') and list it, with
+ * its size and SHA-256, in the manifest. As il_afile_commit: 'af' is freed
+ * in every case. Safe to call from several threads at once. */
+il_status il_outdir_file_commit(il_outdir *d, const char *name, il_afile *af, il_error *err);
+
+/* Finish the run and free 'd' (NULL is allowed). If 'complete', first
+ * remove the files the previous manifest named that this run did not
+ * write (regular files only, never through a link; a subfolder left empty
+ * is removed too), then write the manifest of this run's files. If not
+ * (the run failed), remove nothing and list this run's files together with
+ * the previous run's that are still there, so that the next complete run
+ * removes them. Then the lock is released and its file removed. IL_EIO if
+ * the manifest cannot be written (the lock is released all the same). */
+il_status il_outdir_close(il_outdir *d, int complete, il_error *err);
 
 /* Write a float64 array of shape 'shape' ('ndim' dims, C order) in .npy
  * format 1.0, the header padded with spaces so that the data starts at a

@@ -24,7 +24,8 @@ extern "C" {
     X(EFORMAT, "malformed input")                                                                  \
     X(ERANGE, "value out of range")                                                                \
     X(ELIMIT, "size exceeds a limit")                                                              \
-    X(ECANCELED, "cancelled")
+    X(ECANCELED, "cancelled")                                                                      \
+    X(EBUSY, "in use by another process")
 
 typedef enum il_status {
 #define IL__STATUS_ENUM(name, msg) IL_##name,

@@ -299,7 +299,7 @@ bad "theory init and sigma" 2 "give --sigma-w2 or --init, not both" theory --act
 bad "list two topics" 2 "give at most one of inits, acts, rngs" list inits acts
 bad "missing value at the end" 2 "option '--out' needs a value" run --arm normal/relu --out
 # paths: a folder where a file is expected, a file where a folder is, nothing at all
-bad "init --out a folder" 2 "'.' is a folder, not a file" init normal --shape 3,3 --out .
+bad "init --out a folder" 1 "'.' is a folder, not a file" init normal --shape 3,3 --out .
 bad "init --out under a file" 1 "cannot create a file beside '/etc/passwd/x.npy': Not a directory" init normal --shape 3,3 --out /etc/passwd/x.npy
 bad "run --out a file" 1 "cannot create output folder '/etc/passwd': Not a directory" run --arm normal/relu --out /etc/passwd
 bad "init --out empty" 2 "'' is not a file name" init normal --shape 3,3 --out ""
