@@ -18,19 +18,33 @@
 
 #define MAX_WIDTHS 1024
 
-static const char *act_name, *sigma_b2_text = "0", *widths_text = "100,100,100,100,100,100";
-static size_t batch = 1000;
-static uint64_t seed = 100;
-static int json;
+/* What the flags say. */
+typedef struct advise_opts {
+    const char *act_name;
+    const char *sigma_b2_text;
+    const char *widths_text;
+    size_t batch;
+    uint64_t seed;
+    int json;
+} advise_opts;
+
+static const advise_opts advise_defaults = {
+    .sigma_b2_text = "0",
+    .widths_text = "100,100,100,100,100,100",
+    .batch = 1000,
+    .seed = 100,
+};
 
 static const cli_option advise_options[] = {
-    {"act", CLI_STRING, &act_name, "ACT", "activation (required; see 'initlab list acts')", 0},
-    {"sigma-b2", CLI_STRING, &sigma_b2_text, "Y", "bias variance, 0 <= Y < 1 (default 0)", 0},
-    {"widths", CLI_STRING, &widths_text, "W0,W1,...",
-     "input width then layer widths for the check (default 100 then 5 x 100)", 0},
-    {"batch", CLI_SIZE, &batch, "B", "input rows for the check (default 1000)", 0},
-    {"seed", CLI_SEED, &seed, "N", "generator seed for the check (default 100)", 0},
-    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of the text", 0},
+    CLI_OPT("act", CLI_STRING, advise_opts, act_name, "ACT",
+            "activation (required; see 'initlab list acts')"),
+    CLI_OPT("sigma-b2", CLI_STRING, advise_opts, sigma_b2_text, "Y",
+            "bias variance, 0 <= Y < 1 (default 0)"),
+    CLI_OPT("widths", CLI_STRING, advise_opts, widths_text, "W0,W1,...",
+            "input width then layer widths for the check (default 100 then 5 x 100)"),
+    CLI_OPT("batch", CLI_SIZE, advise_opts, batch, "B", "input rows for the check (default 1000)"),
+    CLI_OPT("seed", CLI_SEED, advise_opts, seed, "N", "generator seed for the check (default 100)"),
+    CLI_OPT("json", CLI_FLAG, advise_opts, json, NULL, "print one JSON object instead of the text"),
     {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
@@ -86,8 +100,8 @@ static void suggest(const char *act, double sigma_w2, int square, char *buf, siz
 
 /* A forward pass with weights of exactly sigma_w2 / fan_in (and biases of
  * variance sigma_b2): the per-layer std, into 'std'. */
-static int simulate(const char *act, double sigma_w2, double sigma_b2, const size_t *shape,
-                    size_t n, double *std)
+static int simulate(const advise_opts *o, const char *act, double sigma_w2, double sigma_b2,
+                    const size_t *shape, size_t n, double *std)
 {
     static il_run_spec s;
     il_run_result *res = NULL;
@@ -101,8 +115,8 @@ static int simulate(const char *act, double sigma_w2, double sigma_b2, const siz
     if (sigma_b2 > 0)
         snprintf(s.arms[0].bias, sizeof s.arms[0].bias, "normal:std=%.17g", sqrt(sigma_b2));
     s.n_arms = 1;
-    s.batch = batch;
-    s.seed = seed;
+    s.batch = o->batch;
+    s.seed = o->seed;
     s.bins = 10;
     s.lo = -1;
     s.hi = 1;
@@ -126,6 +140,7 @@ static int simulate(const char *act, double sigma_w2, double sigma_b2, const siz
 
 int cmd_advise(int argc, char **argv)
 {
+    advise_opts opts = advise_defaults, *o = &opts;
     int npos, rc, square = 1;
     il_act act;
     il_error err;
@@ -137,29 +152,29 @@ int cmd_advise(int argc, char **argv)
     size_t shape[MAX_WIDTHS], n;
     char suggestion[160];
 
-    if (!cli_begin("advise", advise_options, NULL, help, 0, argc, argv, &npos, &rc))
+    if (!cli_begin("advise", advise_options, o, help, 0, argc, argv, &npos, &rc))
         return rc;
-    if (!act_name) {
+    if (!o->act_name) {
         cli_error("advise: --act is required (see 'initlab list acts')");
         return EXIT_USAGE;
     }
-    if (il_act_parse(act_name, &act, &err) != IL_OK) {
+    if (il_act_parse(o->act_name, &act, &err) != IL_OK) {
         cli_error("advise: %s", err.message);
         return EXIT_USAGE;
     }
-    if (!il_parse_number(sigma_b2_text, &sigma_b2) || sigma_b2 < 0 || sigma_b2 >= 1) {
+    if (!il_parse_number(o->sigma_b2_text, &sigma_b2) || sigma_b2 < 0 || sigma_b2 >= 1) {
         cli_error("advise: invalid value '%s' for --sigma-b2: expected a number in [0, 1)",
-                  sigma_b2_text);
+                  o->sigma_b2_text);
         return EXIT_USAGE;
     }
-    n = cli_parse_shape("advise", widths_text, shape, MAX_WIDTHS);
+    n = cli_parse_shape("advise", o->widths_text, shape, MAX_WIDTHS);
     if (n == 0)
         return EXIT_USAGE;
     if (n < 2) {
         cli_error("advise: --widths needs the input width and at least one layer");
         return EXIT_USAGE;
     }
-    if (batch == 0) {
+    if (o->batch == 0) {
         cli_error("advise: --batch must be at least 1");
         return EXIT_USAGE;
     }
@@ -168,14 +183,14 @@ int cmd_advise(int argc, char **argv)
 
     st = il_theory_preserving(&act, sigma_b2, 1.0, &preserve);
     if (st != IL_OK) {
-        cli_error("advise: %s has no second moment to preserve", act_name);
+        cli_error("advise: %s has no second moment to preserve", o->act_name);
         return EXIT_USAGE;
     }
     st = il_theory_critical(&act, sigma_b2, 1.0, &critical);
     if (st != IL_OK)
         critical = (double)NAN; /* chi1 does not cross 1 in [1e-3, 1e3] */
     suggest(act.type->name, preserve, square, suggestion, sizeof suggestion);
-    if ((rc = simulate(act_name, preserve, sigma_b2, shape, n, std)) != 0)
+    if ((rc = simulate(o, o->act_name, preserve, sigma_b2, shape, n, std)) != 0)
         return rc;
     /* the prediction for the simulation's N(0, 1) input: E[x^2] = 1 */
     st = il_theory_run(&act, preserve, sigma_b2, 1.0, n - 1, pred, &th);
@@ -184,8 +199,8 @@ int cmd_advise(int argc, char **argv)
         return cli_exit_for(st);
     }
 
-    if (json) {
-        printf("{\"act\": \"%s\", \"sigma_w2_preserve\": ", act_name);
+    if (o->json) {
+        printf("{\"act\": \"%s\", \"sigma_w2_preserve\": ", o->act_name);
         cli_json_number(stdout, preserve);
         printf(", \"gain_preserve\": ");
         cli_json_number(stdout, sqrt(preserve));
@@ -202,7 +217,7 @@ int cmd_advise(int argc, char **argv)
         printf("]}\n");
         return EXIT_OK;
     }
-    printf("%s, sigma_b2 %.6g\n", act_name, sigma_b2);
+    printf("%s, sigma_b2 %.6g\n", o->act_name, sigma_b2);
     printf("  keep the second moment:  sigma_w2 = fan_in * Var(w) = %.6g (gain %.6g)\n", preserve,
            sqrt(preserve));
     printf("  suggested initializer:   %s\n", suggestion);
@@ -212,7 +227,7 @@ int cmd_advise(int argc, char **argv)
     else
         printf("  edge of chaos: none (chi1 does not reach 1 for sigma_w2 in [1e-3, 1e3])\n");
     printf("\n  check: %zu N(0,1) rows through widths %s, weights of variance %.4g / fan_in\n",
-           batch, widths_text, preserve);
+           o->batch, o->widths_text, preserve);
     printf("    layer    act std  predicted\n");
     for (size_t l = 0; l + 1 < n; l++)
         printf("    %5zu  %9.4f  %9.4f\n", l + 1, std[l], pred[l].act_std);

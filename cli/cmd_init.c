@@ -11,24 +11,38 @@
 
 #define MAX_DIMS 8
 
-static const char *shape_text, *layout_name = "dense", *rng_name, *dtype = "f64", *out_path,
-                               *max_memory_text;
-static uint64_t seed = 100;
-static int json;
+/* What the flags say. */
+typedef struct init_opts {
+    const char *shape_text;
+    const char *layout_name;
+    const char *rng_name;
+    const char *dtype;
+    const char *out_path;
+    const char *max_memory_text;
+    uint64_t seed;
+    int json;
+} init_opts;
+
+static const init_opts init_defaults = {
+    .layout_name = "dense",
+    .dtype = "f64",
+    .seed = 100,
+};
 
 static const cli_option init_options[] = {
-    {"shape", CLI_STRING, &shape_text, "D0,D1,...", "the tensor's shape (required), e.g. 256,784",
-     0},
-    {"layout", CLI_STRING, &layout_name, "L",
-     "dense (in, out) [default], torch (out, in, k...) or keras (k..., in, out)", 0},
-    {"seed", CLI_SEED, &seed, "N", "generator seed (default 100)", 0},
-    {"rng", CLI_STRING, &rng_name, "NAME", CLI_RNG_HELP, 0},
-    {"dtype", CLI_STRING, &dtype, "T", "f64 (default) or f32 for the saved array", 0},
-    {"out", CLI_STRING, &out_path, "FILE.npy",
-     "write the tensor (np.load opens it); '-' for standard output, the text then on stderr", 0},
-    {"max-memory", CLI_STRING, &max_memory_text, "SIZE",
-     "refuse tensors needing more (default: half the RAM, at most 8G)", 0},
-    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of text", 0},
+    CLI_OPT("shape", CLI_STRING, init_opts, shape_text, "D0,D1,...",
+            "the tensor's shape (required), e.g. 256,784"),
+    CLI_OPT("layout", CLI_STRING, init_opts, layout_name, "L",
+            "dense (in, out) [default], torch (out, in, k...) or keras (k..., in, out)"),
+    CLI_OPT("seed", CLI_SEED, init_opts, seed, "N", "generator seed (default 100)"),
+    CLI_OPT("rng", CLI_STRING, init_opts, rng_name, "NAME", CLI_RNG_HELP),
+    CLI_OPT("dtype", CLI_STRING, init_opts, dtype, "T", "f64 (default) or f32 for the saved array"),
+    CLI_OPT(
+        "out", CLI_STRING, init_opts, out_path, "FILE.npy",
+        "write the tensor (np.load opens it); '-' for standard output, the text then on stderr"),
+    CLI_OPT("max-memory", CLI_STRING, init_opts, max_memory_text, "SIZE",
+            "refuse tensors needing more (default: half the RAM, at most 8G)"),
+    CLI_OPT("json", CLI_FLAG, init_opts, json, NULL, "print one JSON object instead of text"),
     {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
@@ -56,6 +70,7 @@ static void text_number(FILE *f, const char *label, double v)
 
 int cmd_init(int argc, char **argv)
 {
+    init_opts opts = init_defaults, *o = &opts;
     int npos, rc, layout, f32;
     size_t shape[MAX_DIMS], ndim, numel, bytes, cap, fan_in = 0, fan_out = 0;
     il_init init;
@@ -71,14 +86,14 @@ int cmd_init(int argc, char **argv)
     int to_stdout;
     FILE *info; /* the text or JSON summary: stdout, unless the tensor goes there */
 
-    if (!cli_begin("init", init_options, NULL, help, -1, argc, argv, &npos, &rc))
+    if (!cli_begin("init", init_options, o, help, -1, argc, argv, &npos, &rc))
         return rc;
     if (npos != 1) {
         cli_error("init: %s (see 'initlab init --help')",
                   npos ? "give exactly one initializer SPEC" : "missing the initializer SPEC");
         return EXIT_USAGE;
     }
-    if (!shape_text) {
+    if (!o->shape_text) {
         cli_error("init: --shape is required, e.g. --shape 256,784");
         return EXIT_USAGE;
     }
@@ -86,24 +101,24 @@ int cmd_init(int argc, char **argv)
         cli_error("init: %s", err.message);
         return EXIT_USAGE;
     }
-    ndim = cli_parse_shape("init", shape_text, shape, MAX_DIMS);
+    ndim = cli_parse_shape("init", o->shape_text, shape, MAX_DIMS);
     if (ndim == 0)
         return EXIT_USAGE;
-    layout = il_layout_from_name(layout_name);
+    layout = il_layout_from_name(o->layout_name);
     if (layout < 0) {
-        cli_error("init: unknown layout '%s' (valid: dense, torch, keras)", layout_name);
+        cli_error("init: unknown layout '%s' (valid: dense, torch, keras)", o->layout_name);
         return EXIT_USAGE;
     }
-    rt = cli_rng_type("init", rng_name, 0);
+    rt = cli_rng_type("init", o->rng_name, 0);
     if (!rt) {
         return EXIT_USAGE;
     }
-    if (strcmp(dtype, "f64") != 0 && strcmp(dtype, "f32") != 0) {
-        cli_error("init: unknown dtype '%s' (valid: f64, f32)", dtype);
+    if (strcmp(o->dtype, "f64") != 0 && strcmp(o->dtype, "f32") != 0) {
+        cli_error("init: unknown dtype '%s' (valid: f64, f32)", o->dtype);
         return EXIT_USAGE;
     }
-    f32 = dtype[1] == '3';
-    to_stdout = out_path && strcmp(out_path, "-") == 0;
+    f32 = o->dtype[1] == '3';
+    to_stdout = o->out_path && strcmp(o->out_path, "-") == 0;
     if (to_stdout && isatty(STDOUT_FILENO)) {
         /* as gzip: binary data on a terminal is never what was meant */
         cli_error("init: not writing a .npy file to a terminal (redirect '--out -' to a file or "
@@ -112,14 +127,15 @@ int cmd_init(int argc, char **argv)
     }
     info = to_stdout ? stderr : stdout;
     cap = cli_default_memory_cap();
-    if (max_memory_text && (rc = cli_parse_bytes("init", "max-memory", max_memory_text, &cap)))
+    if (o->max_memory_text &&
+        (rc = cli_parse_bytes("init", "max-memory", o->max_memory_text, &cap)))
         return rc;
     if (!il_shape_bytes(shape, ndim, sizeof(double), &bytes)) {
-        cli_error("init: shape %s is too large (its size overflows)", shape_text);
+        cli_error("init: shape %s is too large (its size overflows)", o->shape_text);
         return EXIT_NOMEM;
     }
     if (bytes > cap) {
-        cli_error("init: shape %s needs %s; the limit is %s (--max-memory)", shape_text,
+        cli_error("init: shape %s needs %s; the limit is %s (--max-memory)", o->shape_text,
                   cli_format_bytes(b1, sizeof b1, (double)bytes),
                   cli_format_bytes(b2, sizeof b2, (double)cap));
         return EXIT_NOMEM;
@@ -136,7 +152,7 @@ int cmd_init(int argc, char **argv)
         fo = (double)fan_out;
     }
     w = il_malloc_n(numel, sizeof *w);
-    if (!w || il_rng_new(rt, seed, &rng) != IL_OK) {
+    if (!w || il_rng_new(rt, o->seed, &rng) != IL_OK) {
         il_free(w);
         cli_error("init: out of memory");
         return EXIT_NOMEM;
@@ -159,8 +175,8 @@ int cmd_init(int argc, char **argv)
     il_layer_stats_add(&stats, w, numel);
     il_layer_stats_finish(&stats);
     il_layer_stats_release(&stats);
-    if (out_path) {
-        st = cli_write_npy(out_path, w, shape, ndim, f32, &err);
+    if (o->out_path) {
+        st = cli_write_npy(o->out_path, w, shape, ndim, f32, &err);
         if (st != IL_OK) {
             cli_error("init: %s", err.message);
             rc = cli_exit_for(st);
@@ -168,7 +184,7 @@ int cmd_init(int argc, char **argv)
         }
     }
     il_init_format(&init, spec, sizeof spec);
-    if (json) {
+    if (o->json) {
         fprintf(info, "{\"fan_in\": ");
         cli_json_number(info, fi);
         fprintf(info, ", \"fan_out\": ");
@@ -192,7 +208,7 @@ int cmd_init(int argc, char **argv)
         fprintf(info, "%s on (", spec);
         for (size_t i = 0; i < ndim; i++)
             fprintf(info, "%zu%s", shape[i], i + 1 < ndim ? ", " : (ndim == 1 ? "," : ""));
-        fprintf(info, "), layout %s: %s\n", layout_name, init.type->formula);
+        fprintf(info, "), layout %s: %s\n", o->layout_name, init.type->formula);
         fprintf(info, " target\n");
         text_number(info, "fan_in", fi);
         text_number(info, "fan_out", fo);
@@ -205,7 +221,7 @@ int cmd_init(int argc, char **argv)
             text_number(info, "cut above", target.hi);
         }
         fprintf(info, " sample (%zu values, %s seed %llu%s)\n", numel, rt->name,
-                (unsigned long long)seed, f32 ? ", rounded to f32" : "");
+                (unsigned long long)o->seed, f32 ? ", rounded to f32" : "");
         text_number(info, "mean", stats.mean);
         text_number(info, "std", stats.std);
         text_number(info, "min", stats.min);
@@ -213,9 +229,9 @@ int cmd_init(int argc, char **argv)
         if (to_stdout)
             fprintf(info, "wrote the tensor to standard output (%s)\n",
                     f32 ? "float32" : "float64");
-        else if (out_path) {
+        else if (o->out_path) {
             char safe[TERM_ESCAPE_MAX];
-            fprintf(info, "wrote %s (%s)\n", term_escape(safe, sizeof safe, out_path),
+            fprintf(info, "wrote %s (%s)\n", term_escape(safe, sizeof safe, o->out_path),
                     f32 ? "float32" : "float64");
         }
     }

@@ -12,31 +12,65 @@
 #define MAX_DEPTH 100000
 #define MAX_GRID  40000 /* phase-diagram points (651, the default, take ~15 s for tanh) */
 
-static const char *act_name = "relu", *sigma_w2_text, *sigma_b2_text = "0", *input_q_text = "1",
-                  *init_text;
-static const char *grid_text = "31,21", *out_dir = "initlab-out/theory", *format_name = "png";
-static size_t depth = 10, width;
-static int json, critical, phase;
-static double w_range[2] = {0.5, 4.0}, b_range[2] = {0.0, 0.5};
+/* What the flags say. */
+typedef struct theory_opts {
+    const char *act_name;
+    const char *sigma_w2_text;
+    const char *sigma_b2_text;
+    const char *input_q_text;
+    const char *init_text;
+    const char *grid_text;
+    const char *out_dir;
+    const char *format_name;
+    size_t depth;
+    size_t width;
+    int json;
+    int critical;
+    int phase;
+    double w_range[2];
+    double b_range[2];
+} theory_opts;
+
+static const theory_opts theory_defaults = {
+    .act_name = "relu",
+    .sigma_b2_text = "0",
+    .input_q_text = "1",
+    .grid_text = "31,21",
+    .out_dir = "initlab-out/theory",
+    .format_name = "png",
+    .depth = 10,
+    .w_range = {0.5, 4.0},
+    .b_range = {0.0, 0.5},
+};
 
 static const cli_option theory_options[] = {
-    {"act", CLI_STRING, &act_name, "ACT", "activation (default relu; see 'initlab list acts')", 0},
-    {"sigma-w2", CLI_STRING, &sigma_w2_text, "X", "fan_in * Var(w) (default 1, or from --init)", 0},
-    {"sigma-b2", CLI_STRING, &sigma_b2_text, "Y", "Var(b) (default 0)", 0},
-    {"depth", CLI_SIZE, &depth, "L", "layers to predict (default 10)", 0},
-    {"input-q", CLI_STRING, &input_q_text, "Q", "E[x^2] of the input (default 1: N(0,1) inputs)",
-     0},
-    {"init", CLI_STRING, &init_text, "SPEC", "take sigma_w2 = N * Var(w) from an initializer", 0},
-    {"width", CLI_SIZE, &width, "N", "fan_in for --init", 0},
-    {"critical", CLI_FLAG, &critical, NULL, "also the sigma_w2 with chi1 = 1 (edge of chaos)", 0},
-    {"json", CLI_FLAG, &json, NULL, "print one JSON object instead of the table", 0},
-    {"phase", CLI_FLAG, &phase, NULL,
-     "draw the phase diagram: chi1 over (sigma_w2, sigma_b2) and the critical line", 0},
-    {"w-range", CLI_RANGE, w_range, "LO,HI", "--phase: sigma_w2 axis (default 0.5,4)", 0},
-    {"b-range", CLI_RANGE, b_range, "LO,HI", "--phase: sigma_b2 axis (default 0,0.5)", 0},
-    {"grid", CLI_STRING, &grid_text, "NX,NY", "--phase: grid points per axis (default 31,21)", 0},
-    {"out", CLI_STRING, &out_dir, "DIR", "--phase: output folder (default initlab-out/theory)", 0},
-    {"format", CLI_STRING, &format_name, "FMT", "--phase: png, svg or pdf (default png)", 0},
+    CLI_OPT("act", CLI_STRING, theory_opts, act_name, "ACT",
+            "activation (default relu; see 'initlab list acts')"),
+    CLI_OPT("sigma-w2", CLI_STRING, theory_opts, sigma_w2_text, "X",
+            "fan_in * Var(w) (default 1, or from --init)"),
+    CLI_OPT("sigma-b2", CLI_STRING, theory_opts, sigma_b2_text, "Y", "Var(b) (default 0)"),
+    CLI_OPT("depth", CLI_SIZE, theory_opts, depth, "L", "layers to predict (default 10)"),
+    CLI_OPT("input-q", CLI_STRING, theory_opts, input_q_text, "Q",
+            "E[x^2] of the input (default 1: N(0,1) inputs)"),
+    CLI_OPT("init", CLI_STRING, theory_opts, init_text, "SPEC",
+            "take sigma_w2 = N * Var(w) from an initializer"),
+    CLI_OPT("width", CLI_SIZE, theory_opts, width, "N", "fan_in for --init"),
+    CLI_OPT("critical", CLI_FLAG, theory_opts, critical, NULL,
+            "also the sigma_w2 with chi1 = 1 (edge of chaos)"),
+    CLI_OPT("json", CLI_FLAG, theory_opts, json, NULL,
+            "print one JSON object instead of the table"),
+    CLI_OPT("phase", CLI_FLAG, theory_opts, phase, NULL,
+            "draw the phase diagram: chi1 over (sigma_w2, sigma_b2) and the critical line"),
+    CLI_OPT("w-range", CLI_RANGE, theory_opts, w_range, "LO,HI",
+            "--phase: sigma_w2 axis (default 0.5,4)"),
+    CLI_OPT("b-range", CLI_RANGE, theory_opts, b_range, "LO,HI",
+            "--phase: sigma_b2 axis (default 0,0.5)"),
+    CLI_OPT("grid", CLI_STRING, theory_opts, grid_text, "NX,NY",
+            "--phase: grid points per axis (default 31,21)"),
+    CLI_OPT("out", CLI_STRING, theory_opts, out_dir, "DIR",
+            "--phase: output folder (default initlab-out/theory)"),
+    CLI_OPT("format", CLI_STRING, theory_opts, format_name, "FMT",
+            "--phase: png, svg or pdf (default png)"),
     {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
@@ -111,20 +145,20 @@ static il_status produce_phase_csv(void *pctx, il_write_fn w, void *wctx)
 
 /* chi1 over the (sigma_w2, sigma_b2) grid, coloured on a log scale with
  * white at chi1 = 1, and the critical line. */
-static int run_phase(const il_act *act, double input_q)
+static int run_phase(const theory_opts *o, const il_act *act, double input_q)
 {
     size_t shape[2], nx, ny, n;
     double *w = NULL, *b = NULL, *q = NULL, *chi = NULL, *crit = NULL;
     char path[4200], title[160];
     il_error err;
     il_status st = IL_OK;
-    int fmt = il_plot_format_from_name(format_name), rc = EXIT_OK;
+    int fmt = il_plot_format_from_name(o->format_name), rc = EXIT_OK;
 
     if (fmt < 0) {
-        cli_error("theory: unknown --format '%s' (valid: png, svg, pdf)", format_name);
+        cli_error("theory: unknown --format '%s' (valid: png, svg, pdf)", o->format_name);
         return EXIT_USAGE;
     }
-    if (cli_parse_shape("theory", grid_text, shape, 2) != 2) {
+    if (cli_parse_shape("theory", o->grid_text, shape, 2) != 2) {
         cli_error("theory: --grid needs two counts, NX,NY");
         return EXIT_USAGE;
     }
@@ -135,7 +169,7 @@ static int run_phase(const il_act *act, double input_q)
                   ny, MAX_GRID);
         return EXIT_USAGE;
     }
-    if (w_range[0] < 0 || b_range[0] < 0) {
+    if (o->w_range[0] < 0 || o->b_range[0] < 0) {
         cli_error("theory: --w-range and --b-range must not go below 0");
         return EXIT_USAGE;
     }
@@ -151,9 +185,9 @@ static int run_phase(const il_act *act, double input_q)
         goto done;
     }
     for (size_t i = 0; i < nx; i++)
-        w[i] = w_range[0] + (w_range[1] - w_range[0]) * (double)i / (double)(nx - 1);
+        w[i] = o->w_range[0] + (o->w_range[1] - o->w_range[0]) * (double)i / (double)(nx - 1);
     for (size_t j = 0; j < ny; j++)
-        b[j] = b_range[0] + (b_range[1] - b_range[0]) * (double)j / (double)(ny - 1);
+        b[j] = o->b_range[0] + (o->b_range[1] - o->b_range[0]) * (double)j / (double)(ny - 1);
     for (size_t j = 0; j < ny && st == IL_OK; j++) {
         for (size_t i = 0; i < nx && st == IL_OK; i++)
             st = il_theory_chi1(act, w[i], b[j], input_q, &q[j * nx + i], &chi[j * nx + i]);
@@ -174,10 +208,10 @@ static int run_phase(const il_act *act, double input_q)
         rc = cli_exit_for(st);
         goto done;
     }
-    if ((rc = cli_outdir_open("theory", out_dir)) != 0)
+    if ((rc = cli_outdir_open("theory", o->out_dir)) != 0)
         goto done;
     snprintf(title, sizeof title, "%s: order (chi1 < 1) and chaos (chi1 > 1); black: chi1 = 1",
-             act_name);
+             o->act_name);
     {
         il_heatmap h = {title,
                         "sigma_w2 = fan_in * Var(w)",
@@ -196,12 +230,12 @@ static int run_phase(const il_act *act, double input_q)
                         ny};
         phase_csv c = {w, b, q, chi, nx, ny};
         char safe[TERM_ESCAPE_MAX];
-        snprintf(path, sizeof path, "%s/phase.%s", out_dir,
+        snprintf(path, sizeof path, "%s/phase.%s", o->out_dir,
                  il_plot_format_ext((il_plot_format)fmt));
         st = cli_write_heatmap(path, &h, (il_plot_format)fmt, &err);
         if (st == IL_OK) {
             printf("wrote %s\n", term_escape(safe, sizeof safe, path));
-            snprintf(path, sizeof path, "%s/phase.csv", out_dir);
+            snprintf(path, sizeof path, "%s/phase.csv", o->out_dir);
             st = cli_write_file(path, produce_phase_csv, &c, &err);
         }
         if (st != IL_OK) {
@@ -222,6 +256,7 @@ done:
 
 int cmd_theory(int argc, char **argv)
 {
+    theory_opts opts = theory_defaults, *o = &opts;
     int npos, rc;
     il_act act;
     il_error err;
@@ -230,63 +265,63 @@ int cmd_theory(int argc, char **argv)
     il_theory_layer *layers = NULL;
     il_status st;
 
-    if (!cli_begin("theory", theory_options, NULL, help, 0, argc, argv, &npos, &rc))
+    if (!cli_begin("theory", theory_options, o, help, 0, argc, argv, &npos, &rc))
         return rc;
-    if (il_act_parse(act_name, &act, &err) != IL_OK) {
+    if (il_act_parse(o->act_name, &act, &err) != IL_OK) {
         cli_error("theory: %s", err.message);
         return EXIT_USAGE;
     }
-    if (depth == 0 || depth > MAX_DEPTH) {
+    if (o->depth == 0 || o->depth > MAX_DEPTH) {
         cli_error("theory: --depth must be 1..%d", MAX_DEPTH);
         return EXIT_USAGE;
     }
-    if ((rc = parse_sigma("sigma-b2", sigma_b2_text, &sigma_b2)) != 0 ||
-        (rc = parse_sigma("input-q", input_q_text, &input_q)) != 0)
+    if ((rc = parse_sigma("sigma-b2", o->sigma_b2_text, &sigma_b2)) != 0 ||
+        (rc = parse_sigma("input-q", o->input_q_text, &input_q)) != 0)
         return rc;
-    if (init_text && sigma_w2_text) {
+    if (o->init_text && o->sigma_w2_text) {
         cli_error("theory: give --sigma-w2 or --init, not both");
         return EXIT_USAGE;
     }
-    if (sigma_w2_text && (rc = parse_sigma("sigma-w2", sigma_w2_text, &sigma_w2)) != 0)
+    if (o->sigma_w2_text && (rc = parse_sigma("sigma-w2", o->sigma_w2_text, &sigma_w2)) != 0)
         return rc;
-    if (phase)
-        return run_phase(&act, input_q);
-    if (init_text) {
+    if (o->phase)
+        return run_phase(o, &act, input_q);
+    if (o->init_text) {
         il_init init;
         il_init_target t;
-        size_t shape[2] = {width, width};
-        if (width == 0) {
+        size_t shape[2] = {o->width, o->width};
+        if (o->width == 0) {
             cli_error("theory: --init needs --width N (the layers' fan_in)");
             return EXIT_USAGE;
         }
-        if (il_init_parse(init_text, &init, &err) != IL_OK ||
+        if (il_init_parse(o->init_text, &init, &err) != IL_OK ||
             il_init_describe(&init, shape, 2, IL_LAYOUT_DENSE, &t, &err) != IL_OK) {
             cli_error("theory: %s", err.message);
             return EXIT_USAGE;
         }
-        sigma_w2 = (double)width * target_second_moment(&t);
+        sigma_w2 = (double)o->width * target_second_moment(&t);
         if (!isfinite(sigma_w2)) {
-            cli_error("theory: '%s' has no variance to map (try --sigma-w2)", init_text);
+            cli_error("theory: '%s' has no variance to map (try --sigma-w2)", o->init_text);
             return EXIT_USAGE;
         }
     }
-    layers = il_malloc_n(depth, sizeof *layers);
+    layers = il_malloc_n(o->depth, sizeof *layers);
     if (!layers) {
         cli_error("theory: out of memory");
         return EXIT_NOMEM;
     }
-    st = il_theory_run(&act, sigma_w2, sigma_b2, input_q, depth, layers, &th);
+    st = il_theory_run(&act, sigma_w2, sigma_b2, input_q, o->depth, layers, &th);
     if (st != IL_OK) {
         cli_error("theory: %s", il_status_str(st));
         il_free(layers);
         return cli_exit_for(st);
     }
-    if (critical) {
+    if (o->critical) {
         st = il_theory_critical(&act, sigma_b2, input_q, &crit);
         if (st == IL_ENOTFOUND)
             crit = (double)NAN; /* no edge of chaos in [1e-3, 1e3] */
     }
-    if (json) {
+    if (o->json) {
         printf("{\"q_star\": ");
         cli_json_number(stdout, th.q_star);
         printf(", \"c_star\": ");
@@ -297,12 +332,12 @@ int cmd_theory(int argc, char **argv)
         cli_json_number(stdout, th.xi_q);
         printf(", \"xi_c\": ");
         cli_json_number(stdout, th.xi_c);
-        if (critical) {
+        if (o->critical) {
             printf(", \"critical_sigma_w2\": ");
             cli_json_number(stdout, crit);
         }
         printf(", \"layers\": [");
-        for (size_t l = 0; l < depth; l++) {
+        for (size_t l = 0; l < o->depth; l++) {
             printf("%s{\"layer\": %zu, \"q\": ", l ? ", " : "", l + 1);
             cli_json_number(stdout, layers[l].q);
             printf(", \"act_mean\": ");
@@ -313,13 +348,13 @@ int cmd_theory(int argc, char **argv)
         }
         printf("]}\n");
     } else {
-        printf("%s, sigma_w2 %.6g, sigma_b2 %.6g, E[x^2] %.6g%s%s\n", act_name, sigma_w2, sigma_b2,
-               input_q, init_text ? " from " : "", init_text ? init_text : "");
+        printf("%s, sigma_w2 %.6g, sigma_b2 %.6g, E[x^2] %.6g%s%s\n", o->act_name, sigma_w2,
+               sigma_b2, input_q, o->init_text ? " from " : "", o->init_text ? o->init_text : "");
         printf("  q* %.6g   c* %.6g   chi1 %.6g: %s\n", th.q_star, th.c_star, th.chi1,
                phase_name(th.chi1));
         printf("  depth scales: xi_q %.4g, xi_c %.4g layers%s\n", th.xi_q, th.xi_c,
                isinf(th.xi_c) ? " (infinite: signals survive any depth)" : "");
-        if (critical) {
+        if (o->critical) {
             if (isfinite(crit))
                 printf("  edge of chaos: sigma_w2 = %.6g for sigma_b2 = %.6g\n", crit, sigma_b2);
             else
@@ -327,7 +362,7 @@ int cmd_theory(int argc, char **argv)
                        sigma_b2);
         }
         printf("\n    layer           q    act mean     act std\n");
-        for (size_t l = 0; l < depth; l++) {
+        for (size_t l = 0; l < o->depth; l++) {
             /* an odd activation's mean is 0; the quadrature leaves ~1e-17 */
             double m = fabs(layers[l].act_mean) < 1e-12 * (1 + layers[l].act_std)
                            ? 0.0

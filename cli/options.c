@@ -119,8 +119,11 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 static int set_value(const char *cmd, const cli_option *o, void *values, const char *arg)
 {
     /* a char * for the offset's arithmetic; the field has the kind's type */
-    void *dest = o->dest ? o->dest : (char *)values + o->offset;
+    void *dest = o->dest ? o->dest : values ? (char *)values + o->offset : NULL;
     uint64_t u;
+
+    if (!dest) /* a CLI_OPT row parsed without its values struct */
+        return EXIT_USAGE;
 
     switch (o->kind) {
     case CLI_FLAG:

@@ -31,6 +31,10 @@
 static char temp_paths[MAX_TEMPS][TEMP_PATH_MAX];
 static atomic_int temp_used[MAX_TEMPS];
 static atomic_int dying;
+/* Threads inside a block_signals section (making or finishing a file). A
+ * signal is held back only on the thread that blocked it; OpenMP's
+ * workers may take it instead, so the handler waits for these sections. */
+static atomic_int held;
 static pthread_mutex_t temp_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int temp_register(const char *path)
@@ -61,10 +65,15 @@ static void temp_unregister(int slot)
         atomic_store(&temp_used[slot], 0);
 }
 
-/* Only unlink and _exit: both async-signal-safe. */
+/* Only atomics, nanosleep, unlink and _exit: all async-signal-safe. */
 static void on_signal(int sig)
 {
+    const struct timespec ms = {0, 1000000};
     atomic_store(&dying, 1);
+    /* a file being made on another thread is registered within a moment
+     * (2 s at most: a wedged thread must not keep the process alive) */
+    for (int i = 0; i < 2000 && atomic_load(&held) > 0; i++)
+        nanosleep(&ms, NULL);
     for (int i = 0; i < MAX_TEMPS; i++)
         if (atomic_load(&temp_used[i]))
             (void)unlink(temp_paths[i]);
@@ -97,10 +106,12 @@ static void block_signals(sigset_t *old)
     sigaddset(&s, SIGINT);
     sigaddset(&s, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &s, old);
+    atomic_fetch_add(&held, 1);
 }
 
 static void restore_signals(const sigset_t *old)
 {
+    atomic_fetch_sub(&held, 1);
     pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 

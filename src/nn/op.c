@@ -51,8 +51,7 @@ static il_status dense_shape(const il_op *op, const il_tshape *in, il_tshape *ou
 static size_t dense_params(const il_op *op, const il_tshape *in, il_param_desc *p)
 {
     size_t fan_in = in->dim[in->rank - 1];
-    p[0] =
-        (il_param_desc){"weight", IL_ROLE_WEIGHT, {2, {fan_in, op->out, 0, 0}}, fan_in, op->out};
+    p[0] = (il_param_desc){"weight", IL_ROLE_WEIGHT, {2, {fan_in, op->out, 0, 0}}, fan_in, op->out};
     if (!op->bias)
         return 1;
     /* PyTorch's bias bound uses the layer's fan_in */
