@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Output folders: an advisory lock, so that two runs never write one folder
- * at once, and a manifest (initlab-files.json) of the files the last run
- * wrote, so that a smaller run into the same folder removes what the bigger
- * one left. The manifest is untrusted input (anyone may edit it): every
- * name in it is checked as a plain name inside the folder, and removing
- * never follows a link.
+ * Output folders: an advisory lock (outdir_lock.c), so that two runs never
+ * write one folder at once, and a manifest (initlab-files.json) of the
+ * files the last run wrote, so that a smaller run into the same folder
+ * removes what the bigger one left. The manifest is untrusted input (anyone
+ * may edit it): every name in it is checked as a plain name inside the
+ * folder, and removing never follows a link.
  */
 #define _GNU_SOURCE
 #include <cJSON.h>
@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +23,7 @@
 #include "initlab/io.h"
 #include "internal/sha256.h"
 #include "internal/spec_impl.h"
+#include "outdir_impl.h"
 
 #define MAX_PART  255 /* NAME_MAX */
 #define MAX_PARTS 2   /* a subfolder and a name: lecture's ex<K>/net<N>.png */
@@ -32,31 +32,6 @@
  * for; the caps keep a planted file from costing much. */
 #define MAX_MANIFEST_BYTES ((size_t)64 << 20)
 #define MAX_ENTRIES        1000000
-#define LOCK_TRIES         10
-#define SHA_HEX            (2 * IL__SHA256_BYTES)
-
-typedef struct entry {
-    char *name;
-    uint64_t bytes;
-    char sha[SHA_HEX + 1];
-    size_t seq; /* the order of writing: the last write of a name wins */
-} entry;
-
-typedef struct entry_list {
-    entry *v;
-    size_t n, cap;
-} entry_list;
-
-struct il_outdir {
-    char *dir;          /* as given */
-    char *command;      /* for the lock and the manifest */
-    int dfd;            /* the folder */
-    int lock_fd;        /* holds the flock */
-    entry_list old;     /* the previous manifest's files */
-    entry_list now;     /* this run's, guarded by 'mu' */
-    pthread_mutex_t mu; /* writers may commit from several threads */
-    il_error warning;   /* why the previous manifest was ignored, or "" */
-};
 
 /* ---- names ---- */
 
@@ -202,100 +177,6 @@ static int list_has_inside(const entry_list *l, const char *sub, size_t len)
     return i < l->n && strncmp(l->v[i].name, key, len + 1) == 0;
 }
 
-/* ---- the lock ---- */
-
-/* Name the run that holds the lock, from what it wrote in the lock file
- * ("PID COMMAND\n"; untrusted, so only digits and a short printable word). */
-static void describe_holder(const il_outdir *d, int fd, il_error *err)
-{
-    char buf[128], cmd[40];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    long pid = 0;
-    size_t k = 0;
-
-    if (n > 0) {
-        char *end;
-        buf[n] = '\0';
-        pid = strtol(buf, &end, 10);
-        if (end == buf || pid <= 0)
-            pid = 0;
-        else if (*end == ' ')
-            for (end++; k + 1 < sizeof cmd && end[k] > 0x20 && end[k] < 0x7f; k++)
-                cmd[k] = end[k];
-    }
-    cmd[k] = '\0';
-    if (pid && k)
-        il__set_error(err, "output folder '%s' is in use by process %ld (initlab %s)", d->dir, pid,
-                      cmd);
-    else if (pid)
-        il__set_error(err, "output folder '%s' is in use by process %ld", d->dir, pid);
-    else
-        il__set_error(err, "output folder '%s' is in use by another process", d->dir);
-}
-
-static il_status take_lock(il_outdir *d, il_error *err)
-{
-    for (int tries = 0; tries < LOCK_TRIES; tries++) {
-        struct stat a, b;
-        int e, fd = openat(d->dfd, IL_OUTDIR_LOCK,
-                           O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            e = errno;
-            il__set_error(err, "cannot lock output folder '%s': %s%s", d->dir, strerror(e),
-                          e == ELOOP ? " (" IL_OUTDIR_LOCK " is a symbolic link)" : "");
-            return IL_EIO;
-        }
-        if (fstat(fd, &a) != 0 || !S_ISREG(a.st_mode)) {
-            il__set_error(err, "cannot lock output folder '%s': %s/%s is not a regular file",
-                          d->dir, d->dir, IL_OUTDIR_LOCK);
-            close(fd);
-            return IL_EIO;
-        }
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            e = errno;
-            if (e == EWOULDBLOCK)
-                describe_holder(d, fd, err);
-            else
-                il__set_error(err, "cannot lock output folder '%s': %s", d->dir, strerror(e));
-            close(fd);
-            return e == EWOULDBLOCK ? IL_EBUSY : IL_EIO;
-        }
-        /* A run removes the lock file when it ends, so a run that opened it
-         * just before may hold a lock on a file no longer in the folder.
-         * Only a lock on the file that is there counts. */
-        if (fstatat(d->dfd, IL_OUTDIR_LOCK, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
-            a.st_ino == b.st_ino) {
-            char line[128];
-            int n = snprintf(line, sizeof line, "%ld %.60s\n", (long)getpid(), d->command);
-            /* who holds it, for the message another run gives; advisory */
-            if (ftruncate(fd, 0) == 0 && n > 0) {
-                ssize_t w = pwrite(fd, line, (size_t)n, 0);
-                (void)w; /* advisory: without it the folder is locked all the same */
-            }
-            d->lock_fd = fd;
-            return IL_OK;
-        }
-        close(fd);
-    }
-    il__set_error(err, "cannot lock output folder '%s': its lock file keeps changing", d->dir);
-    return IL_EIO;
-}
-
-static void release_lock(il_outdir *d)
-{
-    struct stat a, b;
-    if (d->lock_fd < 0)
-        return;
-    /* removed while still held, so no other run can lock this file and
-     * then see it vanish (take_lock checks which file it locked) */
-    if (fstat(d->lock_fd, &a) == 0 &&
-        fstatat(d->dfd, IL_OUTDIR_LOCK, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
-        a.st_ino == b.st_ino)
-        (void)unlinkat(d->dfd, IL_OUTDIR_LOCK, 0);
-    close(d->lock_fd);
-    d->lock_fd = -1;
-}
-
 /* ---- the previous manifest ---- */
 
 static int is_sha_hex(const char *s)
@@ -428,7 +309,7 @@ static char *copy_string(const char *s)
 
 static void outdir_free(il_outdir *d)
 {
-    release_lock(d);
+    il__outdir_unlock(d);
     if (d->dfd >= 0)
         close(d->dfd);
     list_release(&d->old);
@@ -465,7 +346,7 @@ il_status il_outdir_open(const char *dir, const char *command, il_outdir **out, 
         outdir_free(d);
         return IL_EIO;
     }
-    if ((st = take_lock(d, err)) != IL_OK || (st = read_manifest(d)) != IL_OK) {
+    if ((st = il__outdir_lock(d, err)) != IL_OK || (st = read_manifest(d)) != IL_OK) {
         outdir_free(d);
         return st;
     }
