@@ -93,7 +93,12 @@ struct il_init_type {
      * tensor; 'out' may equal 'noise'. */
     il_status (*from_noise)(const il_init *init, const il_init_ctx *ctx, const double *noise,
                             double *out, il_error *err);
-    /* base == NONE: fill 'out' (ctx->numel values, C order). */
+    /* base == NONE: fill 'out' (ctx->numel values, C order). base != NONE:
+     * NULL, or a fill il_init_fill uses instead of drawing the base noise
+     * and calling from_noise, for a scheme some generator draws faster by
+     * another exact method (the truncated normals: philox's rejection).
+     * It gives the law of from_noise, and with a generator that has no
+     * such method the very values from_noise makes of its base noise. */
     il_status (*fill)(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
                       il_error *err);
     /* Describe the target distribution for 'ctx' (fields preset to NAN). */
@@ -145,7 +150,9 @@ il_init_base il_init_get_base(const il_init *init);
 
 /* Fill from given base noise: the tensor il_init_fill would make had the
  * generator produced 'noise' (prod(shape) values of il_init_get_base's
- * kind). IL_EINVAL for a scheme with no base. 'out' may equal 'noise'. */
+ * kind) -- or, for a scheme the generator draws by its own method
+ * (philox's truncated normals), a tensor of the same law. IL_EINVAL for a
+ * scheme with no base. 'out' may equal 'noise'. */
 il_status il_init_from_noise(const il_init *init, const size_t *shape, size_t ndim,
                              il_layout layout, const double *noise, double *out, il_error *err);
 

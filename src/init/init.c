@@ -203,7 +203,7 @@ static il_status fill_ctx(const il_init *init, const il_init_ctx *ctx, il_rng *r
 
     if (ctx->numel == 0) /* torch: "Initializing zero-element tensors is a no-op" */
         return IL_OK;
-    if (t->base == IL_INIT_BASE_NONE)
+    if (t->base == IL_INIT_BASE_NONE || (!noise && t->fill))
         return t->fill(init, ctx, rng, out, err);
     if (!noise) {
         il_init_draw_noise(t->base, rng, out, ctx->numel);

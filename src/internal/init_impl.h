@@ -31,12 +31,6 @@ void il__uniform_from_noise(double lo, double hi, const double *u, double *out, 
 /* out[i] = mean + std * z[i]: torch's normal_(mean, std). */
 void il__normal_from_noise(double mean, double std, const double *z, double *out, size_t n);
 
-/* N(mean, std^2) truncated to [a, b] from U[0, 1), by the inverse CDF in
- * double precision (torch's trunc_normal_), clamped to [a, b]. */
-void il__trunc_normal_from_noise(double mean, double std, double a, double b, const double *u,
-                                 double *out, size_t n);
-
-/* The inverse error function, accurate to a few ulp on (-1, 1); +-inf at +-1. */
-double il__erfinv(double x);
+/* The truncated normals' transforms and erfinv: internal/dist_impl.h. */
 
 #endif
