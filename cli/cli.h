@@ -108,6 +108,9 @@ void cli_json_number(FILE *f, double v);
 /* Output files (output.c), each written atomically. */
 il_status cli_write_npy(const char *path, const double *data, const size_t *shape, size_t ndim,
                         int f32, il_error *err);
+/* float32 values, written as they are */
+il_status cli_write_npy_floats(const char *path, const float *data, const size_t *shape,
+                               size_t ndim, il_error *err);
 /* DIR/report.json and DIR/stats.csv */
 il_status cli_write_report(const char *dir, const il_report *r, il_error *err);
 il_status cli_write_grid(const char *path, const il_hist_grid *g, il_plot_format fmt,

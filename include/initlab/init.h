@@ -87,6 +87,10 @@ struct il_init_type {
     size_t n_params;
     int needs_fans; /* nonzero: the shape must have >= 2 dims (torch's rule) */
     il_init_base base;
+    /* nonzero: value i is made from noise value i alone (or is a constant),
+     * whatever the position, so a fill may be made in pieces of even
+     * length (il_init_fill_f32); zero: orthogonal, sparse, eye, dirac, lsuv */
+    int elementwise;
     /* Check the parameters against the context; may be NULL. */
     il_status (*check)(const il_init *init, const il_init_ctx *ctx, il_error *err);
     /* base != NONE: turn 'noise' (ctx->numel values of the base) into the
@@ -127,6 +131,16 @@ size_t il_init_format(const il_init *init, char *buf, size_t cap);
  * the element count overflows. 'err' may be NULL. */
 il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
                        il_rng *rng, double *out, il_error *err);
+
+/* The tensor of il_init_fill rounded to float32, into the 'out' of
+ * prod(shape) floats, from the same draws (the generator ends in the same
+ * state). A scheme that is elementwise is drawn and rounded in pieces of
+ * 2^18 values, so no float64 copy of the tensor is made (the scratch is
+ * 2 MiB); the others (orthogonal, sparse, eye, dirac, lsuv) fill a
+ * float64 tensor and round it. IL_ENOMEM if the scratch or that tensor
+ * cannot be allocated; otherwise the errors of il_init_fill. */
+il_status il_init_fill_f32(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
+                           il_rng *rng, float *out, il_error *err);
 
 /* The target gain/mean/std/bound that il_init_fill would aim at for this
  * shape; same errors as il_init_fill. */
