@@ -136,7 +136,9 @@ faster() { # the name of the faster of two measurements (by median)
 
 echo
 echo "initlab $(build/initlab --version | cut -d' ' -f2), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
-echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, medians of $rounds rounds, $(date -u +%F)"
+echo "flags: $(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx512f|avx512dq|avx512vl|avx2|fma' | sort -u | xargs),"
+echo "OpenBLAS kernels: $($py blas), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset},"
+echo "medians of $rounds rounds, $(date -u +%F)"
 echo
 printf '%-44s %14s %14s %9s\n' "measurement" "initlab" "reference" "ratio"
 row() { printf '%-44s %14s %14s %9s\n' "$1" "$2" "$3" "$4"; }
