@@ -135,8 +135,8 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
 /* The tensor of il_init_fill rounded to float32, into the 'out' of
  * prod(shape) floats, from the same draws (the generator ends in the same
  * state). A scheme that is elementwise is drawn and rounded in pieces of
- * 2^18 values, so no float64 copy of the tensor is made (the scratch is
- * 2 MiB); the others (orthogonal, sparse, eye, dirac, lsuv) fill a
+ * 2^22 values, so no float64 copy of the tensor is made (the scratch is
+ * 32 MiB); the others (orthogonal, sparse, eye, dirac, lsuv) fill a
  * float64 tensor and round it. IL_ENOMEM if the scratch or that tensor
  * cannot be allocated; otherwise the errors of il_init_fill. */
 il_status il_init_fill_f32(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,

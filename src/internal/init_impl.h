@@ -31,6 +31,12 @@ void il__uniform_from_noise(double lo, double hi, const double *u, double *out, 
 /* out[i] = mean + std * z[i]: torch's normal_(mean, std). */
 void il__normal_from_noise(double mean, double std, const double *z, double *out, size_t n);
 
+/* il_init_fill_f32 with pieces of 'piece_len' values (even) instead of
+ * 2^22, so that the tests can cross many pieces' ends on small tensors. */
+il_status il__init_fill_f32_pieces(const il_init *init, const size_t *shape, size_t ndim,
+                                   il_layout layout, il_rng *rng, float *out, size_t piece_len,
+                                   il_error *err);
+
 /* The truncated normals' transforms and erfinv: internal/dist_impl.h. */
 
 #endif
