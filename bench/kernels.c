@@ -6,6 +6,10 @@
  *
  *   bench_kernels normal-f64 N THREADS [philox|mt19937]
  *   bench_kernels normal-f32 N THREADS
+ *   bench_kernels trunc-f64 N THREADS [RNG]  N(0,1) cut to [-2, 2] (torch's trunc_normal_
+ *                                            defaults), il_dist_fill_trunc_normal
+ *   bench_kernels trunc-f32 N THREADS [RNG]  the same as float32: il_init_fill_f32 of
+ *                                            trunc_normal (drawn in f64, rounded in pieces)
  *   bench_kernels stats N          histogram (30 bins) + moments of N normals
  *   bench_kernels read N           one streaming read of N doubles (bandwidth)
  *   bench_kernels gemm-f64 N       one N x N x N product (cblas_dgemm); gemm-f32 likewise
@@ -31,7 +35,9 @@ static double now(void)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bench_kernels normal-f64|normal-f32|stats|read N [THREADS] [RNG]\n");
+    fprintf(stderr,
+            "usage: bench_kernels normal-f64|normal-f32|trunc-f64|trunc-f32|stats|read N [THREADS] "
+            "[RNG]\n");
     return 2;
 }
 
@@ -48,8 +54,8 @@ int main(int argc, char **argv)
         omp_set_num_threads(atoi(argv[3]));
     if (il_rng_new(il_rng_find(argc > 4 ? argv[4] : "philox"), 1, &rng) != IL_OK)
         return usage();
-    if (strcmp(argv[1], "normal-f64") == 0 || strcmp(argv[1], "stats") == 0 ||
-        strcmp(argv[1], "read") == 0) {
+    if (strcmp(argv[1], "normal-f64") == 0 || strcmp(argv[1], "trunc-f64") == 0 ||
+        strcmp(argv[1], "stats") == 0 || strcmp(argv[1], "read") == 0) {
         double *x = malloc(n * sizeof *x), sum = 0;
         if (!x)
             return 1;
@@ -57,6 +63,11 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], "normal-f64") == 0) {
             t0 = now();
             il_dist_fill_standard_normal(rng, x, n);
+            t1 = now();
+        } else if (strcmp(argv[1], "trunc-f64") == 0) {
+            const il_trunc_normal law = {0.0, 1.0, -2.0, 2.0};
+            t0 = now();
+            il_dist_fill_trunc_normal(rng, &law, x, n);
             t1 = now();
         } else if (strcmp(argv[1], "stats") == 0) {
             il_layer_stats s;
@@ -109,6 +120,17 @@ int main(int argc, char **argv)
         free(a);
         free(b);
         free(c);
+    } else if (strcmp(argv[1], "trunc-f32") == 0) {
+        float *x = malloc(n * sizeof *x);
+        il_init init;
+        if (!x || il_init_parse("trunc_normal", &init, NULL) != IL_OK)
+            return 1;
+        if (il_init_fill_f32(&init, &n, 1, IL_LAYOUT_DENSE, rng, x, NULL) != IL_OK)
+            return 1;
+        t0 = now();
+        il_init_fill_f32(&init, &n, 1, IL_LAYOUT_DENSE, rng, x, NULL);
+        t1 = now();
+        free(x);
     } else if (strcmp(argv[1], "normal-f32") == 0) {
         float *x = malloc(n * sizeof *x);
         if (!x)

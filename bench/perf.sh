@@ -8,6 +8,14 @@
 #                  (Philox4x32-10, Box-Muller) against np.random.randn,
 #                  default_rng().standard_normal and torch.randn; initlab's
 #                  mt19937 (numpy's legacy stream) against np.random.randn
+#   truncated      N(0,1) cut to [-2, 2], f64 and f32, 1 and 2 threads, on
+#   normals        8192^2 values: initlab's fast generator (rejection from its
+#                  normals; f32: drawn in f64, rounded in pieces) against
+#                  torch.nn.init.trunc_normal_; and the whole command
+#                  `initlab init he_normal --shape 8192,8192 --dtype f32`
+#                  against `init lecture_he` (plain normals) and against
+#                  trunc_normal_ at torch's better thread count, with the
+#                  command's peak RSS against the tensor's bytes
 #   stats          a 4096^2 layer's histogram (30 bins) and moments against
 #                  np.histogram + mean + std; and against one streaming read
 #   forward        20 layers, 4096 wide, batch 4096, He + ReLU, weights drawn
@@ -47,6 +55,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 N=33554432      # 2^25 draws
 L=16777216      # one 4096 x 4096 layer
+T=67108864      # one 8192 x 8192 tensor
 
 # The measurements: NAME|COMMAND (each prints seconds)
 cases=(
@@ -62,6 +71,16 @@ cases=(
   "torch-f64-2|$py normal torch f64 $N 2"
   "torch-f32-1|$py normal torch f32 $N 1"
   "torch-f32-2|$py normal torch f32 $N 2"
+  "il-trunc-f64-1|$k trunc-f64 $T 1"
+  "il-trunc-f64-2|$k trunc-f64 $T 2"
+  "il-trunc-f32-1|$k trunc-f32 $T 1"
+  "il-trunc-f32-2|$k trunc-f32 $T 2"
+  "torch-trunc-f64-1|$py trunc f64 $T 1"
+  "torch-trunc-f64-2|$py trunc f64 $T 2"
+  "torch-trunc-f32-1|$py trunc f32 $T 1"
+  "torch-trunc-f32-2|$py trunc f32 $T 2"
+  "il-init-he-f32|INIT he_normal"
+  "il-init-lecture-f32|INIT lecture_he"
   "il-stats-1|env OMP_NUM_THREADS=1 $k stats $L 1"
   "il-stats-2|$k stats $L 2"
   "il-read-2|$k read $L 2"
@@ -86,21 +105,40 @@ run_forward() { # DTYPE: the whole command, timed from outside; f64's peak RSS k
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", (b - a) / 1e9 }'
 }
 
+run_init() { # SPEC: the whole `init --dtype f32` of 8192^2, timed from outside; peak RSS kept
+  local t0 t1
+  t0=$(date +%s%N)
+  /usr/bin/time -f "%M" -o "$tmp/rss" build/initlab init "$1" --shape 8192,8192 --dtype f32 >/dev/null
+  t1=$(date +%s%N)
+  cat "$tmp/rss" >>"$tmp/init-$1.rss"
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", (b - a) / 1e9 }'
+}
+
 for r in $(seq "$rounds"); do
   echo "perf: round $r of $rounds" >&2
   for c in "${cases[@]}"; do
     name=${c%%|*} cmd=${c#*|}
-    case "$cmd" in FORWARD*) run_forward "${cmd#FORWARD }";; *) $cmd;; esac >>"$tmp/$name"
+    case "$cmd" in
+      FORWARD*) run_forward "${cmd#FORWARD }";;
+      INIT*) run_init "${cmd#INIT }";;
+      *) $cmd;;
+    esac >>"$tmp/$name"
   done
 done
 
 med() { sort -g "$tmp/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rate() { awk -v n="$2" -v t="$(med "$1")" 'BEGIN { printf "%.0f M/s", n / t / 1e6 }'; }
 ratio() { awk -v a="$(med "$1")" -v b="$(med "$2")" 'BEGIN { printf "%.2fx", a / b }'; }
+spread() { sort -g "$tmp/$1" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.3g-%.3g s", lo, hi }'; }
+faster() { # the name of the faster of two measurements (by median)
+  awk -v a="$(med "$1")" -v b="$(med "$2")" -v na="$1" -v nb="$2" 'BEGIN { print (a <= b) ? na : nb }'
+}
 
 echo
 echo "initlab $(build/initlab --version | cut -d' ' -f2), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
-echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, medians of $rounds rounds, $(date -u +%F)"
+echo "flags: $(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx512f|avx512dq|avx512vl|avx2|fma' | sort -u | xargs),"
+echo "OpenBLAS kernels: $($py blas), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset},"
+echo "medians of $rounds rounds, $(date -u +%F)"
 echo
 printf '%-44s %14s %14s %9s\n' "measurement" "initlab" "reference" "ratio"
 row() { printf '%-44s %14s %14s %9s\n' "$1" "$2" "$3" "$4"; }
@@ -114,6 +152,17 @@ row "N(0,1) f32, 2 threads vs torch.randn (2)" "$(rate il-f32-2 $N)" "$(rate tor
 row "N(0,1) f32, 1 thread vs numpy Generator" "$(rate il-f32-1 $N)" "$(rate np-gen-f32 $N)" "$(ratio np-gen-f32 il-f32-1)"
 row "N(0,1) f32, 2 threads vs 1 thread" "$(rate il-f32-2 $N)" "$(rate il-f32-1 $N)" "$(ratio il-f32-1 il-f32-2)"
 row "mt19937 (numpy's stream) vs np.random.randn" "$(rate il-mt-1 $N)" "$(rate np-legacy $N)" "$(ratio np-legacy il-mt-1)"
+row "trunc N f64, 1 thread vs trunc_normal_ (1)" "$(rate il-trunc-f64-1 $T)" "$(rate torch-trunc-f64-1 $T)" "$(ratio torch-trunc-f64-1 il-trunc-f64-1)"
+row "trunc N f64, 2 threads vs trunc_normal_ (2)" "$(rate il-trunc-f64-2 $T)" "$(rate torch-trunc-f64-2 $T)" "$(ratio torch-trunc-f64-2 il-trunc-f64-2)"
+row "trunc N f32, 1 thread vs trunc_normal_ (1)" "$(rate il-trunc-f32-1 $T)" "$(rate torch-trunc-f32-1 $T)" "$(ratio torch-trunc-f32-1 il-trunc-f32-1)"
+row "trunc N f32, 2 threads vs trunc_normal_ (2)" "$(rate il-trunc-f32-2 $T)" "$(rate torch-trunc-f32-2 $T)" "$(ratio torch-trunc-f32-2 il-trunc-f32-2)"
+best=$(faster torch-trunc-f32-1 torch-trunc-f32-2)
+row "he_normal init f32 vs trunc_normal_ (${best##*-})" "$(med il-init-he-f32) s" "$(med "$best") s" "$(ratio "$best" il-init-he-f32)"
+row "he_normal init f32 vs init lecture_he" "$(med il-init-he-f32) s" "$(med il-init-lecture-f32) s" "$(ratio il-init-lecture-f32 il-init-he-f32)"
+rss=$(sort -n "$tmp/init-he_normal.rss" | tail -1)
+row "init f32 8192^2: peak RSS vs 1.1 T + 64 MiB" "$((rss / 1024)) MiB" "$(((T * 4 * 11 / 10 + 67108864) / 1048576)) MiB" \
+    "$(awk -v r="$rss" -v t=$T 'BEGIN { printf "%.2fx", r * 1024 / (t * 4 * 1.1 + 67108864) }')"
+row "  (spread: init he_normal; lecture_he)" "$(spread il-init-he-f32)" "$(spread il-init-lecture-f32)" ""
 row "hist+moments 4096^2, 1 thread vs numpy" "$(med il-stats-1) s" "$(med np-stats) s" "$(ratio np-stats il-stats-1)"
 row "hist+moments 4096^2, 2 threads vs numpy" "$(med il-stats-2) s" "$(med np-stats) s" "$(ratio np-stats il-stats-2)"
 row "hist+moments vs one read (2 threads)" "$(awk -v t="$(med il-stats-2)" -v n=$L 'BEGIN { printf "%.1f GB/s", n * 8 / t / 1e9 }')" \

@@ -5,6 +5,11 @@ counted; initlab's side is timed the same way, except the forward pass,
 which is the whole `initlab run` command).
 
   perf_ref.py normal LIB DTYPE N THREADS   LIB: numpy-legacy, numpy-gen, torch
+  perf_ref.py blas                         the kernels OpenBLAS chose for this CPU (numpy's
+                                           libopenblas; initlab's static build is the same
+                                           DYNAMIC_ARCH OpenBLAS), printed instead of seconds
+  perf_ref.py trunc DTYPE N THREADS        torch.nn.init.trunc_normal_ (mean 0, std 1, a -2, b 2)
+                                           on N values, the call alone
   perf_ref.py stats N                      np.histogram(x, 30, (-4, 4)) + x.mean() + x.std()
   perf_ref.py forward LIB DTYPE            LIB: numpy, torch; 20 layers, 4096 wide,
                                            batch 4096, He (std sqrt(2/4096)) + ReLU,
@@ -18,6 +23,14 @@ import time
 
 def main():
     what = sys.argv[1]
+    if what == "blas":
+        import ctypes
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        print("%s (%s)" % (lib.openblas_get_corename().decode(),
+                           lib.openblas_get_config().decode().split()[1]))
+        return
     if what == "normal":
         lib, dtype, n, threads = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
         if lib == "torch":
@@ -45,6 +58,16 @@ def main():
                 t0 = time.perf_counter()
                 g.standard_normal(n, dtype=dt, out=out)
                 t1 = time.perf_counter()
+    elif what == "trunc":
+        import torch
+        dtype, n, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        torch.set_num_threads(threads)
+        dt = torch.float64 if dtype == "f64" else torch.float32
+        out = torch.empty(n, dtype=dt)
+        torch.nn.init.trunc_normal_(out)  # touch the pages
+        t0 = time.perf_counter()
+        torch.nn.init.trunc_normal_(out)
+        t1 = time.perf_counter()
     elif what == "stats":
         import numpy as np
         n = int(sys.argv[2])

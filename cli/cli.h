@@ -152,6 +152,9 @@ int cli_outdir_finish(int rc);
 void cli_signals_install(void);
 il_status cli_write_npy(const char *path, const double *data, const size_t *shape, size_t ndim,
                         int f32, il_error *err);
+/* float32 values, written as they are */
+il_status cli_write_npy_floats(const char *path, const float *data, const size_t *shape,
+                               size_t ndim, il_error *err);
 /* DIR/report.json and DIR/stats.csv */
 il_status cli_write_report(const char *dir, const il_report *r, il_error *err);
 il_status cli_write_grid(const char *path, const il_hist_grid *g, il_plot_format fmt,

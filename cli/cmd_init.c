@@ -36,7 +36,8 @@ static const cli_option init_options[] = {
             "dense (in, out) [default], torch (out, in, k...) or keras (k..., in, out)"),
     CLI_OPT("seed", CLI_SEED, init_opts, seed, "N", "generator seed (default 100)"),
     CLI_OPT("rng", CLI_STRING, init_opts, rng_name, "NAME", CLI_RNG_HELP),
-    CLI_OPT("dtype", CLI_STRING, init_opts, dtype, "T", "f64 (default) or f32 for the saved array"),
+    CLI_OPT("dtype", CLI_STRING, init_opts, dtype, "T",
+            "f64 (default) or f32 (the f64 values, rounded)"),
     CLI_OPT(
         "out", CLI_STRING, init_opts, out_path, "FILE.npy",
         "write the tensor (np.load opens it); '-' for standard output, the text then on stderr"),
@@ -60,6 +61,14 @@ static void help(FILE *f)
                "(17 significant digits; null where a value does not apply).\n");
 }
 
+/* Statistics' pieces of a float32 tensor, as doubles (il_stats_map_fn). */
+static void widen(void *ctx, double *x, size_t offset, size_t n)
+{
+    const float *w32 = ctx;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (double)w32[offset + i];
+}
+
 static void text_number(FILE *f, const char *label, double v)
 {
     if (isfinite(v))
@@ -78,6 +87,7 @@ int cmd_init(int argc, char **argv)
     il_error err;
     il_rng *rng = NULL;
     double *w = NULL, fi = (double)NAN, fo = (double)NAN;
+    float *w32 = NULL; /* --dtype f32: the tensor, made without a float64 copy */
     il_layer_stats stats;
     il_stats_config scfg;
     char spec[256], b1[32], b2[32];
@@ -134,13 +144,15 @@ int cmd_init(int argc, char **argv)
         cli_error("init: shape %s is too large (its size overflows)", o->shape_text);
         return EXIT_NOMEM;
     }
+    numel = bytes / sizeof(double);
+    if (f32)
+        bytes = numel * sizeof(float);
     if (bytes > cap) {
         cli_error("init: shape %s needs %s; the limit is %s (--max-memory)", o->shape_text,
                   cli_format_bytes(b1, sizeof b1, (double)bytes),
                   cli_format_bytes(b2, sizeof b2, (double)cap));
         return EXIT_NOMEM;
     }
-    numel = bytes / sizeof(double);
     /* Everything the scheme can refuse (shape, parameters) before drawing. */
     if ((st = il_init_describe(&init, shape, ndim, (il_layout)layout, &target, &err)) != IL_OK) {
         cli_error("init: %s", err.message);
@@ -151,32 +163,39 @@ int cmd_init(int argc, char **argv)
         fi = (double)fan_in;
         fo = (double)fan_out;
     }
-    w = il_malloc_n(numel, sizeof *w);
-    if (!w || il_rng_new(rt, o->seed, &rng) != IL_OK) {
+    if (f32)
+        w32 = il_malloc_n(numel, sizeof *w32);
+    else
+        w = il_malloc_n(numel, sizeof *w);
+    if ((!w && !w32) || il_rng_new(rt, o->seed, &rng) != IL_OK) {
         il_free(w);
+        il_free(w32);
         cli_error("init: out of memory");
         return EXIT_NOMEM;
     }
-    st = il_init_fill(&init, shape, ndim, (il_layout)layout, rng, w, &err);
+    /* f32: il_init_fill's values rounded, drawn and rounded in pieces */
+    st = f32 ? il_init_fill_f32(&init, shape, ndim, (il_layout)layout, rng, w32, &err)
+             : il_init_fill(&init, shape, ndim, (il_layout)layout, rng, w, &err);
     if (st != IL_OK) {
         cli_error("init: %s", err.message);
         rc = cli_exit_for(st);
         goto done;
     }
-    if (f32) /* report what is saved */
-        for (size_t i = 0; i < numel; i++)
-            w[i] = (double)(float)w[i];
     scfg = (il_stats_config){1, -1.0, 1.0, 0.0, 0.0};
     if (il_layer_stats_init(&stats, &scfg) != IL_OK) {
         cli_error("init: out of memory");
         rc = EXIT_NOMEM;
         goto done;
     }
-    il_layer_stats_add(&stats, w, numel);
+    if (f32) /* report what is saved */
+        il_layer_stats_add_made(&stats, numel, widen, w32);
+    else
+        il_layer_stats_add(&stats, w, numel);
     il_layer_stats_finish(&stats);
     il_layer_stats_release(&stats);
     if (o->out_path) {
-        st = cli_write_npy(o->out_path, w, shape, ndim, f32, &err);
+        st = f32 ? cli_write_npy_floats(o->out_path, w32, shape, ndim, &err)
+                 : cli_write_npy(o->out_path, w, shape, ndim, 0, &err);
         if (st != IL_OK) {
             cli_error("init: %s", err.message);
             rc = cli_exit_for(st);
@@ -239,5 +258,6 @@ int cmd_init(int argc, char **argv)
 done:
     il_rng_free(rng);
     il_free(w);
+    il_free(w32);
     return rc;
 }

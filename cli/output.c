@@ -259,6 +259,7 @@ il_status cli_write_file(const char *path,
 
 typedef struct npy_job {
     const double *data;
+    const float *floats; /* instead of data */
     const size_t *shape;
     size_t ndim;
     int f32;
@@ -267,6 +268,8 @@ typedef struct npy_job {
 static il_status produce_npy(void *pctx, il_write_fn w, void *wctx)
 {
     const npy_job *j = pctx;
+    if (j->floats)
+        return il_npy_write_floats(j->floats, j->shape, j->ndim, w, wctx);
     return j->f32 ? il_npy_write_f32(j->data, j->shape, j->ndim, w, wctx)
                   : il_npy_write_f64(j->data, j->shape, j->ndim, w, wctx);
 }
@@ -274,7 +277,14 @@ static il_status produce_npy(void *pctx, il_write_fn w, void *wctx)
 il_status cli_write_npy(const char *path, const double *data, const size_t *shape, size_t ndim,
                         int f32, il_error *err)
 {
-    npy_job job = {data, shape, ndim, f32};
+    npy_job job = {data, NULL, shape, ndim, f32};
+    return cli_write_file(path, produce_npy, &job, err);
+}
+
+il_status cli_write_npy_floats(const char *path, const float *data, const size_t *shape,
+                               size_t ndim, il_error *err)
+{
+    npy_job job = {NULL, data, shape, ndim, 1};
     return cli_write_file(path, produce_npy, &job, err);
 }
 

@@ -2,6 +2,7 @@
 /* Initializer registry, spec strings, fans and the lecture's fills. */
 #include "initlab/dist.h"
 #include "initlab/init.h"
+#include "internal/init_impl.h"
 #include "test.h"
 
 static il_rng *new_mt(uint64_t seed)
@@ -182,6 +183,67 @@ static void registry(void)
     CHECK(il_init_type_at(n) == NULL);
 }
 
+/* il_init_fill_f32 is il_init_fill rounded, for every scheme and both
+ * generators, from a generator a word into its stream; the elementwise
+ * schemes in pieces of 4096 values (65 on 515 x 511: the fill's own 2^22
+ * would need 32 MiB tensors to cross a piece's end) and whole, the others
+ * whole on a small tensor (QR of 515 x 511 is slow); and the generator
+ * ends where il_init_fill leaves it. */
+static void fill_f32_is_fill_rounded(void)
+{
+    static const char *const gens[] = {"philox", "mt19937"};
+    const size_t big[2] = {515, 511}, small[2] = {31, 17};
+    double *d = malloc(515 * 511 * sizeof *d);
+    float *f = malloc(515 * 511 * sizeof *f);
+    size_t compared = 0;
+    REQUIRE(d && f);
+    for (size_t m = 0; m < 4; m++) /* philox, mt19937; whole, then in pieces */
+        for (size_t i = 0; i < il_init_type_count(); i++) {
+            const il_init_type *t = il_init_type_at(i);
+            size_t g = m % 2, pieces = m / 2;
+            il_rng *r1 = NULL, *r2 = NULL;
+            il_init in;
+            char spec[96];
+            il_status s1, s2;
+            const size_t *shape = t->elementwise ? big : small;
+            size_t bad = 0, n = shape[0] * shape[1];
+            if (pieces && !t->elementwise)
+                continue;
+            snprintf(spec, sizeof spec, "%s", t->name);
+            if (strcmp(t->name, "constant") == 0)
+                snprintf(spec, sizeof spec, "constant:val=0.3");
+            else if (strcmp(t->name, "sparse") == 0)
+                snprintf(spec, sizeof spec, "sparse:sparsity=0.2");
+            REQUIRE(il_init_parse(spec, &in, NULL) == IL_OK);
+            REQUIRE(il_rng_new(il_rng_find(gens[g]), 77, &r1) == IL_OK);
+            REQUIRE(il_rng_new(il_rng_find(gens[g]), 77, &r2) == IL_OK);
+            il_rng_next_u32(r1);
+            il_rng_next_u32(r2);
+            s1 = il_init_fill(&in, shape, 2, IL_LAYOUT_DENSE, r1, d, NULL);
+            s2 = pieces
+                     ? il__init_fill_f32_pieces(&in, shape, 2, IL_LAYOUT_DENSE, r2, f, 4096, NULL)
+                     : il_init_fill_f32(&in, shape, 2, IL_LAYOUT_DENSE, r2, f, NULL);
+            CHECK_EQ_INT(s2, s1);
+            if (s1 == IL_OK) {
+                for (size_t k = 0; k < n; k++) {
+                    float want = (float)d[k];
+                    bad += memcmp(&want, &f[k], sizeof want) != 0;
+                }
+                if (bad)
+                    fprintf(stderr, "  %s (%s%s): %zu values differ\n", spec, gens[g],
+                            pieces ? ", pieces" : "", bad);
+                CHECK_EQ_U64(bad, 0);
+                CHECK_EQ_U64(il_rng_next_u32(r1), il_rng_next_u32(r2));
+                compared++;
+            }
+            il_rng_free(r1);
+            il_rng_free(r2);
+        }
+    CHECK(compared >= 2 * (il_init_type_count() - 1) + 2 * 21); /* dirac needs 3 to 5 dims */
+    free(d);
+    free(f);
+}
+
 TEST_MAIN({"parse_and_format", parse_and_format}, {"parse_errors", parse_errors}, {"fans", fans},
           {"lecture_fills", lecture_fills}, {"describe", describe}, {"fill_errors", fill_errors},
-          {"registry", registry})
+          {"registry", registry}, {"fill_f32_is_fill_rounded", fill_f32_is_fill_rounded})

@@ -153,20 +153,21 @@ static double ks_statistic(const double *sorted, size_t n, const law *L)
     return sqrt((double)n) * d;
 }
 
-static void check_law(const char *spec, const size_t *shape, size_t ndim, il_layout layout,
-                      const law *L, double want_var)
+/* The sample of 'spec' from 'r' (any size; freed here) against law 'L':
+ * variance and KS; for a law with bounds, no value outside them. */
+static void check_law_from(il_rng *r, const char *spec, const size_t *shape, size_t ndim,
+                           il_layout layout, const law *L, double want_var)
 {
-    static double w[N_SAMPLES * 2];
     il_init in;
     il_error err;
-    il_rng *r = new_mt(20241129);
     size_t n = 1;
-    double mean = 0, m2 = 0, ks;
+    double mean = 0, m2 = 0, ks, *w;
 
     REQUIRE(r);
     for (size_t i = 0; i < ndim; i++)
         n *= shape[i];
-    REQUIRE(n <= N_SAMPLES * 2);
+    w = malloc(n * sizeof *w);
+    REQUIRE(w);
     REQUIRE(il_init_parse(spec, &in, &err) == IL_OK);
     REQUIRE(il_init_fill(&in, shape, ndim, layout, r, w, &err) == IL_OK);
     for (size_t i = 0; i < n; i++)
@@ -180,11 +181,24 @@ static void check_law(const char *spec, const size_t *shape, size_t ndim, il_lay
         test_failed_ = 1;
     }
     qsort(w, n, sizeof w[0], cmp_double);
+    if (L->kind != LAW_NORMAL && !(w[0] >= L->lo && w[n - 1] <= L->hi)) {
+        fprintf(stderr, "  %s: values in [%.17g, %.17g], outside [%.17g, %.17g]\n", spec, w[0],
+                w[n - 1], L->lo, L->hi);
+        test_failed_ = 1;
+    }
     ks = ks_statistic(w, n, L);
     if (!(ks < KS_CRITICAL)) {
         fprintf(stderr, "  %s: KS sqrt(n)D = %.4f >= %.4f\n", spec, ks, KS_CRITICAL);
         test_failed_ = 1;
     }
+    free(w);
+}
+
+static void check_law(const char *spec, const size_t *shape, size_t ndim, il_layout layout,
+                      const law *L, double want_var)
+{
+    il_rng *r = new_mt(20241129);
+    check_law_from(r, spec, shape, ndim, layout, L, want_var);
     il_rng_free(r);
 }
 
@@ -257,6 +271,51 @@ static void distributions(void)
     s = sqrt(2.0 / fi);
     L = (law){LAW_NORMAL, 0, s, 0, 0};
     check_law("lecture_he", dense, 2, IL_LAYOUT_DENSE, &L, 2.0 / fi);
+}
+
+/* The fast generator's truncated normals (rejection from its normals; the
+ * inverse CDF on its uniforms for a cut keeping less than half the mass)
+ * at 10^6 draws: inside the cut, KS against the truncated law, and for
+ * Keras's family the variance after the cut -- the std is sqrt(scale / n)
+ * because the std before it is divided by 0.87962566103423978 (keras
+ * #8048): he_normal's is sqrt(2 / fan_in). */
+static void fast_truncated(void)
+{
+    const size_t dense[2] = {1250, 800}; /* 10^6 weights, fan_in 1250, fan_out 800 */
+    double fi = 1250, fo = 800, s, k = 0.87962566103423978;
+    il_rng *r = NULL;
+    law L;
+
+    REQUIRE(il_rng_new(il_rng_find("philox"), 20260101, &r) == IL_OK);
+    s = sqrt(2.0 / fi) / k;
+    L = (law){LAW_TRUNC, 0, s, -2 * s, 2 * s};
+    check_law_from(r, "he_normal", dense, 2, IL_LAYOUT_DENSE, &L, 2.0 / fi);
+    s = sqrt(2.0 / (fi + fo)) / k;
+    L = (law){LAW_TRUNC, 0, s, -2 * s, 2 * s};
+    check_law_from(r, "glorot_normal", dense, 2, IL_LAYOUT_DENSE, &L, 2.0 / (fi + fo));
+    s = sqrt(1.0 / fi) / k;
+    L = (law){LAW_TRUNC, 0, s, -2 * s, 2 * s};
+    check_law_from(r, "lecun_normal", dense, 2, IL_LAYOUT_DENSE, &L, 1.0 / fi);
+    s = sqrt(3.0 / sqrt(fi * fo)) / k;
+    L = (law){LAW_TRUNC, 0, s, -2 * s, 2 * s};
+    check_law_from(r, "variance_scaling:scale=3,mode=fan_geo_avg", dense, 2, IL_LAYOUT_DENSE, &L,
+                   3.0 / sqrt(fi * fo));
+    {
+        il_init in;
+        il_init_target t;
+        double mean, var;
+        static const char *const specs[] = {"trunc_normal:a=-1,b=2",
+                                            "trunc_normal:mean=5,std=2,a=4,b=7",
+                                            "trunc_normal:a=2,b=3", "trunc_normal:std=0.002"};
+        for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+            REQUIRE(il_init_parse(specs[i], &in, NULL) == IL_OK);
+            REQUIRE(il_init_describe(&in, dense, 2, IL_LAYOUT_DENSE, &t, NULL) == IL_OK);
+            il_init_target_moments(&t, &mean, &var);
+            L = (law){LAW_TRUNC, t.mean, t.std, t.lo, t.hi};
+            check_law_from(r, specs[i], dense, 2, IL_LAYOUT_DENSE, &L, var);
+        }
+    }
+    il_rng_free(r);
 }
 
 /* Keras's formulas, value for value (keras random_initializers.py). */
@@ -371,6 +430,50 @@ static void trunc_normal_bounds(void)
             CHECK_EQ_U64(at_bound, 0);
     }
     il_rng_free(r);
+}
+
+/* FNV-1a, 64-bit, over the bytes */
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* numpy-legacy's truncated normals are torch's inverse CDF on its uniforms,
+ * and stay so to the bit while the fast generator's change (issue 23).
+ * These hashes (FNV-1a of the 60000 doubles of a 300 x 200 dense fill,
+ * mt19937 seed 100) were printed by this test on the code before issue 23
+ * (e532bee, gcc 12 release build): `build/tests/test_init_catalogue
+ * mt19937_trunc_stream`, which prints a hash it does not find. */
+static void mt19937_trunc_stream(void)
+{
+    static const char *const specs[] = {"he_normal",
+                                        "glorot_normal",
+                                        "lecun_normal",
+                                        "variance_scaling:scale=3,mode=fan_geo_avg",
+                                        "trunc_normal",
+                                        "trunc_normal:a=2,b=3",
+                                        "trunc_normal:mean=5,std=2,a=4.5,b=4.75"};
+    static const uint64_t want[] = {
+        0x05adfe51ba9aa3b1ull, 0x7568f08dd4174decull, 0x0c50c5314c810392ull, 0xb5bbef812920c281ull,
+        0x8c31380b1d3315adull, 0x0ceebdff5bd3d3e8ull, 0x0568f971416c5d92ull};
+    static double w[300 * 200];
+    const size_t shape[2] = {300, 200};
+    for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
+        il_init in;
+        il_rng *r = new_mt(100);
+        REQUIRE(r);
+        REQUIRE(il_init_parse(specs[k], &in, NULL) == IL_OK);
+        REQUIRE(il_init_fill(&in, shape, 2, IL_LAYOUT_DENSE, r, w, NULL) == IL_OK);
+        if (hash_bytes(w, sizeof w) != want[k])
+            fprintf(stderr, "  %s: 0x%016llxull\n", specs[k],
+                    (unsigned long long)hash_bytes(w, sizeof w));
+        CHECK_EQ_U64(hash_bytes(w, sizeof w), want[k]);
+        il_rng_free(r);
+    }
 }
 
 static void sparse_zeros(void)
@@ -530,6 +633,7 @@ static void shared_noise(void)
 }
 
 TEST_MAIN({"torch_scales_exact", torch_scales_exact}, {"distributions", distributions},
-          {"keras_scales", keras_scales}, {"orthogonal_props", orthogonal_props},
-          {"trunc_normal_bounds", trunc_normal_bounds}, {"sparse_zeros", sparse_zeros},
+          {"fast_truncated", fast_truncated}, {"keras_scales", keras_scales},
+          {"orthogonal_props", orthogonal_props}, {"trunc_normal_bounds", trunc_normal_bounds},
+          {"mt19937_trunc_stream", mt19937_trunc_stream}, {"sparse_zeros", sparse_zeros},
           {"eye_and_dirac", eye_and_dirac}, {"errors", errors}, {"shared_noise", shared_noise})

@@ -67,7 +67,7 @@ static void numpy_goldens(void)
     check_golden("mat_le_f8_align16.npy", mat, 2, 0);
 }
 
-/* What il_npy_write_f64 and _f32 write, il_npy_parse reads back. */
+/* What il_npy_write_f64, _f32 and _floats write, il_npy_parse reads back. */
 static void writer_round_trip(void)
 {
     double x[24];
@@ -91,6 +91,17 @@ static void writer_round_trip(void)
     REQUIRE(il_npy_parse(m.data, m.len, CAP, &a, &err) == IL_OK);
     CHECK_BITS(a.data[23], (double)(float)x[23]);
     il_array_release(&a);
+    /* floats written as they are: the same file as the doubles rounded */
+    {
+        float f[24];
+        il_membuf m2 = {0};
+        for (int i = 0; i < 24; i++)
+            f[i] = (float)x[i];
+        REQUIRE(il_npy_write_floats(f, shape, 3, il_membuf_write, &m2) == IL_OK);
+        CHECK_EQ_U64(m2.len, m.len);
+        CHECK(m2.len == m.len && memcmp(m2.data, m.data, m.len) == 0);
+        il_membuf_release(&m2);
+    }
     il_membuf_release(&m);
 }
 

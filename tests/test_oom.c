@@ -101,6 +101,27 @@ static il_status s_init_orthogonal(void)
     return st;
 }
 
+/* float32 fills: the pieces' scratch (he_normal) and the float64 tensor
+ * of a scheme filled whole (orthogonal, with its own allocations) */
+static il_status s_init_f32(void)
+{
+    size_t shape[2] = {8, 5};
+    float w[40];
+    il_init init;
+    il_rng *r = NULL;
+    il_status st = il_rng_new(il_rng_find("philox"), 1, &r);
+    if (st == IL_OK)
+        st = il_init_parse("he_normal", &init, NULL);
+    if (st == IL_OK)
+        st = il_init_fill_f32(&init, shape, 2, IL_LAYOUT_DENSE, r, w, NULL);
+    if (st == IL_OK)
+        st = il_init_parse("orthogonal", &init, NULL);
+    if (st == IL_OK)
+        st = il_init_fill_f32(&init, shape, 2, IL_LAYOUT_DENSE, r, w, NULL);
+    il_rng_free(r);
+    return st;
+}
+
 static il_status s_stats(void)
 {
     il_layer_stats s;
@@ -272,6 +293,7 @@ static void every_allocation(void)
     faultsim("npy_load", s_npy_load);
     faultsim("csv", s_csv);
     faultsim("init_orthogonal", s_init_orthogonal);
+    faultsim("init_f32", s_init_f32);
     faultsim("stats", s_stats);
     faultsim("experiment", s_experiment);
     faultsim("write_file", s_write_file);

@@ -3,7 +3,8 @@
  * The fast generator, Philox4x32-10 (RELIABILITY.md rows 9, 11-13, 16-18):
  * known answers, the stream layout, fills equal for any thread count and
  * split, the Box-Muller normals against the C library, and the normals'
- * distribution at 10^7 draws (KS, tails, 2000 equal-probability bins).
+ * distribution at 10^7 draws (KS, tails, 2000 equal-probability bins);
+ * the same for the truncated normals (issue 23), with their layout.
  */
 #include <math.h>
 #include <omp.h>
@@ -381,9 +382,226 @@ static void uniform_distribution(void)
     free(u);
 }
 
+/* ---- truncated normals (issue 23) ---- */
+
+/* Keras's and torch's default cut (+-2 std, mass 0.954); an off-centre,
+ * scaled cut keeping 53% (many retries); one keeping 51.6%, near the least
+ * the rejection is used for (the most retries); and one keeping 2%, drawn
+ * by the inverse CDF on the uniforms instead. */
+static const il_trunc_normal trunc_laws[] = {
+    {0.0, 1.0, -2.0, 2.0}, {5.0, 2.0, 4.0, 7.0}, {0.0, 1.0, -0.7, 0.7}, {0.0, 1.0, 2.0, 3.0}};
+#define N_TRUNC_LAWS (sizeof trunc_laws / sizeof trunc_laws[0])
+
+static double trunc_cdf(const il_trunc_normal *t, double x)
+{
+    double pa = phi((t->a - t->mean) / t->std), pb = phi((t->b - t->mean) / t->std);
+    double c = (phi((x - t->mean) / t->std) - pa) / (pb - pa);
+    return c < 0 ? 0 : (c > 1 ? 1 : c);
+}
+
+/* Johnson, Kotz & Balakrishnan: the mean and variance after the cut */
+static void trunc_moments(const il_trunc_normal *t, double *mean, double *var)
+{
+    double a = (t->a - t->mean) / t->std, b = (t->b - t->mean) / t->std;
+    double da = exp(-a * a / 2) / sqrt(2 * PI), db = exp(-b * b / 2) / sqrt(2 * PI);
+    double z = phi(b) - phi(a), m = (da - db) / z;
+    *mean = t->mean + t->std * m;
+    *var = t->std * t->std * (1 + (a * da - b * db) / z - m * m);
+}
+
+/* Bits of 1 and 16 threads, of splits and of every build: the hashes of
+ * seed 42's fills (1000003 values of each law in turn, one generator)
+ * were printed by the gcc 12 release build on an AVX-512 machine with
+ * `build/tests/test_philox trunc_golden_hashes`, which prints each hash it
+ * does not find. */
+static void trunc_golden_hashes(void)
+{
+    static const uint64_t want[N_TRUNC_LAWS] = {0x8c8ec527ee7a9d6dull, 0xa5d6fef2ed5d87f8ull,
+                                                0x1a517a208b3c8ed3ull, 0xa52d3eddf3952d4bull};
+    size_t n = 1000003;
+    double *d = malloc(n * sizeof *d);
+    il_rng *r = philox(42);
+    REQUIRE(d);
+    for (size_t k = 0; k < N_TRUNC_LAWS; k++) {
+        uint64_t h;
+        il_dist_fill_trunc_normal(r, &trunc_laws[k], d, n);
+        h = hash_bytes(d, n * sizeof *d);
+        if (h != want[k])
+            printf("    law %zu: 0x%016llxull\n", k, (unsigned long long)h);
+        CHECK_EQ_U64(h, want[k]);
+    }
+    il_rng_free(r);
+    free(d);
+}
+
+/* Row 11 for the truncated normals: every law's fill hashes the same for
+ * 1 to 16 threads, and so does a 1000 x 1000 he_normal init. */
+static void trunc_thread_count_invariance(void)
+{
+    static const int threads[] = {1, 2, 3, 4, 8, 16};
+    static const size_t sizes[] = {0, 1, 8191, 8192, 8193, 1000003};
+    size_t n_max = 1000003;
+    double *d = malloc(n_max * sizeof *d);
+    il_init init;
+    REQUIRE(d);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        uint64_t want[N_TRUNC_LAWS + 1] = {0};
+        for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+            il_rng *r = philox(42);
+            omp_set_num_threads(threads[t]);
+            for (size_t k = 0; k <= N_TRUNC_LAWS; k++) {
+                uint64_t h;
+                if (k < N_TRUNC_LAWS) {
+                    il_dist_fill_trunc_normal(r, &trunc_laws[k], d, sizes[s]);
+                    h = hash_bytes(d, sizes[s] * sizeof *d);
+                } else {
+                    h = il_rng_next_u32(r); /* and the position afterwards */
+                }
+                if (t == 0)
+                    want[k] = h;
+                else
+                    CHECK_EQ_U64(h, want[k]);
+            }
+            il_rng_free(r);
+        }
+    }
+    REQUIRE(il_init_parse("he_normal", &init, NULL) == IL_OK);
+    {
+        size_t shape[2] = {1000, 1000};
+        uint64_t want = 0;
+        for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+            il_rng *r = philox(3);
+            omp_set_num_threads(threads[t]);
+            REQUIRE(il_init_fill(&init, shape, 2, IL_LAYOUT_DENSE, r, d, NULL) == IL_OK);
+            if (t == 0)
+                want = hash_bytes(d, 1000000 * sizeof *d);
+            else
+                CHECK_EQ_U64(hash_bytes(d, 1000000 * sizeof *d), want);
+            il_rng_free(r);
+        }
+    }
+    omp_set_num_threads(omp_get_num_procs());
+    free(d);
+}
+
+/* Fills of even sizes in turn are one fill, for each law. */
+static void trunc_split_invariance(void)
+{
+    size_t n = 1000002;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    REQUIRE(a && b);
+    for (size_t k = 0; k < N_TRUNC_LAWS; k++) {
+        il_rng *r1 = philox(11), *r2 = philox(11);
+        il_dist_fill_trunc_normal(r1, &trunc_laws[k], a, n);
+        il_dist_fill_trunc_normal(r2, &trunc_laws[k], b, 2);
+        il_dist_fill_trunc_normal(r2, &trunc_laws[k], b + 2, 262144);
+        il_dist_fill_trunc_normal(r2, &trunc_laws[k], b + 262146, n - 262146);
+        CHECK(memcmp(a, b, n * sizeof *a) == 0);
+        CHECK_EQ_U64(il_rng_next_u32(r1), il_rng_next_u32(r2));
+        il_rng_free(r1);
+        il_rng_free(r2);
+    }
+    free(a);
+    free(b);
+}
+
+/* The layout src/rng/philox.c states: value i first tries normal i of the
+ * normal fill from the same block, bit for bit; a value that tries again
+ * takes the first try inside [a, b] of its retry blocks (counter: block,
+ * r, 1 + i % 2), checked against Box-Muller in long double as in
+ * normals_match_libm. */
+static void trunc_layout(void)
+{
+    uint64_t seed = 5;
+    uint32_t key[2] = {(uint32_t)seed, 0};
+    size_t n = 200001, first_tries = 0, retried = 0, bad = 0;
+    double *z = malloc(n * sizeof *z), *x = malloc(n * sizeof *x);
+    REQUIRE(z && x);
+    for (size_t k = 0; k < 3; k++) { /* the laws drawn by rejection */
+        const il_trunc_normal *t = &trunc_laws[k];
+        il_rng *r1 = philox(seed), *r2 = philox(seed);
+        il_dist_fill_standard_normal(r1, z, n);
+        il_dist_fill_trunc_normal(r2, t, x, n);
+        for (size_t i = 0; i < n; i++) {
+            double v = z[i] * t->std + t->mean, ref = (double)NAN;
+            if (v >= t->a && v <= t->b) {
+                CHECK_BITS(x[i], v);
+                first_tries++;
+                continue;
+            }
+            for (uint32_t rb = 0; rb < 32 && isnan(ref); rb++) {
+                uint32_t ctr[4] = {(uint32_t)(i / 2), 0, rb, 1 + (uint32_t)(i % 2)}, w[4];
+                long double u1, u2, rr;
+                il__philox4x32_10(ctr, key, w);
+                u1 = 1.0L - (long double)((((uint64_t)w[0] << 32) | w[1]) >> 12) * 0x1p-52L;
+                u2 = (long double)((((uint64_t)w[2] << 32) | w[3]) >> 12) * 0x1p-52L;
+                rr = sqrtl(-2.0L * logl(u1));
+                for (int h = 0; h < 2 && isnan(ref); h++) {
+                    double y = (double)(rr * (h ? sinl(2.0L * PI_L * u2) : cosl(2.0L * PI_L * u2)));
+                    y = y * t->std + t->mean;
+                    if (y >= t->a && y <= t->b)
+                        ref = y;
+                }
+            }
+            retried++;
+            bad += !(fabs(x[i] - ref) <=
+                     4e-16 * fabs(ref) * t->std + 2e-16 * t->std + 4e-16 * fabs(t->mean));
+        }
+        il_rng_free(r1);
+        il_rng_free(r2);
+    }
+    printf("    %zu first tries, %zu retried, %zu off the layout\n", first_tries, retried, bad);
+    CHECK(retried > 1000);
+    CHECK_EQ_U64(bad, 0);
+    free(z);
+    free(x);
+}
+
+/* Each law at 10^6 draws: inside [a, b] (by rejection, not on a bound),
+ * KS against the truncated CDF (sqrt(n) D < 2.2253, p > 1e-4), mean within
+ * 5 SE and variance within 5 SE of a normal's (a truncated normal's
+ * variance varies less) of the moments of Johnson, Kotz & Balakrishnan. */
+static void trunc_distribution(void)
+{
+    size_t n = 1000000;
+    double *x = malloc(n * sizeof *x);
+    il_rng *r = philox(2027);
+    REQUIRE(x);
+    for (size_t k = 0; k < N_TRUNC_LAWS; k++) {
+        const il_trunc_normal *t = &trunc_laws[k];
+        double d = 0.0, mean = 0.0, m2 = 0.0, want_mean, want_var;
+        il_dist_fill_trunc_normal(r, t, x, n);
+        qsort(x, n, sizeof *x, cmp_double);
+        CHECK(x[0] >= t->a && x[n - 1] <= t->b);
+        if (k < 3) /* rejection: nothing clamped onto a bound */
+            CHECK(x[0] > t->a && x[n - 1] < t->b);
+        for (size_t i = 0; i < n; i++) {
+            double p = trunc_cdf(t, x[i]);
+            d = fmax(d, fmax(p - (double)i / (double)n, (double)(i + 1) / (double)n - p));
+            mean += x[i];
+        }
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            m2 += (x[i] - mean) * (x[i] - mean);
+        m2 /= (double)n;
+        trunc_moments(t, &want_mean, &want_var);
+        printf("    law %zu: sqrt(n) D = %.3f, mean %.6f (want %.6f), var %.6f (want %.6f)\n", k,
+               sqrt((double)n) * d, mean, want_mean, m2, want_var);
+        CHECK(sqrt((double)n) * d < 2.2253);
+        CHECK(fabs(mean - want_mean) < 5 * sqrt(want_var / (double)n));
+        CHECK(fabs(m2 - want_var) < 5 * want_var * sqrt(2.0 / (double)n));
+    }
+    il_rng_free(r);
+    free(x);
+}
+
 TEST_MAIN({"kat", kat}, {"stream_layout", stream_layout}, {"golden_hashes", golden_hashes},
           {"fill_matches_single_draws", fill_matches_single_draws},
           {"thread_count_invariance", thread_count_invariance},
           {"split_invariance", split_invariance}, {"no_hidden_state", no_hidden_state},
           {"normals_match_libm", normals_match_libm}, {"normal_distribution", normal_distribution},
-          {"uniform_distribution", uniform_distribution})
+          {"uniform_distribution", uniform_distribution},
+          {"trunc_golden_hashes", trunc_golden_hashes},
+          {"trunc_thread_count_invariance", trunc_thread_count_invariance},
+          {"trunc_split_invariance", trunc_split_invariance}, {"trunc_layout", trunc_layout},
+          {"trunc_distribution", trunc_distribution})

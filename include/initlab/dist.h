@@ -36,6 +36,14 @@ void il_dist_fill_normal(il_rng *r, double mean, double std, double *out, size_t
 /* 'n' draws of lo + (hi - lo) * U[0,1) (np.random.uniform(lo, hi, n)). */
 void il_dist_fill_uniform(il_rng *r, double lo, double hi, double *out, size_t n);
 
+/* 'n' draws of the truncated normal 't' (std > 0, a < b), every one in
+ * [a, b]. With a generator that has its own method (philox: rejection
+ * from its normals, each value with its own retries, so the same for any
+ * number of threads) when [a, b] holds at least half of the normal's
+ * mass; else torch's trunc_normal_: the inverse CDF on 'n' uniforms of
+ * il_rng_fill_double, clamped to [a, b] (mt19937 always). */
+void il_dist_fill_trunc_normal(il_rng *r, const il_trunc_normal *t, double *out, size_t n);
+
 /* A uniform integer in [0, n), 1 <= n <= 2^32, by numpy legacy's masked
  * rejection on 32-bit words (the smallest all-ones mask covering n - 1). */
 size_t il_dist_bounded(il_rng *r, size_t n);

@@ -87,13 +87,22 @@ struct il_init_type {
     size_t n_params;
     int needs_fans; /* nonzero: the shape must have >= 2 dims (torch's rule) */
     il_init_base base;
+    /* nonzero: value i is made from noise value i alone (or is a constant),
+     * whatever the position, so a fill may be made in pieces of even
+     * length (il_init_fill_f32); zero: orthogonal, sparse, eye, dirac, lsuv */
+    int elementwise;
     /* Check the parameters against the context; may be NULL. */
     il_status (*check)(const il_init *init, const il_init_ctx *ctx, il_error *err);
     /* base != NONE: turn 'noise' (ctx->numel values of the base) into the
      * tensor; 'out' may equal 'noise'. */
     il_status (*from_noise)(const il_init *init, const il_init_ctx *ctx, const double *noise,
                             double *out, il_error *err);
-    /* base == NONE: fill 'out' (ctx->numel values, C order). */
+    /* base == NONE: fill 'out' (ctx->numel values, C order). base != NONE:
+     * NULL, or a fill il_init_fill uses instead of drawing the base noise
+     * and calling from_noise, for a scheme some generator draws faster by
+     * another exact method (the truncated normals: philox's rejection).
+     * It gives the law of from_noise, and with a generator that has no
+     * such method the very values from_noise makes of its base noise. */
     il_status (*fill)(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
                       il_error *err);
     /* Describe the target distribution for 'ctx' (fields preset to NAN). */
@@ -123,6 +132,16 @@ size_t il_init_format(const il_init *init, char *buf, size_t cap);
 il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
                        il_rng *rng, double *out, il_error *err);
 
+/* The tensor of il_init_fill rounded to float32, into the 'out' of
+ * prod(shape) floats, from the same draws (the generator ends in the same
+ * state). A scheme that is elementwise is drawn and rounded in pieces of
+ * 2^22 values, so no float64 copy of the tensor is made (the scratch is
+ * 32 MiB); the others (orthogonal, sparse, eye, dirac, lsuv) fill a
+ * float64 tensor and round it. IL_ENOMEM if the scratch or that tensor
+ * cannot be allocated; otherwise the errors of il_init_fill. */
+il_status il_init_fill_f32(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
+                           il_rng *rng, float *out, il_error *err);
+
 /* The target gain/mean/std/bound that il_init_fill would aim at for this
  * shape; same errors as il_init_fill. */
 il_status il_init_describe(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
@@ -145,7 +164,9 @@ il_init_base il_init_get_base(const il_init *init);
 
 /* Fill from given base noise: the tensor il_init_fill would make had the
  * generator produced 'noise' (prod(shape) values of il_init_get_base's
- * kind). IL_EINVAL for a scheme with no base. 'out' may equal 'noise'. */
+ * kind) -- or, for a scheme the generator draws by its own method
+ * (philox's truncated normals), a tensor of the same law. IL_EINVAL for a
+ * scheme with no base. 'out' may equal 'noise'. */
 il_status il_init_from_noise(const il_init *init, const size_t *shape, size_t ndim,
                              il_layout layout, const double *noise, double *out, il_error *err);
 

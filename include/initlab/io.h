@@ -83,6 +83,11 @@ il_status il_npy_write_f64(const double *data, const size_t *shape, size_t ndim,
 il_status il_npy_write_f32(const double *data, const size_t *shape, size_t ndim, il_write_fn w,
                            void *ctx);
 
+/* Write 'data' (float32 values) as a float32 array, as they are;
+ * otherwise as il_npy_write_f64. */
+il_status il_npy_write_floats(const float *data, const size_t *shape, size_t ndim, il_write_fn w,
+                              void *ctx);
+
 /* ---- reading .npy files (npy_read.c) ---- */
 
 /* numpy's caps: header bytes (format.py's _MAX_HEADER_SIZE) and dims. */

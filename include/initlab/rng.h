@@ -15,7 +15,8 @@
  *   "philox"   Philox4x32-10 (Random123), counter-based: any block of the
  *              stream is computed from its number alone, so fills are the
  *              same for any thread count and split. Box-Muller normals in f64
- *              and f32 (src/rng/philox.c says how many bits and how exact).
+ *              and f32 (src/rng/philox.c says how many bits and how exact),
+ *              truncated normals by rejection from them.
  *              Seeds 0..2^64-1. Also found as "fast".
  */
 #ifndef INITLAB_RNG_H
@@ -29,6 +30,13 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* N(mean, std^2) cut to [a, b], the bounds absolute (torch's trunc_normal_);
+ * std > 0 and a < b. */
+typedef struct il_trunc_normal {
+    double mean, std; /* of the normal before truncation */
+    double a, b;      /* the cut-offs; every value drawn lies in [a, b] */
+} il_trunc_normal;
 
 typedef struct il_rng_type {
     const char *name;    /* registry key, e.g. "mt19937" */
@@ -45,6 +53,10 @@ typedef struct il_rng_type {
     void (*fill_normal)(void *state, double *out, size_t n);
     /* the same in float; NULL: the double normals, rounded */
     void (*fill_normal_f32)(void *state, float *out, size_t n);
+    /* n draws of the truncated normal 't' by the type's own method, called
+     * (by il_dist_fill_trunc_normal) only when [a, b] holds at least half
+     * of the normal's mass; NULL: torch's inverse CDF on fill_double. */
+    void (*fill_trunc_normal)(void *state, const il_trunc_normal *t, double *out, size_t n);
 } il_rng_type;
 
 typedef struct il_rng il_rng;

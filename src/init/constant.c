@@ -51,6 +51,7 @@ const il_init_type il__init_zeros = {
     .name = "zeros",
     .formula = "0",
     .source = "torch.nn.init.zeros_; keras Zeros; the usual bias",
+    .elementwise = 1,
     .fill = zeros_fill,
     .target = zeros_target,
 };
@@ -59,6 +60,7 @@ const il_init_type il__init_ones = {
     .name = "ones",
     .formula = "1",
     .source = "torch.nn.init.ones_; keras Ones",
+    .elementwise = 1,
     .fill = ones_fill,
     .target = ones_target,
 };
@@ -90,6 +92,7 @@ const il_init_type il__init_constant = {
     .source = "torch.nn.init.constant_; keras Constant",
     .params = constant_params,
     .n_params = 1,
+    .elementwise = 1,
     .fill = constant_fill,
     .target = constant_target,
 };

@@ -203,7 +203,7 @@ static il_status fill_ctx(const il_init *init, const il_init_ctx *ctx, il_rng *r
 
     if (ctx->numel == 0) /* torch: "Initializing zero-element tensors is a no-op" */
         return IL_OK;
-    if (t->base == IL_INIT_BASE_NONE)
+    if (t->base == IL_INIT_BASE_NONE || (!noise && t->fill))
         return t->fill(init, ctx, rng, out, err);
     if (!noise) {
         il_init_draw_noise(t->base, rng, out, ctx->numel);
@@ -220,6 +220,60 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
     if (st != IL_OK)
         return st;
     return fill_ctx(init, &ctx, rng, NULL, out, err);
+}
+
+/* An elementwise fill in float32 goes in pieces of this many values: even
+ * (a normal fill from the fast generator starts each call at a fresh
+ * block of two values) and large: each piece's draw, transform and
+ * rounding is a parallel region, and when other programs share the cores
+ * every region waits for its threads to be scheduled. On the 2-vCPU
+ * development machine under a load of 5, 8192^2 values in pieces of 2^18
+ * (2 MiB of doubles, in cache) took 2.2-6.4 s, of 2^20 1.4-2.6 s, of 2^22
+ * (32 MiB) 0.8-1.8 s -- about the float64 fill's time. */
+#define F32_PIECE ((size_t)1 << 22)
+
+static void round_to_float(const double *x, float *out, size_t n)
+{
+#pragma omp parallel for schedule(static) if (n >= ((size_t)1 << 18))
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)x[i];
+}
+
+il_status il_init_fill_f32(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
+                           il_rng *rng, float *out, il_error *err)
+{
+    return il__init_fill_f32_pieces(init, shape, ndim, layout, rng, out, F32_PIECE, err);
+}
+
+il_status il__init_fill_f32_pieces(const il_init *init, const size_t *shape, size_t ndim,
+                                   il_layout layout, il_rng *rng, float *out, size_t piece_len,
+                                   il_error *err)
+{
+    il_init_ctx ctx, piece;
+    size_t chunk;
+    double *buf;
+    il_status st = make_ctx(init, shape, ndim, layout, &ctx, err);
+
+    if (st != IL_OK || ctx.numel == 0)
+        return st;
+    /* Pieces of an elementwise scheme are the whole fill's: the same
+     * noise in order (the generators' fills of even lengths are one
+     * fill), the same transform of each value. */
+    chunk = init->type->elementwise && ctx.numel > piece_len ? piece_len : ctx.numel;
+    buf = il_malloc_n(chunk, sizeof *buf);
+    if (!buf) {
+        il__set_error(err, "out of memory (%zu doubles to round from)", chunk);
+        return IL_ENOMEM;
+    }
+    piece = ctx;
+    for (size_t off = 0; off < ctx.numel && st == IL_OK; off += chunk) {
+        piece.numel = ctx.numel - off < chunk ? ctx.numel - off : chunk;
+        st = fill_ctx(init, &piece, rng, NULL, buf, err);
+        if (st == IL_OK)
+            round_to_float(buf, out + off, piece.numel);
+    }
+    il_free(buf);
+    return st;
 }
 
 il_init_base il_init_get_base(const il_init *init)

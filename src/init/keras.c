@@ -11,11 +11,17 @@
  * glorot_*, he_* and lecun_* are the fixed settings Keras gives those names.
  * Fans follow Keras: rank 0 -> (1, 1), rank 1 -> (n, n), else by layout.
  *
- * Every distribution is drawn from U[0, 1) noise through the normal's
- * inverse CDF, so the whole family pairs with itself in comparisons.
+ * Every distribution is a transform of U[0, 1) noise (the normals through
+ * the normal's inverse CDF), so the whole family pairs with itself on
+ * shared noise. Drawn from a generator, the truncated normals are
+ * il_dist_fill_trunc_normal's: the fast generator's own rejection method,
+ * of the same law (numpy-legacy's are still the inverse CDF of its
+ * uniforms).
  */
 #include <math.h>
 
+#include "initlab/dist.h"
+#include "internal/dist_impl.h"
 #include "internal/init_impl.h"
 #include "internal/spec_impl.h"
 
@@ -78,6 +84,14 @@ static double vs_variance(const vs_config *c, const il_init_ctx *ctx)
     return c->scale / (n > 1.0 ? n : 1.0);
 }
 
+/* N(0, std^2) cut at +-2 std, std = sqrt(var) / 0.8796: variance 'var' after the cut */
+static il_trunc_normal vs_trunc_law(double var)
+{
+    double std = sqrt(var) / TRUNC_STD_CORRECTION;
+    il_trunc_normal t = {0.0, std, -2.0 * std, 2.0 * std};
+    return t;
+}
+
 static void vs_fill(const vs_config *c, const il_init_ctx *ctx, const double *u, double *out)
 {
     double var = vs_variance(c, ctx);
@@ -85,14 +99,27 @@ static void vs_fill(const vs_config *c, const il_init_ctx *ctx, const double *u,
         double limit = sqrt(3.0 * var);
         il__uniform_from_noise(-limit, limit, u, out, ctx->numel);
     } else if (c->dist == VS_TRUNCATED) {
-        double std = sqrt(var) / TRUNC_STD_CORRECTION;
-        il__trunc_normal_from_noise(0.0, std, -2.0 * std, 2.0 * std, u, out, ctx->numel);
+        il_trunc_normal t = vs_trunc_law(var);
+        il__trunc_normal_from_uniform(&t, u, out, ctx->numel);
     } else {
         /* the normal's inverse CDF; the half-ulp shift keeps u = 0 finite */
         double scale = sqrt(var) * sqrt(2.0);
         for (size_t i = 0; i < ctx->numel; i++)
             out[i] = il__erfinv(2.0 * u[i] - 1.0 + 0x1p-53) * scale;
     }
+}
+
+/* From the generator: the truncated normal by its own method if it has one,
+ * the others (and that one otherwise) as vs_fill of its uniforms. */
+static void vs_draw(const vs_config *c, const il_init_ctx *ctx, il_rng *rng, double *out)
+{
+    if (c->dist == VS_TRUNCATED) {
+        il_trunc_normal t = vs_trunc_law(vs_variance(c, ctx));
+        il_dist_fill_trunc_normal(rng, &t, out, ctx->numel);
+        return;
+    }
+    il_rng_fill_double(rng, out, ctx->numel);
+    vs_fill(c, ctx, out, out);
 }
 
 static void vs_describe(const vs_config *c, const il_init_ctx *ctx, il_init_target *t)
@@ -155,6 +182,15 @@ static il_status vs_from(const il_init *init, const il_init_ctx *ctx, const doub
     return IL_OK;
 }
 
+static il_status vs_fill_rng(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
+                             il_error *err)
+{
+    vs_config c = vs_from_values(init);
+    (void)err;
+    vs_draw(&c, ctx, rng, out);
+    return IL_OK;
+}
+
 static void vs_target(const il_init *init, const il_init_ctx *ctx, il_init_target *t)
 {
     vs_config c = vs_from_values(init);
@@ -170,8 +206,10 @@ const il_init_type il__init_variance_scaling = {
     .params = vs_params,
     .n_params = 3,
     .base = IL_INIT_BASE_UNIFORM,
+    .elementwise = 1,
     .check = vs_check,
     .from_noise = vs_from,
+    .fill = vs_fill_rng,
     .target = vs_target,
 };
 
@@ -191,6 +229,14 @@ const il_init_type il__init_variance_scaling = {
         vs_fill(&c, ctx, noise, out);                                                              \
         return IL_OK;                                                                              \
     }                                                                                              \
+    static il_status ident##_fill(const il_init *init, const il_init_ctx *ctx, il_rng *rng,        \
+                                  double *out, il_error *err)                                      \
+    {                                                                                              \
+        static const vs_config c = {sc, md, ds};                                                   \
+        (void)init, (void)err;                                                                     \
+        vs_draw(&c, ctx, rng, out);                                                                \
+        return IL_OK;                                                                              \
+    }                                                                                              \
     static void ident##_target(const il_init *init, const il_init_ctx *ctx, il_init_target *t)     \
     {                                                                                              \
         static const vs_config c = {sc, md, ds};                                                   \
@@ -202,8 +248,10 @@ const il_init_type il__init_variance_scaling = {
         .formula = (formula_text),                                                                 \
         .source = "keras.initializers." keras_name,                                                \
         .base = IL_INIT_BASE_UNIFORM,                                                              \
+        .elementwise = 1,                                                                          \
         .check = ident##_check,                                                                    \
         .from_noise = ident##_from,                                                                \
+        .fill = ident##_fill,                                                                      \
         .target = ident##_target,                                                                  \
     };
 

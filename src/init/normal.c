@@ -13,11 +13,9 @@
 #include <math.h>
 
 #include "initlab/dist.h"
+#include "internal/dist_impl.h"
 #include "internal/init_impl.h"
 #include "internal/spec_impl.h"
-
-#define SQRT_PI 1.7724538509055160273 /* sqrt(pi) */
-#define PI      3.1415926535897932385
 
 /* Large transforms run on OpenMP threads: a 4096 x 4096 layer's weights
  * are a 128 MiB read and write, which one core does at half the memory's
@@ -49,50 +47,6 @@ void il__normal_from_noise(double mean, double std, const double *z, double *out
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
         out[i] = z[i] * std + mean;
-}
-
-double il__erfinv(double x)
-{
-    double ax = fabs(x), l, t, y;
-
-    if (isnan(x) || ax > 1.0)
-        return (double)NAN;
-    if (ax == 1.0)
-        return copysign((double)INFINITY, x);
-    if (ax == 0.0)
-        return x;
-    /* Winitzki's approximation (about 2e-3 relative) as a start ... */
-    l = log((1.0 - ax) * (1.0 + ax));
-    t = 2.0 / (PI * 0.147) + l / 2.0;
-    y = sqrt(sqrt(t * t - l / 0.147) - t);
-    /* ... then Halley steps on erf(y) = ax, written with erfc near 1 so
-     * that 1 - ax (exact there) keeps its digits. */
-    for (int i = 0; i < 3; i++) {
-        double f = ax < 0.5 ? erf(y) - ax : (1.0 - ax) - erfc(y);
-        double df = 2.0 / SQRT_PI * exp(-y * y);
-        if (df == 0.0)
-            break;
-        y -= f / (df + y * f);
-    }
-    return copysign(y, x);
-}
-
-static double norm_cdf(double x)
-{
-    return (1.0 + erf(x / sqrt(2.0))) / 2.0; /* torch's norm_cdf */
-}
-
-void il__trunc_normal_from_noise(double mean, double std, double a, double b, const double *u,
-                                 double *out, size_t n)
-{
-    /* torch.nn.init.trunc_normal_ (PR #32397): uniform on [2l-1, 2u-1),
-     * erfinv, scale by std * sqrt(2), shift by mean, clamp to [a, b]. */
-    double l = norm_cdf((a - mean) / std), h = norm_cdf((b - mean) / std);
-    double lo = 2 * l - 1, hi = 2 * h - 1, scale = std * sqrt(2.0);
-    for (size_t i = 0; i < n; i++) {
-        double v = il__erfinv(u[i] * (hi - lo) + lo) * scale + mean;
-        out[i] = v < a ? a : (v > b ? b : v);
-    }
 }
 
 /* ---- uniform(a, b) ---- */
@@ -137,6 +91,7 @@ const il_init_type il__init_uniform = {
     .params = uniform_params,
     .n_params = 2,
     .base = IL_INIT_BASE_UNIFORM,
+    .elementwise = 1,
     .check = uniform_check,
     .from_noise = uniform_from,
     .target = uniform_target,
@@ -181,6 +136,7 @@ const il_init_type il__init_normal = {
     .params = normal_params,
     .n_params = 2,
     .base = IL_INIT_BASE_NORMAL,
+    .elementwise = 1,
     .check = normal_check,
     .from_noise = normal_from,
     .target = normal_target,
@@ -210,13 +166,28 @@ static il_status trunc_check(const il_init *init, const il_init_ctx *ctx, il_err
     return IL_OK;
 }
 
+static il_trunc_normal trunc_law(const il_init *init)
+{
+    il_trunc_normal t = {init->values[0].number, init->values[1].number, init->values[2].number,
+                         init->values[3].number};
+    return t;
+}
+
 static il_status trunc_from(const il_init *init, const il_init_ctx *ctx, const double *noise,
                             double *out, il_error *err)
 {
+    il_trunc_normal t = trunc_law(init);
     (void)err;
-    il__trunc_normal_from_noise(init->values[0].number, init->values[1].number,
-                                init->values[2].number, init->values[3].number, noise, out,
-                                ctx->numel);
+    il__trunc_normal_from_uniform(&t, noise, out, ctx->numel);
+    return IL_OK;
+}
+
+static il_status trunc_fill(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
+                            il_error *err)
+{
+    il_trunc_normal t = trunc_law(init);
+    (void)err;
+    il_dist_fill_trunc_normal(rng, &t, out, ctx->numel);
     return IL_OK;
 }
 
@@ -232,12 +203,14 @@ static void trunc_target(const il_init *init, const il_init_ctx *ctx, il_init_ta
 const il_init_type il__init_trunc_normal = {
     .name = "trunc_normal",
     .formula = "N(mean, std^2) truncated to [a, b] (absolute bounds; std is before truncation)",
-    .source = "torch.nn.init.trunc_normal_(mean=0, std=1, a=-2, b=2), inverse-CDF method",
+    .source = "torch.nn.init.trunc_normal_(mean=0, std=1, a=-2, b=2); fast generator: rejection",
     .params = trunc_params,
     .n_params = 4,
     .base = IL_INIT_BASE_UNIFORM,
+    .elementwise = 1,
     .check = trunc_check,
     .from_noise = trunc_from,
+    .fill = trunc_fill,
     .target = trunc_target,
 };
 
@@ -301,6 +274,7 @@ const il_init_type il__init_lecture_xavier = {
     .source = "the lecture's exercise 2; DLFS ch. 6 'Xavier'; Caffe XavierFiller (fan_in)",
     .needs_fans = 1,
     .base = IL_INIT_BASE_NORMAL,
+    .elementwise = 1,
     .from_noise = lecture_xavier_from,
     .target = lecture_xavier_target,
 };
@@ -311,6 +285,7 @@ const il_init_type il__init_lecture_he = {
     .source = "the lecture's exercise 3; He et al. 2015, eq. 10",
     .needs_fans = 1,
     .base = IL_INIT_BASE_NORMAL,
+    .elementwise = 1,
     .from_noise = lecture_he_from,
     .target = lecture_he_target,
 };

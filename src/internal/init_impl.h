@@ -31,12 +31,12 @@ void il__uniform_from_noise(double lo, double hi, const double *u, double *out, 
 /* out[i] = mean + std * z[i]: torch's normal_(mean, std). */
 void il__normal_from_noise(double mean, double std, const double *z, double *out, size_t n);
 
-/* N(mean, std^2) truncated to [a, b] from U[0, 1), by the inverse CDF in
- * double precision (torch's trunc_normal_), clamped to [a, b]. */
-void il__trunc_normal_from_noise(double mean, double std, double a, double b, const double *u,
-                                 double *out, size_t n);
+/* il_init_fill_f32 with pieces of 'piece_len' values (even) instead of
+ * 2^22, so that the tests can cross many pieces' ends on small tensors. */
+il_status il__init_fill_f32_pieces(const il_init *init, const size_t *shape, size_t ndim,
+                                   il_layout layout, il_rng *rng, float *out, size_t piece_len,
+                                   il_error *err);
 
-/* The inverse error function, accurate to a few ulp on (-1, 1); +-inf at +-1. */
-double il__erfinv(double x);
+/* The truncated normals' transforms and erfinv: internal/dist_impl.h. */
 
 #endif

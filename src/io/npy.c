@@ -84,6 +84,20 @@ il_status il_npy_write_f64(const double *data, const size_t *shape, size_t ndim,
     return IL_OK;
 }
 
+/* float32 values to the file's little-endian order, in place */
+static void floats_to_le(float *buf, size_t n)
+{
+    if (host_is_little_endian())
+        return;
+    for (size_t j = 0; j < n; j++) {
+        unsigned char b[4], t;
+        memcpy(b, &buf[j], 4);
+        t = b[0], b[0] = b[3], b[3] = t;
+        t = b[1], b[1] = b[2], b[2] = t;
+        memcpy(&buf[j], b, 4);
+    }
+}
+
 il_status il_npy_write_f32(const double *data, const size_t *shape, size_t ndim, il_write_fn w,
                            void *ctx)
 {
@@ -98,14 +112,30 @@ il_status il_npy_write_f32(const double *data, const size_t *shape, size_t ndim,
         size_t n = numel - i < 1024 ? numel - i : 1024;
         for (size_t j = 0; j < n; j++)
             buf[j] = (float)data[i + j];
-        if (!host_is_little_endian())
-            for (size_t j = 0; j < n; j++) {
-                unsigned char b[4], t;
-                memcpy(b, &buf[j], 4);
-                t = b[0], b[0] = b[3], b[3] = t;
-                t = b[1], b[1] = b[2], b[2] = t;
-                memcpy(&buf[j], b, 4);
-            }
+        floats_to_le(buf, n);
+        st = w(ctx, buf, n * 4);
+    }
+    return st;
+}
+
+il_status il_npy_write_floats(const float *data, const size_t *shape, size_t ndim, il_write_fn w,
+                              void *ctx)
+{
+    size_t numel, total;
+    float buf[1024];
+    il_status st;
+
+    if (!il_shape_bytes(shape, ndim, 1, &numel) || !il_mul_size(numel, 4, &total))
+        return IL_ELIMIT;
+    st = write_header("<f4", shape, ndim, w, ctx);
+    if (st != IL_OK)
+        return st;
+    if (host_is_little_endian())
+        return w(ctx, data, total);
+    for (size_t i = 0; st == IL_OK && i < numel; i += 1024) {
+        size_t n = numel - i < 1024 ? numel - i : 1024;
+        memcpy(buf, data + i, n * sizeof *buf);
+        floats_to_le(buf, n);
         st = w(ctx, buf, n * 4);
     }
     return st;
