@@ -38,6 +38,7 @@ HEADERS = {
     "initlab/alloc.h": "core",
     "initlab/spec.h": "core",
     "initlab/version.h": "core",
+    "initlab/dtype.h": "core",
     "internal/spec_impl.h": "core",
     "internal/simd.h": "core",
     "internal/sha256.h": "core",
