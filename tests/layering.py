@@ -55,6 +55,7 @@ HEADERS = {
     "initlab/layer.h": "nn",
     "initlab/mlp.h": "nn",
     "initlab/net.h": "nn",
+    "internal/nn_impl.h": "nn",
     "initlab/theory.h": "theory",
     "initlab/exp.h": "exp",
     "initlab/data.h": "data",
