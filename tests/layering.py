@@ -51,6 +51,7 @@ HEADERS = {
     "initlab/act.h": "act",
     "initlab/init.h": "init",
     "internal/init_impl.h": "init",
+    "internal/lsuv.h": "init",
     "initlab/stats.h": "stats",
     "initlab/layer.h": "nn",
     "initlab/mlp.h": "nn",

@@ -2,7 +2,7 @@
 /* The MLP of any dtype: its memory, its accessors, and the forward and
  * backward passes and softmax loss of mlp_impl.h, instantiated for float64
  * and float32; il_mlp_* are the float64 face (mlp.h), il__mlp_* the
- * dtype's (internal/nn_impl.h). And LSUV on a float64 net. */
+ * dtype's (internal/nn_impl.h). And LSUV on a net. */
 #include <assert.h>
 #include <math.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "initlab/alloc.h"
 #include "initlab/layer.h"
 #include "initlab/mlp.h"
+#include "internal/lsuv.h"
 #include "internal/nn_impl.h"
 #include "internal/spec_impl.h"
 
@@ -285,51 +286,33 @@ void il__mlp_copy_params(il_mlp *dst, const il_mlp *src)
     }
 }
 
-/* The variance of n values (two passes: the mean first). */
-static double variance(const double *v, size_t n)
+/* What lsuv_forward recomputes: layer l of a float64 net from its input. */
+typedef struct lsuv_ctx {
+    il_mlp *m;
+    size_t l;
+    const double *in;
+} lsuv_ctx;
+
+static il_status lsuv_forward(void *ctx)
 {
-    double mean = 0.0, s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        mean += v[i];
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++)
-        s += (v[i] - mean) * (v[i] - mean);
-    return s / (double)n;
+    const lsuv_ctx *c = ctx;
+    return forward_layer_f64(c->m, c->l, c->in);
 }
 
 il_status il_mlp_lsuv(il_mlp *m, const double *x, double tol, int max_iter, size_t *iters,
                       il_error *err)
 {
+    assert(m->dtype == IL_DTYPE_F64);
     for (size_t l = 0; l < m->n_layers; l++) {
         mlp_layer *L = &m->layers[l];
-        size_t nz = m->batch * L->fan_out, nw = L->fan_in * L->fan_out;
-        double *w = L->w;
-        iters[l] = 0;
-        for (;;) {
-            /* the layers below are final; a full pass keeps this simple and
-             * costs little next to training */
-            il_status st = il_mlp_forward(m, x);
-            double var;
-            if (st != IL_OK)
-                return st;
-            var = variance(L->z, nz);
-            if (!isfinite(var)) {
-                il__set_error(err, "lsuv: layer %zu's output variance is not finite", l + 1);
-                return IL_EINVAL;
-            }
-            if (var == 0) {
-                il__set_error(err,
-                              "lsuv: layer %zu is dead (its output variance is 0), so "
-                              "there is nothing to rescale",
-                              l + 1);
-                return IL_EINVAL;
-            }
-            if (fabs(var - 1) < tol || iters[l] >= (size_t)max_iter)
-                break;
-            for (size_t i = 0; i < nw; i++)
-                w[i] /= sqrt(var);
-            iters[l]++;
-        }
+        /* the layers below are final, and their activations current: the
+         * rescaling ends on a forward of the final weights */
+        lsuv_ctx c = {m, l, l ? (const double *)m->layers[l - 1].a : x};
+        il__lsuv_layer ly = {
+            L->w, L->fan_in * L->fan_out, L->z, m->batch * L->fan_out, lsuv_forward, &c, l};
+        il_status st = il__lsuv_rescale(&ly, tol, max_iter, &iters[l], err);
+        if (st != IL_OK)
+            return st;
     }
     return il_mlp_forward(m, x);
 }
