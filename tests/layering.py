@@ -61,7 +61,6 @@ HEADERS = {
     "initlab/exp.h": "exp",
     "initlab/data.h": "data",
     "initlab/train.h": "train",
-    "internal/net32.h": "train",
     "initlab/report.h": "report",
     "initlab/run.h": "run",
     "initlab/plot.h": "plot",
@@ -84,11 +83,7 @@ EXTERNAL = {
 
 # Exact (file, included header) pairs tolerated for now. Each must still
 # occur (a stale entry fails the check). Keep it short; never a pattern.
-ALLOW = {
-    # until h5 lands: net32.c (the float32 MLP, in train/) calls BLAS itself;
-    # the dtype rework (issue 17, item 3) folds it into nn/ and removes it.
-    ("src/train/net32.c", "cblas.h"),
-}
+ALLOW = set()
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 
@@ -233,7 +228,7 @@ def main():
         print(f"layering: {len(bad)} violation(s); the order is {' → '.join(ORDER)}")
         return 1
     print(f"layering: {n} includes in order ({' → '.join(ORDER)}); "
-          f"{len(ALLOW)} allowed until h5 lands")
+          f"{len(ALLOW)} allowed")
     return 0
 
 

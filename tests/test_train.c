@@ -127,7 +127,7 @@ static void float32(void)
     c.iters = 1000;
     il_rng_seed(rng, 9);
     REQUIRE(il_train_run(&c, &d, NULL, rng, NULL, NULL, &r64, &err) == IL_OK);
-    c.f32 = 1;
+    c.dtype = IL_DTYPE_F32;
     il_rng_seed(rng, 9);
     REQUIRE(il_train_run(&c, &d, NULL, rng, NULL, NULL, &r32, &err) == IL_OK);
     for (size_t a = 0; a < 2; a++) {
