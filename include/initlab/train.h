@@ -103,11 +103,6 @@ const size_t *il_train_lsuv_iters(const il_train_result *r, size_t arm);
 
 void il_train_result_free(il_train_result *r);
 
-/* The book's smooth_curve (common/util.py): a Kaiser window of length 11,
- * beta 2, convolved in "valid" mode over the series padded by reflection,
- * so 'out' has 'n' values like 'y'. n < 11: a copy. */
-void il_smooth_curve(const double *y, size_t n, double *out);
-
 #ifdef __cplusplus
 }
 #endif
