@@ -85,9 +85,16 @@ static il_status FN(backward)(il_mlp *m, const T *grad_out)
         size_t fo = L->fan_out, n = B * fo;
         il_status st;
 
-        /* dL/dz = dL/da * act'(z) */
-        for (size_t i = 0; i < n; i++)
-            dz[i] = L->has_act ? (T)((double)da[i] * il_act_deriv(&L->act, (double)z[i])) : da[i];
+        /* dL/dz = dL/da * act'(z); one loop per case, so that what the
+         * loop needs across the call stays in registers */
+        if (L->has_act) {
+            const il_act *act = &L->act;
+            for (size_t i = 0; i < n; i++)
+                dz[i] = (T)((double)da[i] * il_act_deriv(act, (double)z[i]));
+        } else {
+            for (size_t i = 0; i < n; i++)
+                dz[i] = da[i];
+        }
         /* dL/dW = in^T dz: (fan_in x B) (B x fan_out) */
         if ((st = il__gemm_tn(IL_MLP_DTYPE, in, B, L->fan_in, dz, fo, L->dw)) != IL_OK)
             return st;
