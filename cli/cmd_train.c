@@ -355,8 +355,8 @@ int cmd_train(int argc, char **argv)
         cli_error("train: unknown dtype '%s' (valid: f64, f32)", dtype_name);
         return EXIT_USAGE;
     }
-    cfg.f32 = strcmp(dtype_name, "f32") == 0;
-    if (reproduce && cfg.f32) {
+    cfg.dtype = strcmp(dtype_name, "f32") == 0 ? IL_DTYPE_F32 : IL_DTYPE_F64;
+    if (reproduce && cfg.dtype == IL_DTYPE_F32) {
         cli_error("train: --reproduce dlfs is float64, as the book's numpy code");
         return EXIT_USAGE;
     }

@@ -2,7 +2,9 @@
 /*
  * The MLP's backward pass against central finite differences in double
  * precision (RELIABILITY.md row 33: eps 1e-6, atol 1e-5, rtol 1e-3, torch's
- * gradcheck defaults), for every activation, and the softmax loss.
+ * gradcheck defaults), for every activation, and the softmax loss. The
+ * float32 net (the same passes instantiated for float) against the float64
+ * one with the same parameters.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "initlab/dist.h"
 #include "initlab/layer.h"
 #include "initlab/mlp.h"
+#include "internal/nn_impl.h"
 #include "test.h"
 
 #define BATCH   6
@@ -106,6 +109,83 @@ static void softmax_stable(void)
     CHECK_NEAR(grad[3] + grad[4] + grad[5], 0.0, 0, 1e-15);
 }
 
+/* Float32 against float64 on the same (float-representable) parameters
+ * and inputs. Exactly: each float32 activation is the float64 activation
+ * function of its float pre-activation, rounded once, and each dL/dz the
+ * double product rounded once (the template's contract). Within float
+ * precision: the activations and the weight gradients, whose products
+ * sum 4 to 6 terms per layer in float (measured over these activations:
+ * at worst 18% of the tolerance below; relative 1.6e-6 for values over
+ * 0.1, absolute 5.8e-7). */
+#define F32_RTOL 1e-5
+#define F32_ATOL 1e-6
+
+static void float32_follows_float64(void)
+{
+    static const char *const specs[] = {"tanh", "relu", "sigmoid", "selu", "gelu"};
+    const size_t widths[3] = {5, 5, CLASSES};
+    il_rng *rng = NULL;
+    REQUIRE(il_rng_new(il_rng_find("philox"), 77, &rng) == IL_OK);
+    for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
+        il_act act;
+        const il_act *acts[3];
+        il_mlp *m64 = NULL, *m32 = NULL;
+        double x[BATCH * N_IN], g64[BATCH * CLASSES];
+        float x32[BATCH * N_IN], g32[BATCH * CLASSES];
+        size_t labels[BATCH], exact_bad = 0, near_bad = 0;
+        REQUIRE(il_act_parse(specs[s], &act, NULL) == IL_OK);
+        acts[0] = acts[1] = &act;
+        acts[2] = NULL;
+        REQUIRE(il_mlp_new(BATCH, N_IN, widths, 3, acts, &m64) == IL_OK);
+        REQUIRE(il__mlp_new(IL_DTYPE_F32, BATCH, N_IN, widths, 3, acts, &m32) == IL_OK);
+        CHECK(il__mlp_dtype(m32) == IL_DTYPE_F32);
+        il_dist_fill_normal(rng, 0.0, 1.0, x, BATCH * N_IN);
+        for (size_t l = 0, prev = N_IN; l < 3; prev = widths[l], l++) {
+            il_dist_fill_normal(rng, 0.0, 0.8, il_mlp_weights(m64, l), prev * widths[l]);
+            il_dist_fill_normal(rng, 0.1, 0.3, il_mlp_bias(m64, l), widths[l]);
+        }
+        /* round everything to float, and give the float64 net the same */
+        il__mlp_copy_params(m32, m64);
+        il__mlp_copy_params(m64, m32);
+        il__convert(IL_DTYPE_F32, x32, IL_DTYPE_F64, x, BATCH * N_IN);
+        il__convert(IL_DTYPE_F64, x, IL_DTYPE_F32, x32, BATCH * N_IN);
+        for (size_t r = 0; r < BATCH; r++)
+            labels[r] = (r * 7) % CLASSES;
+        REQUIRE(il_mlp_forward(m64, x) == IL_OK);
+        REQUIRE(il__mlp_forward(m32, x32) == IL_OK);
+        CHECK_NEAR(il__mlp_loss_softmax_ce(m32, labels, g32),
+                   il_loss_softmax_ce(il_mlp_act(m64, 2), BATCH, CLASSES, labels, g64), F32_RTOL,
+                   F32_ATOL);
+        REQUIRE(il_mlp_backward(m64, g64) == IL_OK);
+        REQUIRE(il__mlp_backward(m32, g32) == IL_OK);
+        for (size_t l = 0, prev = N_IN; l < 3; prev = widths[l], l++) {
+            const float *z = il__mlp_data(m32, l, IL__MLP_Z), *a = il__mlp_data(m32, l, IL__MLP_A);
+            const float *dz = il__mlp_data(m32, l, IL__MLP_DZ);
+            const float *dw = il__mlp_data(m32, l, IL__MLP_DW);
+            const float *da = l == 2 ? g32 : NULL;
+            for (size_t i = 0; i < BATCH * widths[l]; i++) {
+                float want = l == 2 ? z[i] : (float)il_act_value(&act, (double)z[i]);
+                exact_bad += memcmp(&a[i], &want, sizeof want) != 0;
+                if (da) /* the output layer: dL/dz is dL/da */
+                    exact_bad += memcmp(&dz[i], &da[i], sizeof *dz) != 0;
+                near_bad += !(fabs((double)a[i] - il_mlp_act(m64, l)[i]) <=
+                              F32_ATOL + F32_RTOL * fabs(il_mlp_act(m64, l)[i]));
+            }
+            for (size_t i = 0; i < prev * widths[l]; i++)
+                near_bad += !(fabs((double)dw[i] - il_mlp_grad_w(m64, l)[i]) <=
+                              F32_ATOL + F32_RTOL * fabs(il_mlp_grad_w(m64, l)[i]));
+        }
+        if (exact_bad || near_bad)
+            fprintf(stderr, "  %s: %zu values not as rounded, %zu not near float64\n", specs[s],
+                    exact_bad, near_bad);
+        CHECK_EQ_U64(exact_bad, 0);
+        CHECK_EQ_U64(near_bad, 0);
+        il_mlp_free(m32);
+        il_mlp_free(m64);
+    }
+    il_rng_free(rng);
+}
+
 static void errors(void)
 {
     const size_t widths[2] = {3, 0};
@@ -164,5 +244,6 @@ static void fused_layer_equals_separate(void)
     il_rng_free(rng);
 }
 
-TEST_MAIN({"gradcheck_all", gradcheck_all}, {"softmax_stable", softmax_stable}, {"errors", errors},
+TEST_MAIN({"gradcheck_all", gradcheck_all}, {"softmax_stable", softmax_stable},
+          {"float32_follows_float64", float32_follows_float64}, {"errors", errors},
           {"fused_layer_equals_separate", fused_layer_equals_separate})

@@ -183,6 +183,57 @@ static il_status s_experiment(void)
     return st;
 }
 
+/* Training one arm (one arm: no training threads, whose allocations the
+ * hook could not count) by LSUV and Adam, against a test set, in 'dtype':
+ * float32 adds its own net and minibatch buffer. */
+static il_status train_in(il_dtype dtype)
+{
+    static const size_t widths[2] = {6, 3};
+    il_arm arm;
+    il_train_config c;
+    il_train_result *res = NULL;
+    il_data d = {0};
+    il_rng *r = NULL;
+    il_status st;
+
+    memset(&arm, 0, sizeof arm);
+    memset(&c, 0, sizeof c);
+    if (il_init_parse("lsuv", &arm.init, NULL) || il_act_parse("tanh", &arm.act, NULL))
+        return IL_EINVAL;
+    c.widths = widths;
+    c.n_layers = 2;
+    c.arms = &arm;
+    c.n_arms = 1;
+    c.iters = 3;
+    c.batch = 5;
+    c.opt = IL_OPT_ADAM;
+    c.lr = 0.01;
+    c.beta1 = 0.9;
+    c.beta2 = 0.999;
+    c.eps = 1e-8;
+    c.dtype = dtype;
+    c.stats = IL_STATS_CONFIG_LECTURE;
+    st = il_rng_new(il_rng_find("mt19937"), 3, &r);
+    if (st == IL_OK)
+        st = il_data_spiral(30, 3, r, &d);
+    if (st == IL_OK)
+        st = il_train_run(&c, &d, &d, r, NULL, NULL, &res, NULL);
+    il_train_result_free(res);
+    il_data_free(&d);
+    il_rng_free(r);
+    return st;
+}
+
+static il_status s_train_f64(void)
+{
+    return train_in(IL_DTYPE_F64);
+}
+
+static il_status s_train_f32(void)
+{
+    return train_in(IL_DTYPE_F32);
+}
+
 static il_status produce_npy(void *ctx, il_write_fn w, void *wctx)
 {
     static const double x[4] = {1, 2, 3, 4};
@@ -296,6 +347,8 @@ static void every_allocation(void)
     faultsim("init_f32", s_init_f32);
     faultsim("stats", s_stats);
     faultsim("experiment", s_experiment);
+    faultsim("train_f64", s_train_f64);
+    faultsim("train_f32", s_train_f32);
     faultsim("write_file", s_write_file);
     faultsim("outdir", s_outdir);
     rmdir(tmpdir);

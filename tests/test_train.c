@@ -127,7 +127,7 @@ static void float32(void)
     c.iters = 1000;
     il_rng_seed(rng, 9);
     REQUIRE(il_train_run(&c, &d, NULL, rng, NULL, NULL, &r64, &err) == IL_OK);
-    c.f32 = 1;
+    c.dtype = IL_DTYPE_F32;
     il_rng_seed(rng, 9);
     REQUIRE(il_train_run(&c, &d, NULL, rng, NULL, NULL, &r32, &err) == IL_OK);
     for (size_t a = 0; a < 2; a++) {
@@ -223,6 +223,10 @@ static void refusals(void)
     c.lr = 0.1;
     c.iters = 0;
     CHECK(il_train_run(&c, &d, NULL, rng, NULL, NULL, &r, &err) == IL_EINVAL);
+    c.iters = 10;
+    c.dtype = (il_dtype)7;
+    CHECK(il_train_run(&c, &d, NULL, rng, NULL, NULL, &r, &err) == IL_EINVAL);
+    CHECK_CONTAINS(err.message, "unknown dtype 7");
     CHECK(r == NULL);
     il_data_free(&d);
     il_rng_free(rng);
@@ -332,7 +336,7 @@ static void reproduces_the_book(void)
  * batch of 256 N(0,1) rows, orthogonal weights scaled by 3 so that every
  * layer needs rescaling: afterwards each layer's pre-activation variance
  * is within [0.9, 1.1] with at most 10 rescalings; a dead layer (zero
- * weights) is an error, not NaN. */
+ * weights) is an error, not NaN, and so is one whose variance overflows. */
 static void lsuv(void)
 {
     static const size_t widths[10] = {64, 64, 64, 64, 64, 64, 64, 64, 64, 64};
@@ -372,6 +376,9 @@ static void lsuv(void)
         memset(il_mlp_weights(m, 3), 0, 64 * 64 * sizeof(double)); /* layer 4 dies */
         CHECK(il_mlp_lsuv(m, x, 0.1, 10, iters, &err) == IL_EINVAL);
         CHECK_CONTAINS(err.message, "layer 4 is dead");
+        il_mlp_weights(m, 1)[0] = (double)INFINITY; /* layer 2 overflows */
+        CHECK(il_mlp_lsuv(m, x, 0.1, 10, iters, &err) == IL_EINVAL);
+        CHECK_CONTAINS(err.message, "layer 2 has a non-finite output variance");
         il_mlp_free(m);
     }
     free(x);

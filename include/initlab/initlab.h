@@ -6,8 +6,9 @@
  * A short tour. Data flows one way, each stage a module with its own header;
  * a module includes only the modules listed before it (docs/design.md):
  *
- *   status.h  alloc.h  spec.h  version.h
- *             the core: statuses, the allocator hook, NAME:key=value specs
+ *   status.h  alloc.h  spec.h  version.h  dtype.h
+ *             the core: statuses, the allocator hook, NAME:key=value specs,
+ *             the element types (f64, f32)
  *   sink.h    byte sinks and atomic file replacement
  *   io.h      file formats: the .npy writer; .npy, CSV and IDX readers
  *   rng.h     generators behind one interface; "mt19937" is numpy's legacy
@@ -57,6 +58,7 @@
 #include "initlab/act.h"
 #include "initlab/alloc.h"
 #include "initlab/dist.h"
+#include "initlab/dtype.h"
 #include "initlab/exp.h"
 #include "initlab/init.h"
 #include "initlab/io.h"

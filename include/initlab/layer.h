@@ -4,8 +4,8 @@
  *
  * x is (batch, n_in), W is (n_in, n_out) and y is (batch, n_out), all
  * row-major: the lecture's np.dot(x, w). The product goes through
- * cblas_dgemm (OpenBLAS, the BLAS Debian's numpy uses), so its summation
- * order, and thus its last bits, are BLAS's.
+ * cblas_dgemm, or cblas_sgemm for float32 (OpenBLAS, the BLAS Debian's
+ * numpy uses), so its summation order, and thus its last bits, are BLAS's.
  */
 #ifndef INITLAB_LAYER_H
 #define INITLAB_LAYER_H
@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "initlab/act.h"
+#include "initlab/dtype.h"
 #include "initlab/stats.h"
 #include "initlab/status.h"
 
@@ -27,14 +28,11 @@ extern "C" {
 int il_blas_threads(void);
 void il_blas_set_threads(int n);
 
-/* y = x W (no activation). Returns IL_ELIMIT if a dimension exceeds what
+/* y = x W (no activation), all three of 'dtype' (dgemm or sgemm): the
+ * one product of every dtype. Returns IL_ELIMIT if a dimension exceeds what
  * BLAS's 32-bit integers can index (INT_MAX); 'y' is then untouched. */
-il_status il_gemm(const double *x, size_t batch, size_t n_in, const double *w, size_t n_out,
-                  double *y);
-
-/* The same in float (sgemm). */
-il_status il_gemm_f32(const float *x, size_t batch, size_t n_in, const float *w, size_t n_out,
-                      float *y);
+il_status il_gemm(il_dtype dtype, const void *x, size_t batch, size_t n_in, const void *w,
+                  size_t n_out, void *y);
 
 /* y = act(x W + b); 'bias' (n_out values) may be NULL for no bias, 'act'
  * may be NULL for the identity. Same errors as il_gemm. */

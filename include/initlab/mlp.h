@@ -11,6 +11,10 @@
  * Backward takes dL/da of the last layer and gives, per layer,
  * dL/dz_l (the gradient at the pre-activations), dL/dW_l = a_{l-1}^T dL/dz_l
  * and dL/db_l (the column sums of dL/dz_l).
+ *
+ * These functions are the float64 net's. The same passes, written once
+ * (src/nn/mlp_impl.h), also run in float32 inside the library (training
+ * with dtype f32).
  */
 #ifndef INITLAB_MLP_H
 #define INITLAB_MLP_H

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "initlab/dtype.h"
 #include "initlab/exp.h"
 #include "initlab/report.h"
 #include "initlab/rng.h"
@@ -50,11 +51,6 @@ extern "C" {
 typedef struct il_run_arm {
     char init[256], act[128], bias[256];
 } il_run_arm;
-
-typedef enum il_dtype {
-    IL_DTYPE_F64,
-    IL_DTYPE_F32
-} il_dtype;
 
 typedef struct il_run_spec {
     /* the network: n_in inputs, then n_layers dense layers */

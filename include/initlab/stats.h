@@ -118,6 +118,12 @@ void il_layer_stats_finish(il_layer_stats *s);
 /* Release the counts; 's' may then be initialised again. */
 void il_layer_stats_release(il_layer_stats *s);
 
+/* The book's smooth_curve (common/util.py), for drawing a noisy series
+ * such as a training loss: a Kaiser window of length 11, beta 2, convolved
+ * in "valid" mode over the series padded by reflection, so 'out' has 'n'
+ * values like 'y' (and must not overlap it). n < 11: a copy. */
+void il_smooth_curve(const double *y, size_t n, double *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,12 @@
  * minibatch, after the update, as -mean(log(softmax + 1e-7)). Otherwise
  * the recorded loss is the minibatch's mean cross-entropy before the
  * update.
+ *
+ * With dtype IL_DTYPE_F32 the nets train in float32: the weights are drawn
+ * (and LSUV rescales them) in float64, then rounded to float; products are
+ * sgemm, the optimizer's and the loss's arithmetic double rounded once per
+ * stored value. The statistics and accuracies at the end are measured on
+ * the trained weights, widened back to float64.
  */
 #ifndef INITLAB_TRAIN_H
 #define INITLAB_TRAIN_H
@@ -25,6 +31,7 @@
 #include <stddef.h>
 
 #include "initlab/data.h"
+#include "initlab/dtype.h"
 #include "initlab/exp.h"
 
 #ifdef __cplusplus
@@ -56,7 +63,7 @@ typedef struct il_train_config {
     double weight_decay; /* L2: adds wd * W to dL/dW and wd/2 * sum W^2 to the loss */
     il_sampling sampling;
     int dlfs;              /* the book's draws and loss (see above) */
-    int f32;               /* float32 parameters and products (sgemm); not with dlfs */
+    il_dtype dtype;        /* of the parameters, activations and products; f32 not with dlfs */
     size_t eval_batch;     /* rows per evaluation pass; 0: 1000 */
     il_stats_config stats; /* the per-layer statistics at the start and the end */
 } il_train_config;
@@ -95,11 +102,6 @@ const il_layer_stats *il_train_stats(const il_train_result *r, size_t arm, size_
 const size_t *il_train_lsuv_iters(const il_train_result *r, size_t arm);
 
 void il_train_result_free(il_train_result *r);
-
-/* The book's smooth_curve (common/util.py): a Kaiser window of length 11,
- * beta 2, convolved in "valid" mode over the series padded by reflection,
- * so 'out' has 'n' values like 'y'. n < 11: a copy. */
-void il_smooth_curve(const double *y, size_t n, double *out);
 
 #ifdef __cplusplus
 }

@@ -9,8 +9,22 @@
 #include "initlab/dist.h"
 #include "initlab/layer.h"
 #include "initlab/mlp.h"
+#include "internal/lsuv.h"
 #include "internal/spec_impl.h"
 #include "exp_impl.h"
+
+/* The layer lsuv_layer rescales: its fixed input and bias, its weights. */
+typedef struct lsuv_dense {
+    const double *x, *w, *bias;
+    size_t batch, n_in, n_out;
+    double *z;
+} lsuv_dense;
+
+static il_status lsuv_forward(void *ctx)
+{
+    const lsuv_dense *d = ctx;
+    return il_dense_forward(d->x, d->batch, d->n_in, d->w, d->n_out, d->bias, NULL, d->z);
+}
 
 /* LSUV for one layer of the forward-only path: divide 'w' by the std of
  * the pre-activations x w + b until their variance is within tol of 1
@@ -21,37 +35,11 @@ static il_status lsuv_layer(const il_arm *arm, const double *x, size_t batch, si
 {
     double tol;
     int max_iter;
-    il_act identity;
+    lsuv_dense d = {x, w, arm->has_bias ? bias : NULL, batch, n_in, n_out, z};
+    il__lsuv_layer ly = {w, n_in * n_out, z, batch * n_out, lsuv_forward, &d, layer};
 
     il_init_is_lsuv(&arm->init, &tol, &max_iter);
-    if (il_act_parse("identity", &identity, err) != IL_OK)
-        return IL_EINVAL;
-    *iters = 0;
-    for (;;) {
-        double mean = 0, var = 0;
-        size_t n = batch * n_out;
-        if (il_dense_forward(x, batch, n_in, w, n_out, arm->has_bias ? bias : NULL, &identity, z) !=
-            IL_OK)
-            return IL_ELIMIT;
-        for (size_t i = 0; i < n; i++)
-            mean += z[i];
-        mean /= (double)n;
-        for (size_t i = 0; i < n; i++)
-            var += (z[i] - mean) * (z[i] - mean);
-        var /= (double)n;
-        if (!isfinite(var) || var == 0) {
-            il__set_error(err, "lsuv: layer %zu %s", layer + 1,
-                          var == 0 ? "is dead (its output variance is 0), so there is nothing "
-                                     "to rescale"
-                                   : "has a non-finite output variance");
-            return IL_EINVAL;
-        }
-        if (fabs(var - 1) < tol || *iters >= (size_t)max_iter)
-            return IL_OK;
-        for (size_t i = 0; i < n_in * n_out; i++)
-            w[i] /= sqrt(var);
-        (*iters)++;
-    }
+    return il__lsuv_rescale(&ly, tol, max_iter, iters, err);
 }
 
 il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_layer, void *ctx,

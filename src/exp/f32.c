@@ -105,7 +105,7 @@ il_status il__exp_run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *
             if (st != IL_OK)
                 goto done;
             round_to_float(fb.w, w32, prev * width);
-            st = il_gemm_f32(fb.x[a], cfg->batch, prev, w32, width, fb.y[a]);
+            st = il_gemm(IL_DTYPE_F32, fb.x[a], cfg->batch, prev, w32, width, fb.y[a]);
             if (st != IL_OK) {
                 il__set_error(err, "layer %zu is too large for BLAS (a dimension over 2^31)",
                               l + 1);

@@ -3,13 +3,15 @@
  * lsuv(base, tol, max_iter): Mishkin & Matas 2016, "All you need is a good
  * init". The weights start as the base scheme (orthonormal by default);
  * then, with a batch of data, each layer in turn is divided by the std of
- * its outputs until their variance is within tol of 1 (il_mlp_lsuv, which
- * run and train call). Without data there is nothing to measure, so a
- * fill alone gives the base's weights, and the target is unknown.
+ * its outputs until their variance is within tol of 1 (il__lsuv_rescale,
+ * below, which the forward-only run and il_mlp_lsuv call for each layer).
+ * Without data there is nothing to measure, so a fill alone gives the
+ * base's weights, and the target is unknown.
  */
 #include <math.h>
 
 #include "internal/init_impl.h"
+#include "internal/lsuv.h"
 #include "internal/spec_impl.h"
 
 static const char *const lsuv_bases[] = {"orthogonal", "normal",        "lecture_xavier",
@@ -74,4 +76,41 @@ int il_init_is_lsuv(const il_init *init, double *tol, int *max_iter)
     if (max_iter)
         *max_iter = (int)init->values[2].number;
     return 1;
+}
+
+/* The variance of n values (two passes: the mean first). */
+static double variance(const double *v, size_t n)
+{
+    double mean = 0.0, s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mean += v[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        s += (v[i] - mean) * (v[i] - mean);
+    return s / (double)n;
+}
+
+il_status il__lsuv_rescale(const il__lsuv_layer *layer, double tol, int max_iter, size_t *iters,
+                           il_error *err)
+{
+    *iters = 0;
+    for (;;) {
+        il_status st = layer->forward(layer->ctx);
+        double var;
+        if (st != IL_OK)
+            return st;
+        var = variance(layer->z, layer->n_z);
+        if (!isfinite(var) || var == 0) {
+            il__set_error(err, "lsuv: layer %zu %s", layer->index + 1,
+                          var == 0 ? "is dead (its output variance is 0), so there is nothing "
+                                     "to rescale"
+                                   : "has a non-finite output variance");
+            return IL_EINVAL;
+        }
+        if (fabs(var - 1) < tol || *iters >= (size_t)max_iter)
+            return IL_OK;
+        for (size_t i = 0; i < layer->n_w; i++)
+            layer->w[i] /= sqrt(var);
+        (*iters)++;
+    }
 }

@@ -6,7 +6,7 @@
 il_status il_dense_forward(const double *x, size_t batch, size_t n_in, const double *w,
                            size_t n_out, const double *bias, const il_act *act, double *y)
 {
-    il_status st = il_gemm(x, batch, n_in, w, n_out, y);
+    il_status st = il_gemm(IL_DTYPE_F64, x, batch, n_in, w, n_out, y);
     if (st != IL_OK)
         return st;
     for (size_t r = 0; r < batch; r++) {
@@ -47,7 +47,7 @@ il_status il_dense_forward_measured(const double *x, size_t batch, size_t n_in, 
                                     il_layer_stats *s)
 {
     bias_act m = {bias, act, n_out};
-    il_status st = il_gemm(x, batch, n_in, w, n_out, y);
+    il_status st = il_gemm(IL_DTYPE_F64, x, batch, n_in, w, n_out, y);
     if (st != IL_OK)
         return st;
     il_layer_stats_add_mapped(s, y, batch * n_out, bias || act ? apply_bias_act : NULL, &m);

@@ -3,13 +3,12 @@
  * The layer-op table: one row per kind of layer (see initlab/net.h). A new
  * kind is its functions and a row here.
  */
-#include <cblas.h>
-#include <limits.h>
 #include <string.h>
 
 #include "initlab/alloc.h"
 #include "initlab/layer.h"
 #include "initlab/net.h"
+#include "internal/nn_impl.h"
 #include "internal/spec_impl.h"
 
 size_t il_tshape_size(const il_tshape *s)
@@ -69,12 +68,11 @@ static il_status dense_forward(const il_op *op, const il_op_io *io)
 static il_status dense_backward(const il_op *op, const il_op_io *io)
 {
     size_t rows = rows_of(io->batch, &io->in), n_in = io->in.dim[io->in.rank - 1], n_out = op->out;
-
-    if (rows > INT_MAX || n_in > INT_MAX || n_out > INT_MAX)
-        return IL_ELIMIT;
     /* dL/dW = x^T dy: (n_in x rows) (rows x n_out) */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_in, (int)n_out, (int)rows, 1.0,
-                io->x, (int)n_in, io->dy, (int)n_out, 0.0, io->dparams[0], (int)n_out);
+    il_status st = il__gemm_tn(IL_DTYPE_F64, io->x, rows, n_in, io->dy, n_out, io->dparams[0]);
+
+    if (st != IL_OK)
+        return st;
     if (op->bias)
         for (size_t j = 0; j < n_out; j++) {
             double s = 0;
@@ -84,9 +82,8 @@ static il_status dense_backward(const il_op *op, const il_op_io *io)
         }
     /* dL/dx = dy W^T: (rows x n_out) (n_out x n_in) */
     if (io->dx)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n_in, (int)n_out, 1.0,
-                    io->dy, (int)n_out, io->params[0], (int)n_out, 0.0, io->dx, (int)n_in);
-    return IL_OK;
+        st = il__gemm_nt(IL_DTYPE_F64, io->dy, rows, n_out, io->params[0], n_in, io->dx);
+    return st;
 }
 
 /* ---- act: y = f(x) elementwise ---- */

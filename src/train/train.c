@@ -10,17 +10,19 @@
 #include "initlab/dist.h"
 #include "initlab/mlp.h"
 #include "initlab/train.h"
-#include "internal/net32.h"
+#include "internal/nn_impl.h"
 #include "internal/spec_impl.h"
 
 #define DEFAULT_EVAL_BATCH 1000
 #define FINAL_WINDOW       100 /* iterations averaged into the final training loss */
+#define MAX_LAYERS         64  /* the nets' activation lists live on the stack */
 
 typedef struct arm_state {
-    il_mlp *net;
-    il__net32 *net32; /* with f32: the net that trains; 'net' holds its result */
-    double *v, *m;    /* optimizer state: momentum or Adam's first and second moments */
-    double *loss;     /* iters */
+    il_mlp *net;  /* float64: drawn, rescaled by LSUV, measured and evaluated */
+    il_mlp *fit;  /* the net that trains: 'net' itself, or a copy in cfg->dtype */
+    void *v, *m;  /* optimizer state in the dtype: momentum or Adam's second and first moments */
+    void *x;      /* the minibatch in the dtype when it is not float64, else NULL */
+    double *loss; /* iters */
     double train_acc, test_acc;
     il_layer_stats *start, *end; /* n_layers each */
     size_t *lsuv_iters;          /* n_layers, or NULL */
@@ -90,7 +92,11 @@ static il_status check_config(const il_train_config *cfg, const il_data *train, 
                            "eps > 0");
         return IL_EINVAL;
     }
-    if (cfg->f32 && cfg->dlfs) {
+    if (cfg->dtype != IL_DTYPE_F64 && cfg->dtype != IL_DTYPE_F32) {
+        il__set_error(err, "unknown dtype %d", (int)cfg->dtype);
+        return IL_EINVAL;
+    }
+    if (cfg->dtype == IL_DTYPE_F32 && cfg->dlfs) {
         il__set_error(err, "the book's reproduction is float64; it cannot be float32");
         return IL_EINVAL;
     }
@@ -130,154 +136,21 @@ static il_status init_net(const il_arm *arm, il_mlp *net, const size_t *widths, 
     return IL_OK;
 }
 
-/* -mean(log(softmax(z)[label] + 1e-7)): the book's cross_entropy_error. */
-static double book_loss(const double *logits, size_t batch, size_t classes, const size_t *labels)
-{
-    double total = 0.0;
-    for (size_t r = 0; r < batch; r++) {
-        const double *z = logits + r * classes;
-        double mx = z[0], sum = 0.0;
-        for (size_t c = 1; c < classes; c++)
-            mx = z[c] > mx ? z[c] : mx;
-        for (size_t c = 0; c < classes; c++)
-            sum += exp(z[c] - mx);
-        total += log(exp(z[labels[r]] - mx) / sum + 1e-7);
-    }
-    return -total / (double)batch;
-}
+#define IL_TRAIN_T        double
+#define IL_TRAIN_DTYPE    IL_DTYPE_F64
+#define IL_TRAIN_FN(name) name##_f64
+#include "step_impl.h"
 
-static double weight_norm2(il_mlp *net, const size_t *widths, size_t n_layers, size_t n_in)
-{
-    double s = 0.0;
-    size_t prev = n_in;
-    for (size_t l = 0; l < n_layers; l++) {
-        const double *w = il_mlp_weights(net, l);
-        for (size_t i = 0; i < prev * widths[l]; i++)
-            s += w[i] * w[i];
-        prev = widths[l];
-    }
-    return s;
-}
+#define IL_TRAIN_T        float
+#define IL_TRAIN_DTYPE    IL_DTYPE_F32
+#define IL_TRAIN_FN(name) name##_f32
+#include "step_impl.h"
 
-/* One optimizer step on one parameter array; 'v' and 'm' are its state. */
-static void step(const il_train_config *cfg, size_t t, double *p, const double *g,
-                 const double *decay_from, double *v, double *m, size_t n)
-{
-    double wd = decay_from ? cfg->weight_decay : 0.0;
-    if (!p || !g || !v || (cfg->opt == IL_OPT_ADAM && !m))
-        return; /* never: every array exists (for the analyzer) */
-    switch (cfg->opt) {
-    case IL_OPT_SGD:
-        for (size_t i = 0; i < n; i++)
-            p[i] -= cfg->lr * (g[i] + wd * p[i]);
-        break;
-    case IL_OPT_MOMENTUM:
-        for (size_t i = 0; i < n; i++) {
-            v[i] = cfg->momentum * v[i] - cfg->lr * (g[i] + wd * p[i]);
-            p[i] += v[i];
-        }
-        break;
-    case IL_OPT_ADAM: {
-        double c1 = 1 - pow(cfg->beta1, (double)t), c2 = 1 - pow(cfg->beta2, (double)t);
-        for (size_t i = 0; i < n; i++) {
-            double gi = g[i] + wd * p[i];
-            m[i] = cfg->beta1 * m[i] + (1 - cfg->beta1) * gi;
-            v[i] = cfg->beta2 * v[i] + (1 - cfg->beta2) * gi * gi;
-            p[i] -= cfg->lr * (m[i] / c1) / (sqrt(v[i] / c2) + cfg->eps);
-        }
-        break;
-    }
-    }
-}
-
-/* step() for float32 parameters: the arithmetic in double, rounded once. */
-static void step32(const il_train_config *cfg, size_t t, float *p, const float *g, int decay,
-                   float *v, float *m, size_t n)
-{
-    double wd = decay ? cfg->weight_decay : 0.0, lr = cfg->lr;
-    double c1 = 1 - pow(cfg->beta1, (double)t), c2 = 1 - pow(cfg->beta2, (double)t);
-    for (size_t i = 0; i < n; i++) {
-        double gi = (double)g[i] + wd * (double)p[i];
-        switch (cfg->opt) {
-        case IL_OPT_SGD:
-            p[i] = (float)((double)p[i] - lr * gi);
-            break;
-        case IL_OPT_MOMENTUM:
-            v[i] = (float)(cfg->momentum * (double)v[i] - lr * gi);
-            p[i] = (float)((double)p[i] + (double)v[i]);
-            break;
-        case IL_OPT_ADAM:
-            m[i] = (float)(cfg->beta1 * (double)m[i] + (1 - cfg->beta1) * gi);
-            v[i] = (float)(cfg->beta2 * (double)v[i] + (1 - cfg->beta2) * gi * gi);
-            p[i] = (float)((double)p[i] -
-                           lr * ((double)m[i] / c1) / (sqrt((double)v[i] / c2) + cfg->eps));
-            break;
-        }
-    }
-}
-
-static void update(const il_train_config *cfg, size_t t, arm_state *a, size_t n_in)
-{
-    size_t prev = n_in, off = 0;
-    for (size_t l = 0; l < cfg->n_layers; l++) {
-        size_t nw = prev * cfg->widths[l], nb = cfg->widths[l];
-        double *w = il_mlp_weights(a->net, l), *b = il_mlp_bias(a->net, l);
-        step(cfg, t, w, il_mlp_grad_w(a->net, l), w, a->v + off, a->m + off, nw);
-        step(cfg, t, b, il_mlp_grad_b(a->net, l), NULL, a->v + off + nw, a->m + off + nw, nb);
-        off += nw + nb;
-        prev = cfg->widths[l];
-    }
-}
-
-/* One iteration of one arm on the minibatch x (labels): forward, loss,
- * backward, update; its loss goes to *loss and to the arm's record. */
 static il_status train_step(const il_train_config *cfg, size_t t, arm_state *s, const double *x,
-                            const size_t *labels, double *grad, size_t n_in, double *loss)
+                            const size_t *labels, void *grad, size_t n_in, double *loss)
 {
-    size_t classes = cfg->widths[cfg->n_layers - 1];
-    double l;
-    il_status st;
-
-    if (s->net32) {
-        il__net32 *n = s->net32;
-        for (size_t i = 0; i < cfg->batch * n_in; i++)
-            n->x[i] = (float)x[i];
-        il__net32_forward(n);
-        l = il__net32_loss_grad(n, labels);
-        il__net32_backward(n);
-        for (size_t k = 0; k < cfg->n_layers; k++) {
-            step32(cfg, t, n->w[k], n->dw[k], 1, n->vw[k], n->mw[k], n->fan_in[k] * n->fan_out[k]);
-            step32(cfg, t, n->b[k], n->db[k], 0, n->vb[k], n->mb[k], n->fan_out[k]);
-        }
-        if (cfg->weight_decay > 0) {
-            double w2 = 0.0;
-            for (size_t k = 0; k < cfg->n_layers; k++)
-                for (size_t i = 0; i < n->fan_in[k] * n->fan_out[k]; i++)
-                    w2 += (double)n->w[k][i] * (double)n->w[k][i];
-            l += 0.5 * cfg->weight_decay * w2;
-        }
-        s->loss[t - 1] = l;
-        *loss = l;
-        return IL_OK;
-    }
-    st = il_mlp_forward(s->net, x);
-    if (st != IL_OK)
-        return st;
-    l = il_loss_softmax_ce(il_mlp_act(s->net, cfg->n_layers - 1), cfg->batch, classes, labels,
-                           grad);
-    if ((st = il_mlp_backward(s->net, grad)) != IL_OK)
-        return st;
-    update(cfg, t, s, n_in);
-    if (cfg->dlfs) { /* the book: the loss after the update */
-        if ((st = il_mlp_forward(s->net, x)) != IL_OK)
-            return st;
-        l = book_loss(il_mlp_act(s->net, cfg->n_layers - 1), cfg->batch, classes, labels);
-    }
-    if (cfg->weight_decay > 0)
-        l += 0.5 * cfg->weight_decay * weight_norm2(s->net, cfg->widths, cfg->n_layers, n_in);
-    s->loss[t - 1] = l;
-    *loss = l;
-    return IL_OK;
+    return cfg->dtype == IL_DTYPE_F32 ? train_step_f32(cfg, t, s, x, labels, grad, n_in, loss)
+                                      : train_step_f64(cfg, t, s, x, labels, grad, n_in, loss);
 }
 
 /* Iterations a thread runs on one arm before it chooses again. */
@@ -301,7 +174,8 @@ typedef struct train_work {
     void *ctx;
     size_t *done, *labels, reported;
     unsigned char *busy;
-    double *xs, *grads, *losses;
+    double *xs, *losses;
+    unsigned char *grads; /* A x batch x classes, in the dtype */
     il_status st;
     int stop;
 } train_work;
@@ -312,7 +186,7 @@ static void train_worker(train_work *w)
 {
     const il_train_config *cfg = w->cfg;
     size_t A = cfg->n_arms, n_in = w->train->dim, B = cfg->batch,
-           classes = cfg->widths[cfg->n_layers - 1];
+           grad_bytes = B * cfg->widths[cfg->n_layers - 1] * il_dtype_size(cfg->dtype);
     for (;;) {
         long a = -1;
         int finished = 1;
@@ -351,7 +225,7 @@ static void train_worker(train_work *w)
                 il_data_row(w->train, idx[i], x + i * n_in);
                 lab[i] = w->train->labels[idx[i]];
             }
-            sa = train_step(cfg, t + 1, &w->r->arms[a], x, lab, w->grads + (size_t)a * B * classes,
+            sa = train_step(cfg, t + 1, &w->r->arms[a], x, lab, w->grads + (size_t)a * grad_bytes,
                             n_in, &step_loss);
         }
 #pragma omp critical(il_train_pick)
@@ -406,7 +280,7 @@ static il_status train_arms(const il_train_config *cfg, il_train_result *r, cons
     w.labels = il_malloc_n(A, B * sizeof *w.labels);
     w.busy = il_calloc(A, 1);
     w.xs = il_malloc_n(A, B * train->dim * sizeof *w.xs);
-    w.grads = il_malloc_n(A, B * classes * sizeof *w.grads);
+    w.grads = il_malloc_n(A, B * classes * il_dtype_size(cfg->dtype));
     w.losses = il_malloc_n(A, sizeof *w.losses);
     if (!w.done || !w.labels || !w.busy || !w.xs || !w.grads || !w.losses) {
         w.st = IL_ENOMEM;
@@ -423,6 +297,14 @@ static il_status train_arms(const il_train_config *cfg, il_train_result *r, cons
     il_free(w.grads);
     il_free(w.losses);
     return w.st;
+}
+
+/* An arm's activation after every layer but the last, whose outputs are
+ * the logits ('acts' has n_layers entries, at most MAX_LAYERS). */
+static void arm_acts(const il_train_config *cfg, const il_arm *arm, const il_act **acts)
+{
+    for (size_t l = 0; l < cfg->n_layers; l++)
+        acts[l] = l + 1 < cfg->n_layers ? &arm->act : NULL;
 }
 
 /* Statistics of every layer's activations for the probe batch 'x'. */
@@ -445,16 +327,15 @@ static il_status measure(const il_train_config *cfg, il_mlp *net, const double *
 static il_status accuracy(const il_train_config *cfg, const il_arm *arm, il_mlp *trained,
                           const il_data *d, size_t eb, double *acc)
 {
-    const il_act *acts[64];
+    const il_act *acts[MAX_LAYERS];
     size_t classes = cfg->widths[cfg->n_layers - 1], right = 0, prev = d->dim;
     il_mlp *e = NULL;
     double *x = NULL;
     il_status st;
 
-    if (cfg->n_layers > 64)
+    if (cfg->n_layers > MAX_LAYERS)
         return IL_ELIMIT;
-    for (size_t l = 0; l < cfg->n_layers; l++)
-        acts[l] = l + 1 < cfg->n_layers ? &arm->act : NULL;
+    arm_acts(cfg, arm, acts);
     st = il_mlp_new(eb, d->dim, cfg->widths, cfg->n_layers, acts, &e);
     if (st != IL_OK)
         return st;
@@ -496,8 +377,8 @@ static il_status finish_arm(const il_train_config *cfg, arm_state *s, const il_a
                             const double *x, const il_data *train, const il_data *test, size_t eb)
 {
     il_status st;
-    if (s->net32) /* the trained float parameters, for measuring */
-        il__net32_store(s->net32, s->net);
+    if (s->fit != s->net) /* the trained parameters, widened, for measuring */
+        il__mlp_copy_params(s->net, s->fit);
     st = measure(cfg, s->net, x, s->end);
     if (st == IL_OK)
         st = accuracy(cfg, arm, s->net, train, eb, &s->train_acc);
@@ -508,8 +389,10 @@ static il_status finish_arm(const il_train_config *cfg, arm_state *s, const il_a
 
 static void free_arm(arm_state *a, size_t n_layers)
 {
+    if (a->fit != a->net)
+        il_mlp_free(a->fit);
     il_mlp_free(a->net);
-    il__net32_free(a->net32);
+    il_free(a->x);
     il_free(a->v);
     il_free(a->m);
     il_free(a->loss);
@@ -555,12 +438,32 @@ static void draw_batch(const il_train_config *cfg, size_t n, il_rng *rng, size_t
     }
 }
 
+/* The net that trains in cfg->dtype, from the drawn (and rescaled)
+ * weights rounded to it, and its minibatch buffer. */
+static il_status make_fit(const il_train_config *cfg, arm_state *s, const il_arm *arm, size_t n_in)
+{
+    const il_act *acts[MAX_LAYERS];
+    il_mlp *fit = NULL;
+    il_status st;
+    arm_acts(cfg, arm, acts);
+    st = il__mlp_new(cfg->dtype, cfg->batch, n_in, cfg->widths, cfg->n_layers, acts, &fit);
+    if (st != IL_OK)
+        return st;
+    s->fit = fit; /* freed with the arm from here on */
+    s->x = il_malloc_n(cfg->batch, n_in * il_dtype_size(cfg->dtype));
+    if (!s->x)
+        return IL_ENOMEM;
+    il__mlp_copy_params(s->fit, s->net);
+    return IL_OK;
+}
+
 il_status il_train_run(const il_train_config *cfg, const il_data *train, const il_data *test,
                        il_rng *rng, il_train_progress_fn progress, void *ctx, il_train_result **out,
                        il_error *err)
 {
-    const il_act *acts[64];
-    size_t n_in = train->dim, n_params, eb = cfg->eval_batch ? cfg->eval_batch : DEFAULT_EVAL_BATCH;
+    const il_act *acts[MAX_LAYERS];
+    size_t n_in = train->dim, n_params, eb = cfg->eval_batch ? cfg->eval_batch : DEFAULT_EVAL_BATCH,
+           es = il_dtype_size(cfg->dtype);
     size_t *all_idx = NULL, *perm = NULL, pos;
     double *x = NULL;
     il_train_result *r;
@@ -569,8 +472,8 @@ il_status il_train_run(const il_train_config *cfg, const il_data *train, const i
     *out = NULL;
     if ((st = check_config(cfg, train, test, err)) != IL_OK)
         return st;
-    if (cfg->n_layers > 64) {
-        il__set_error(err, "at most 64 layers");
+    if (cfg->n_layers > MAX_LAYERS) {
+        il__set_error(err, "at most %d layers", MAX_LAYERS);
         return IL_ELIMIT;
     }
     n_params = param_count(cfg->widths, cfg->n_layers, n_in);
@@ -591,13 +494,13 @@ il_status il_train_run(const il_train_config *cfg, const il_data *train, const i
     /* the nets, drawn arm by arm as the book builds its networks */
     for (size_t a = 0; a < cfg->n_arms; a++) {
         arm_state *s = &r->arms[a];
-        for (size_t l = 0; l < cfg->n_layers; l++)
-            acts[l] = l + 1 < cfg->n_layers ? &cfg->arms[a].act : NULL;
+        arm_acts(cfg, &cfg->arms[a], acts);
         st = il_mlp_new(cfg->batch, n_in, cfg->widths, cfg->n_layers, acts, &s->net);
         if (st != IL_OK)
             goto done;
-        s->v = il_calloc(n_params, sizeof *s->v);
-        s->m = cfg->opt == IL_OPT_ADAM ? il_calloc(n_params, sizeof *s->m) : NULL;
+        s->fit = s->net;
+        s->v = il_calloc(n_params, es);
+        s->m = cfg->opt == IL_OPT_ADAM ? il_calloc(n_params, es) : NULL;
         s->loss = il_malloc_n(cfg->iters, sizeof *s->loss);
         s->start = il_calloc(cfg->n_layers, sizeof *s->start);
         s->end = il_calloc(cfg->n_layers, sizeof *s->end);
@@ -625,12 +528,8 @@ il_status il_train_run(const il_train_config *cfg, const il_data *train, const i
         }
         if (st == IL_OK)
             st = measure(cfg, r->arms[a].net, x, r->arms[a].start);
-        if (st == IL_OK && cfg->f32) { /* the drawn weights, rounded to float */
-            st = il__net32_new(cfg->batch, n_in, cfg->widths, cfg->n_layers, &cfg->arms[a].act,
-                               &r->arms[a].net32);
-            if (st == IL_OK)
-                il__net32_load(r->arms[a].net32, r->arms[a].net);
-        }
+        if (st == IL_OK && cfg->dtype != IL_DTYPE_F64)
+            st = make_fit(cfg, &r->arms[a], &cfg->arms[a], n_in);
     }
     if (perm) {
         for (size_t i = 0; i < train->n; i++)
@@ -718,46 +617,4 @@ const il_layer_stats *il_train_stats(const il_train_result *r, size_t arm, size_
 const size_t *il_train_lsuv_iters(const il_train_result *r, size_t arm)
 {
     return r->arms[arm].lsuv_iters;
-}
-
-/* I0, the modified Bessel function of the first kind, by its series (the
- * terms fall fast for the small arguments of a Kaiser window). */
-static double bessel_i0(double x)
-{
-    double sum = 1.0, term = 1.0, q = x * x / 4;
-    for (int k = 1; k < 60 && term > 1e-18 * sum; k++) {
-        term *= q / ((double)k * (double)k);
-        sum += term;
-    }
-    return sum;
-}
-
-void il_smooth_curve(const double *y, size_t n, double *out)
-{
-    enum {
-        LEN = 11,
-        HALF = 5
-    };
-    double w[LEN], total = 0.0;
-
-    if (n < LEN) {
-        memmove(out, y, n * sizeof *y);
-        return;
-    }
-    for (int k = 0; k < LEN; k++) { /* np.kaiser(11, 2) */
-        double t = 2.0 * k / (LEN - 1) - 1.0;
-        w[k] = bessel_i0(2.0 * sqrt(1 - t * t)) / bessel_i0(2.0);
-        total += w[k];
-    }
-    for (size_t i = 0; i < n; i++) {
-        double s = 0.0;
-        for (int k = 0; k < LEN; k++) {
-            /* np.r_[x[10:0:-1], x, x[-1:-11:-1]]: mirrored without the first
-             * value on the left, with the last value on the right */
-            long t = (long)i - HALF + k;
-            double v = t < 0 ? y[-t] : (t >= (long)n ? y[2 * (long)n - 1 - t] : y[t]);
-            s += (w[k] / total) * v;
-        }
-        out[i] = s;
-    }
 }
