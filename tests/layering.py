@@ -48,6 +48,7 @@ HEADERS = {
     "initlab/rng.h": "rng",
     "internal/rng_impl.h": "rng",
     "initlab/dist.h": "dist",
+    "internal/dist_impl.h": "dist",
     "initlab/act.h": "act",
     "initlab/init.h": "init",
     "internal/init_impl.h": "init",

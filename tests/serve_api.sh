@@ -318,7 +318,7 @@ fi
 # opened before the long run starts (so the server has taken it), and the
 # request sent while that run computes.
 start queue --threads 1 --timeout 1 --max-values 1000000000 --quiet
-medium='{"depth":40,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+medium='{"depth":100,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
 exec 5<>"/dev/tcp/127.0.0.1/$port"
 sleep 0.2
 curl -s -o /dev/null -w "%{http_code}" --max-time 30 "${J[@]}" -d "$medium" "${url}api/run" >"$tmp/medium.code" &
