@@ -101,8 +101,10 @@ static il_status s_init_orthogonal(void)
     return st;
 }
 
-/* float32 fills: the pieces' scratch (he_normal) and the float64 tensor
- * of a scheme filled whole (orthogonal, with its own allocations) */
+/* float32 fills: the pieces' scratch (kaiming_normal), the inverse CDF's
+ * (a cut keeping 2% of the mass), and the float64 tensor of a scheme
+ * filled whole (orthogonal, with its own allocations); he_normal
+ * allocates nothing */
 static il_status s_init_f32(void)
 {
     size_t shape[2] = {8, 5};
@@ -112,6 +114,14 @@ static il_status s_init_f32(void)
     il_status st = il_rng_new(il_rng_find("philox"), 1, &r);
     if (st == IL_OK)
         st = il_init_parse("he_normal", &init, NULL);
+    if (st == IL_OK)
+        st = il_init_fill_f32(&init, shape, 2, IL_LAYOUT_DENSE, r, w, NULL);
+    if (st == IL_OK)
+        st = il_init_parse("kaiming_normal", &init, NULL);
+    if (st == IL_OK)
+        st = il_init_fill_f32(&init, shape, 2, IL_LAYOUT_DENSE, r, w, NULL);
+    if (st == IL_OK)
+        st = il_init_parse("trunc_normal:a=2,b=3", &init, NULL);
     if (st == IL_OK)
         st = il_init_fill_f32(&init, shape, 2, IL_LAYOUT_DENSE, r, w, NULL);
     if (st == IL_OK)

@@ -484,6 +484,38 @@ static void trunc_thread_count_invariance(void)
     free(d);
 }
 
+/* The float32 fill is the f64 fill rounded, for each law (the last one by
+ * the inverse CDF in pieces), at 1, 2 and 4 threads, and leaves the
+ * generator where the f64 fill does. */
+static void trunc_f32_is_f64_rounded(void)
+{
+    static const int threads[] = {1, 2, 4};
+    static const size_t sizes[] = {1, 8193, 1000003};
+    size_t n_max = 1000003, bad = 0;
+    double *d = malloc(n_max * sizeof *d);
+    float *f = malloc(n_max * sizeof *f);
+    REQUIRE(d && f);
+    for (size_t th = 0; th < sizeof threads / sizeof threads[0]; th++)
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+            for (size_t k = 0; k < N_TRUNC_LAWS; k++) {
+                il_rng *r1 = philox(13), *r2 = philox(13);
+                omp_set_num_threads(threads[th]);
+                il_dist_fill_trunc_normal(r1, &trunc_laws[k], d, sizes[s]);
+                REQUIRE(il_dist_fill_trunc_normal_f32(r2, &trunc_laws[k], f, sizes[s]) == IL_OK);
+                for (size_t i = 0; i < sizes[s]; i++) {
+                    float want = (float)d[i];
+                    bad += memcmp(&want, &f[i], sizeof want) != 0;
+                }
+                CHECK_EQ_U64(il_rng_next_u32(r1), il_rng_next_u32(r2));
+                il_rng_free(r1);
+                il_rng_free(r2);
+            }
+    CHECK_EQ_U64(bad, 0);
+    omp_set_num_threads(omp_get_num_procs());
+    free(d);
+    free(f);
+}
+
 /* Fills of even sizes in turn are one fill, for each law. */
 static void trunc_split_invariance(void)
 {
@@ -603,5 +635,6 @@ TEST_MAIN({"kat", kat}, {"stream_layout", stream_layout}, {"golden_hashes", gold
           {"uniform_distribution", uniform_distribution},
           {"trunc_golden_hashes", trunc_golden_hashes},
           {"trunc_thread_count_invariance", trunc_thread_count_invariance},
-          {"trunc_split_invariance", trunc_split_invariance}, {"trunc_layout", trunc_layout},
+          {"trunc_split_invariance", trunc_split_invariance},
+          {"trunc_f32_is_f64_rounded", trunc_f32_is_f64_rounded}, {"trunc_layout", trunc_layout},
           {"trunc_distribution", trunc_distribution})

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "initlab/rng.h"
+#include "initlab/status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,12 @@ void il_dist_fill_uniform(il_rng *r, double lo, double hi, double *out, size_t n
  * mass; else torch's trunc_normal_: the inverse CDF on 'n' uniforms of
  * il_rng_fill_double, clamped to [a, b] (mt19937 always). */
 void il_dist_fill_trunc_normal(il_rng *r, const il_trunc_normal *t, double *out, size_t n);
+
+/* il_dist_fill_trunc_normal's 'n' draws rounded to float, into 'out',
+ * without a double array of 'n' (the generator's own method rounds as it
+ * goes; the inverse CDF goes through 8 MiB of scratch). IL_ENOMEM if that
+ * scratch cannot be allocated; then 'r' has drawn nothing. */
+il_status il_dist_fill_trunc_normal_f32(il_rng *r, const il_trunc_normal *t, float *out, size_t n);
 
 /* A uniform integer in [0, n), 1 <= n <= 2^32, by numpy legacy's masked
  * rejection on 32-bit words (the smallest all-ones mask covering n - 1). */

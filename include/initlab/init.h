@@ -105,6 +105,12 @@ struct il_init_type {
      * such method the very values from_noise makes of its base noise. */
     il_status (*fill)(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
                       il_error *err);
+    /* NULL, or il_init_fill_f32's way for this scheme: fill's values
+     * rounded to float, from the same draws, without a double array of
+     * ctx->numel (the truncated normals: the generator rounds as it goes);
+     * when NULL, il_init_fill_f32 rounds pieces of fill or from_noise. */
+    il_status (*fill_f32)(const il_init *init, const il_init_ctx *ctx, il_rng *rng, float *out,
+                          il_error *err);
     /* Describe the target distribution for 'ctx' (fields preset to NAN). */
     void (*target)(const il_init *init, const il_init_ctx *ctx, il_init_target *t);
 };
@@ -134,11 +140,12 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
 
 /* The tensor of il_init_fill rounded to float32, into the 'out' of
  * prod(shape) floats, from the same draws (the generator ends in the same
- * state). A scheme that is elementwise is drawn and rounded in pieces of
- * 2^22 values, so no float64 copy of the tensor is made (the scratch is
- * 32 MiB); the others (orthogonal, sparse, eye, dirac, lsuv) fill a
- * float64 tensor and round it. IL_ENOMEM if the scratch or that tensor
- * cannot be allocated; otherwise the errors of il_init_fill. */
+ * state), with no float64 copy of the tensor where the scheme allows: the
+ * truncated normals are rounded as they are drawn (fill_f32), other
+ * elementwise schemes drawn and rounded in pieces of 2^22 values (32 MiB
+ * of scratch); orthogonal, sparse, eye, dirac and lsuv fill a float64
+ * tensor and round it. IL_ENOMEM if scratch or that tensor cannot be
+ * allocated; otherwise the errors of il_init_fill. */
 il_status il_init_fill_f32(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
                            il_rng *rng, float *out, il_error *err);
 

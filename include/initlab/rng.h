@@ -57,6 +57,9 @@ typedef struct il_rng_type {
      * (by il_dist_fill_trunc_normal) only when [a, b] holds at least half
      * of the normal's mass; NULL: torch's inverse CDF on fill_double. */
     void (*fill_trunc_normal)(void *state, const il_trunc_normal *t, double *out, size_t n);
+    /* fill_trunc_normal's draws rounded to float, made without a double
+     * array of n; NULL if fill_trunc_normal is */
+    void (*fill_trunc_normal_f32)(void *state, const il_trunc_normal *t, float *out, size_t n);
 } il_rng_type;
 
 typedef struct il_rng il_rng;

@@ -222,16 +222,6 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
     return fill_ctx(init, &ctx, rng, NULL, out, err);
 }
 
-/* An elementwise fill in float32 goes in pieces of this many values: even
- * (a normal fill from the fast generator starts each call at a fresh
- * block of two values) and large: each piece's draw, transform and
- * rounding is a parallel region, and when other programs share the cores
- * every region waits for its threads to be scheduled. On the 2-vCPU
- * development machine under a load of 5, 8192^2 values in pieces of 2^18
- * (2 MiB of doubles, in cache) took 2.2-6.4 s, of 2^20 1.4-2.6 s, of 2^22
- * (32 MiB) 0.8-1.8 s -- about the float64 fill's time. */
-#define F32_PIECE ((size_t)1 << 22)
-
 static void round_to_float(const double *x, float *out, size_t n)
 {
 #pragma omp parallel for schedule(static) if (n >= ((size_t)1 << 18))
@@ -239,41 +229,55 @@ static void round_to_float(const double *x, float *out, size_t n)
         out[i] = (float)x[i];
 }
 
-il_status il_init_fill_f32(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
-                           il_rng *rng, float *out, il_error *err)
+il_status il__init_f32_by_pieces(const il_init *init, const il_init_ctx *ctx, il_rng *rng,
+                                 float *out, size_t piece_len, il_error *err)
 {
-    return il__init_fill_f32_pieces(init, shape, ndim, layout, rng, out, F32_PIECE, err);
-}
-
-il_status il__init_fill_f32_pieces(const il_init *init, const size_t *shape, size_t ndim,
-                                   il_layout layout, il_rng *rng, float *out, size_t piece_len,
-                                   il_error *err)
-{
-    il_init_ctx ctx, piece;
+    il_init_ctx piece = *ctx;
+    il_status st = IL_OK;
     size_t chunk;
     double *buf;
-    il_status st = make_ctx(init, shape, ndim, layout, &ctx, err);
 
-    if (st != IL_OK || ctx.numel == 0)
-        return st;
+    if (ctx->numel == 0)
+        return IL_OK;
     /* Pieces of an elementwise scheme are the whole fill's: the same
      * noise in order (the generators' fills of even lengths are one
      * fill), the same transform of each value. */
-    chunk = init->type->elementwise && ctx.numel > piece_len ? piece_len : ctx.numel;
+    chunk = init->type->elementwise && ctx->numel > piece_len ? piece_len : ctx->numel;
     buf = il_malloc_n(chunk, sizeof *buf);
     if (!buf) {
         il__set_error(err, "out of memory (%zu doubles to round from)", chunk);
         return IL_ENOMEM;
     }
-    piece = ctx;
-    for (size_t off = 0; off < ctx.numel && st == IL_OK; off += chunk) {
-        piece.numel = ctx.numel - off < chunk ? ctx.numel - off : chunk;
+    for (size_t off = 0; off < ctx->numel && st == IL_OK; off += chunk) {
+        piece.numel = ctx->numel - off < chunk ? ctx->numel - off : chunk;
         st = fill_ctx(init, &piece, rng, NULL, buf, err);
         if (st == IL_OK)
             round_to_float(buf, out + off, piece.numel);
     }
     il_free(buf);
     return st;
+}
+
+il_status il_init_fill_f32(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
+                           il_rng *rng, float *out, il_error *err)
+{
+    il_init_ctx ctx;
+    il_status st = make_ctx(init, shape, ndim, layout, &ctx, err);
+
+    if (st != IL_OK || ctx.numel == 0)
+        return st;
+    if (init->type->fill_f32)
+        return init->type->fill_f32(init, &ctx, rng, out, err);
+    return il__init_f32_by_pieces(init, &ctx, rng, out, IL__INIT_F32_PIECE, err);
+}
+
+il_status il__init_fill_f32_pieces(const il_init *init, const size_t *shape, size_t ndim,
+                                   il_layout layout, il_rng *rng, float *out, size_t piece_len,
+                                   il_error *err)
+{
+    il_init_ctx ctx;
+    il_status st = make_ctx(init, shape, ndim, layout, &ctx, err);
+    return st == IL_OK ? il__init_f32_by_pieces(init, &ctx, rng, out, piece_len, err) : st;
 }
 
 il_init_base il_init_get_base(const il_init *init)

@@ -122,6 +122,22 @@ static void vs_draw(const vs_config *c, const il_init_ctx *ctx, il_rng *rng, dou
     vs_fill(c, ctx, out, out);
 }
 
+/* vs_draw rounded to float: the truncated normal as it is drawn, the
+ * others in pieces */
+static il_status vs_draw_f32(const vs_config *c, const il_init *init, const il_init_ctx *ctx,
+                             il_rng *rng, float *out, il_error *err)
+{
+    if (c->dist == VS_TRUNCATED) {
+        il_trunc_normal t = vs_trunc_law(vs_variance(c, ctx));
+        if (il_dist_fill_trunc_normal_f32(rng, &t, out, ctx->numel) != IL_OK) {
+            il__set_error(err, "out of memory (the inverse CDF's scratch)");
+            return IL_ENOMEM;
+        }
+        return IL_OK;
+    }
+    return il__init_f32_by_pieces(init, ctx, rng, out, IL__INIT_F32_PIECE, err);
+}
+
 static void vs_describe(const vs_config *c, const il_init_ctx *ctx, il_init_target *t)
 {
     double var = vs_variance(c, ctx);
@@ -191,6 +207,13 @@ static il_status vs_fill_rng(const il_init *init, const il_init_ctx *ctx, il_rng
     return IL_OK;
 }
 
+static il_status vs_fill_rng_f32(const il_init *init, const il_init_ctx *ctx, il_rng *rng,
+                                 float *out, il_error *err)
+{
+    vs_config c = vs_from_values(init);
+    return vs_draw_f32(&c, init, ctx, rng, out, err);
+}
+
 static void vs_target(const il_init *init, const il_init_ctx *ctx, il_init_target *t)
 {
     vs_config c = vs_from_values(init);
@@ -210,6 +233,7 @@ const il_init_type il__init_variance_scaling = {
     .check = vs_check,
     .from_noise = vs_from,
     .fill = vs_fill_rng,
+    .fill_f32 = vs_fill_rng_f32,
     .target = vs_target,
 };
 
@@ -237,6 +261,12 @@ const il_init_type il__init_variance_scaling = {
         vs_draw(&c, ctx, rng, out);                                                                \
         return IL_OK;                                                                              \
     }                                                                                              \
+    static il_status ident##_fill_f32(const il_init *init, const il_init_ctx *ctx, il_rng *rng,    \
+                                      float *out, il_error *err)                                   \
+    {                                                                                              \
+        static const vs_config c = {sc, md, ds};                                                   \
+        return vs_draw_f32(&c, init, ctx, rng, out, err);                                          \
+    }                                                                                              \
     static void ident##_target(const il_init *init, const il_init_ctx *ctx, il_init_target *t)     \
     {                                                                                              \
         static const vs_config c = {sc, md, ds};                                                   \
@@ -252,6 +282,7 @@ const il_init_type il__init_variance_scaling = {
         .check = ident##_check,                                                                    \
         .from_noise = ident##_from,                                                                \
         .fill = ident##_fill,                                                                      \
+        .fill_f32 = ident##_fill_f32,                                                              \
         .target = ident##_target,                                                                  \
     };
 

@@ -191,6 +191,17 @@ static il_status trunc_fill(const il_init *init, const il_init_ctx *ctx, il_rng 
     return IL_OK;
 }
 
+static il_status trunc_fill_f32(const il_init *init, const il_init_ctx *ctx, il_rng *rng,
+                                float *out, il_error *err)
+{
+    il_trunc_normal t = trunc_law(init);
+    if (il_dist_fill_trunc_normal_f32(rng, &t, out, ctx->numel) != IL_OK) {
+        il__set_error(err, "out of memory (the inverse CDF's scratch)");
+        return IL_ENOMEM;
+    }
+    return IL_OK;
+}
+
 static void trunc_target(const il_init *init, const il_init_ctx *ctx, il_init_target *t)
 {
     (void)ctx;
@@ -211,6 +222,7 @@ const il_init_type il__init_trunc_normal = {
     .check = trunc_check,
     .from_noise = trunc_from,
     .fill = trunc_fill,
+    .fill_f32 = trunc_fill_f32,
     .target = trunc_target,
 };
 

@@ -31,11 +31,28 @@ void il__uniform_from_noise(double lo, double hi, const double *u, double *out, 
 /* out[i] = mean + std * z[i]: torch's normal_(mean, std). */
 void il__normal_from_noise(double mean, double std, const double *z, double *out, size_t n);
 
-/* il_init_fill_f32 with pieces of 'piece_len' values (even) instead of
- * 2^22, so that the tests can cross many pieces' ends on small tensors. */
+/* il_init_fill_f32 on a checked 'ctx' by rounding pieces of 'piece_len'
+ * values (even; il_init_fill_f32 takes 2^22) of fill or from_noise: the
+ * way of the schemes without fill_f32, and of those with one for the
+ * distributions it does not handle. */
+il_status il__init_f32_by_pieces(const il_init *init, const il_init_ctx *ctx, il_rng *rng,
+                                 float *out, size_t piece_len, il_error *err);
+
+/* The same from a shape, whether or not the scheme has fill_f32: for the
+ * tests, which cross many pieces' ends on small tensors with it. */
 il_status il__init_fill_f32_pieces(const il_init *init, const size_t *shape, size_t ndim,
                                    il_layout layout, il_rng *rng, float *out, size_t piece_len,
                                    il_error *err);
+
+/* il_init_fill_f32 rounds in pieces of this many values: even
+ * (a normal fill from the fast generator starts each call at a fresh
+ * block of two values) and large: each piece's draw, transform and
+ * rounding is a parallel region, and when other programs share the cores
+ * every region waits for its threads to be scheduled. On the 2-vCPU
+ * development machine under a load of 5, 8192^2 values in pieces of 2^18
+ * (2 MiB of doubles, in cache) took 2.2-6.4 s, of 2^20 1.4-2.6 s, of 2^22
+ * (32 MiB) 0.8-1.8 s -- about the float64 fill's time. */
+#define IL__INIT_F32_PIECE ((size_t)1 << 22)
 
 /* The truncated normals' transforms and erfinv: internal/dist_impl.h. */
 

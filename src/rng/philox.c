@@ -494,14 +494,22 @@ static void trunc_piece(uint32_t k0, uint32_t k1, uint64_t first, size_t nb,
     }
 }
 
+IL_CLONES static void round_words(const double *x, size_t n, float *out)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)x[i];
+}
+
 typedef enum fill_kind {
     FILL_UNIFORM,
     FILL_NORMAL,
     FILL_NORMAL_F32,
-    FILL_TRUNC
+    FILL_TRUNC,
+    FILL_TRUNC_F32 /* FILL_TRUNC's values rounded to float */
 } fill_kind;
 
-/* What a fill makes: the kind, and for FILL_TRUNC the cut. */
+/* What a fill makes: the kind, and for the truncated ones the cut. */
 typedef struct fill_job {
     fill_kind kind;
     il_trunc_normal cut;
@@ -530,6 +538,12 @@ static void fill_blocks(const philox_state *s, const fill_job *job, uint64_t fir
                 trunc_piece(k0, k1, first + b0, nb, &job->cut, (double *)out + 2 * b0, hi, lo);
                 continue;
             }
+            if (job->kind == FILL_TRUNC_F32) { /* through the cache, no double tensor */
+                double x[2 * WORDS];
+                trunc_piece(k0, k1, first + b0, nb, &job->cut, x, hi, lo);
+                round_words(x, 2 * nb, (float *)out + 2 * b0);
+                continue;
+            }
             philox_words(k0, k1, first + b0, nb, hi, lo);
             switch (job->kind) {
             case FILL_UNIFORM:
@@ -542,6 +556,7 @@ static void fill_blocks(const philox_state *s, const fill_job *job, uint64_t fir
                 normal_words_f32(hi, lo, nb, (float *)out + 4 * b0);
                 break;
             case FILL_TRUNC:
+            case FILL_TRUNC_F32:
                 break;
             }
         }
@@ -640,6 +655,22 @@ static void philox_fill_trunc_normal(void *vs, const il_trunc_normal *t, double 
     }
 }
 
+/* the same draws rounded, made and rounded a piece at a time */
+static void philox_fill_trunc_normal_f32(void *vs, const il_trunc_normal *t, float *out, size_t n)
+{
+    fill_job job = {FILL_TRUNC_F32, *t};
+    philox_state *s = vs;
+    size_t n_blocks = n / 2;
+    s->used = 4;
+    fill_blocks(s, &job, s->block, n_blocks, out);
+    s->block += n_blocks;
+    if (n % 2) {
+        float pair[2];
+        fill_blocks(s, &job, s->block++, 1, pair);
+        out[n - 1] = pair[0];
+    }
+}
+
 const il_rng_type il__rng_philox = {
     .name = "philox",
     .summary = "Philox4x32-10, counter-based (alias 'fast'): fills identical for any thread "
@@ -655,4 +686,5 @@ const il_rng_type il__rng_philox = {
     .fill_normal = philox_fill_normal,
     .fill_normal_f32 = philox_fill_normal_f32,
     .fill_trunc_normal = philox_fill_trunc_normal,
+    .fill_trunc_normal_f32 = philox_fill_trunc_normal_f32,
 };
