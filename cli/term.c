@@ -15,37 +15,11 @@
  * UTF-8 (to a terminal in a legacy 8-bit mode a lone 0x9b is CSI). */
 static size_t plain_length(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t tail;
-
-    if (c < 0x80)
-        return c >= 0x20 && c != 0x7F;
-    if (c == 0xC2) {
-        tail = 1;
-        lo = 0xA0;
-    } else if (c >= 0xC3 && c <= 0xDF) {
-        tail = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        tail = 2;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        tail = 3;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
+    if (s[0] < 0x80)
+        return s[0] >= 0x20 && s[0] != 0x7F;
+    if (s[0] == 0xC2 && n > 1 && s[1] < 0xA0) /* U+0080..U+009F */
         return 0;
-    }
-    if (n <= tail || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i <= tail; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return tail + 1;
+    return il_utf8_length(s, n);
 }
 
 void term_write(FILE *f, const char *s, size_t len)

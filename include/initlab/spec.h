@@ -52,6 +52,12 @@ typedef struct il_value {
  * "inf", "nan" or hex, no overflow. Returns 1 on success, 0 otherwise. */
 int il_parse_number(const char *s, double *out);
 
+/* The length of the well-formed UTF-8 sequence at s[0..n) whose first byte
+ * is >= 0x80, or 0 if there is none: no overlong forms (C0, C1, E0 80..9F,
+ * F0 80..8F), no surrogates (ED A0..BF), nothing above U+10FFFF (F4 90..,
+ * F5..FF). The strict JSON reader and the terminal's escaping share it. */
+size_t il_utf8_length(const unsigned char *s, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -273,3 +273,33 @@ void il__unknown_name(il_error *err, const char *what, const char *name, const c
     }
     il__set_error(err, "unknown %s '%s' (valid: %s)", what, name, list);
 }
+
+size_t il_utf8_length(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t tail;
+
+    if (c >= 0xC2 && c <= 0xDF) {
+        tail = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        tail = 2;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        tail = 3;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n <= tail || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i <= tail; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return tail + 1;
+}

@@ -103,39 +103,6 @@ static void skip_ws(scanner *sc)
     }
 }
 
-/* The length of the well-formed UTF-8 sequence at s[0..n), whose first byte
- * is >= 0x80, or 0: no overlong forms (C0, C1, E0 80..9F, F0 80..8F), no
- * surrogates (ED A0..BF), nothing above U+10FFFF (F4 90.., F5..FF). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t tail;
-
-    if (c >= 0xC2 && c <= 0xDF) {
-        tail = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        tail = 2;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        tail = 3;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n <= tail || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i <= tail; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return tail + 1;
-}
-
 int il__json_hex4(const unsigned char *s, size_t n, unsigned *out)
 {
     unsigned v = 0;
@@ -247,7 +214,7 @@ il_status il__json_scan_string(scanner *sc, int *escaped)
             i++;
             continue;
         }
-        k = utf8_seq(s + i, n - i);
+        k = il_utf8_length(s + i, n - i);
         if (!k)
             return il__json_fail(sc, IL_EFORMAT, i, "invalid UTF-8 (byte 0x%02x) in a string", c);
         i += k;
