@@ -245,6 +245,18 @@ static il_status enter(scanner *sc)
     return IL_OK;
 }
 
+/* After a list's item: a ',' (*more = 1) or its closing 'close' (*more =
+ * 0); anything else is refused as not 'expected'. */
+static il_status list_next(scanner *sc, char close, const char *expected, int *more)
+{
+    skip_ws(sc);
+    if (sc->pos < sc->len && (sc->s[sc->pos] == ',' || sc->s[sc->pos] == close)) {
+        *more = sc->s[sc->pos++] == ',';
+        return IL_OK;
+    }
+    return il__json_expected(sc, expected);
+}
+
 static il_status scan_array(scanner *sc)
 {
     il_status st = enter(sc);
@@ -256,20 +268,10 @@ static il_status scan_array(scanner *sc)
         sc->depth--;
         return IL_OK;
     }
-    for (;;) {
-        if ((st = scan_value(sc)) != IL_OK)
+    for (int more = 1; more;)
+        if ((st = scan_value(sc)) != IL_OK ||
+            (st = list_next(sc, ']', "',' or ']'", &more)) != IL_OK)
             return st;
-        skip_ws(sc);
-        if (sc->pos < sc->len && sc->s[sc->pos] == ',') {
-            sc->pos++;
-            continue;
-        }
-        if (sc->pos < sc->len && sc->s[sc->pos] == ']') {
-            sc->pos++;
-            break;
-        }
-        return il__json_expected(sc, "',' or ']'");
-    }
     sc->depth--;
     return IL_OK;
 }
@@ -288,7 +290,7 @@ static il_status scan_object(scanner *sc)
         sc->depth--;
         return IL_OK;
     }
-    for (;;) {
+    for (int more = 1; more;) {
         skip_ws(sc);
         if (sc->pos >= sc->len || sc->s[sc->pos] != '"')
             return il__json_expected(sc, first ? "a key (a string) or '}'" : "a key (a string)");
@@ -299,18 +301,9 @@ static il_status scan_object(scanner *sc)
         if (sc->pos >= sc->len || sc->s[sc->pos] != ':')
             return il__json_expected(sc, "':'");
         sc->pos++;
-        if ((st = scan_value(sc)) != IL_OK)
+        if ((st = scan_value(sc)) != IL_OK ||
+            (st = list_next(sc, '}', "',' or '}'", &more)) != IL_OK)
             return st;
-        skip_ws(sc);
-        if (sc->pos < sc->len && sc->s[sc->pos] == ',') {
-            sc->pos++;
-            continue;
-        }
-        if (sc->pos < sc->len && sc->s[sc->pos] == '}') {
-            sc->pos++;
-            break;
-        }
-        return il__json_expected(sc, "',' or '}'");
     }
     st = il__json_check_keys(sc, base);
     sc->n_keys = base;

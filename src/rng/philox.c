@@ -639,36 +639,31 @@ static void philox_fill_normal_f32(void *vs, float *out, size_t n)
     }
 }
 
-/* as philox_fill_normal: ceil(n / 2) blocks from a fresh one */
-static void philox_fill_trunc_normal(void *vs, const il_trunc_normal *t, double *out, size_t n)
+/* as philox_fill_normal: ceil(n / 2) blocks from a fresh one, each giving
+ * two values of 'elem' bytes (double, or float rounded a piece at a time) */
+static void fill_trunc_pairs(philox_state *s, const fill_job *job, void *out, size_t n, size_t elem)
 {
-    fill_job job = {FILL_TRUNC, *t};
-    philox_state *s = vs;
     size_t n_blocks = n / 2;
     s->used = 4;
-    fill_blocks(s, &job, s->block, n_blocks, out);
+    fill_blocks(s, job, s->block, n_blocks, out);
     s->block += n_blocks;
     if (n % 2) {
-        double pair[2];
-        fill_blocks(s, &job, s->block++, 1, pair);
-        out[n - 1] = pair[0];
+        double pair[2]; /* room for two values of either type */
+        fill_blocks(s, job, s->block++, 1, pair);
+        memcpy((char *)out + (n - 1) * elem, pair, elem);
     }
 }
 
-/* the same draws rounded, made and rounded a piece at a time */
+static void philox_fill_trunc_normal(void *vs, const il_trunc_normal *t, double *out, size_t n)
+{
+    fill_job job = {FILL_TRUNC, *t};
+    fill_trunc_pairs(vs, &job, out, n, sizeof *out);
+}
+
 static void philox_fill_trunc_normal_f32(void *vs, const il_trunc_normal *t, float *out, size_t n)
 {
     fill_job job = {FILL_TRUNC_F32, *t};
-    philox_state *s = vs;
-    size_t n_blocks = n / 2;
-    s->used = 4;
-    fill_blocks(s, &job, s->block, n_blocks, out);
-    s->block += n_blocks;
-    if (n % 2) {
-        float pair[2];
-        fill_blocks(s, &job, s->block++, 1, pair);
-        out[n - 1] = pair[0];
-    }
+    fill_trunc_pairs(vs, &job, out, n, sizeof *out);
 }
 
 const il_rng_type il__rng_philox = {
