@@ -204,24 +204,22 @@ int cmd_init(int argc, char **argv)
     }
     il_init_format(&init, spec, sizeof spec);
     if (o->json) {
-        fprintf(info, "{\"fan_in\": ");
-        cli_json_number(info, fi);
-        fprintf(info, ", \"fan_out\": ");
-        cli_json_number(info, fo);
-        fprintf(info, ", \"gain\": ");
-        cli_json_number(info, target.gain);
-        fprintf(info, ", \"std\": ");
-        cli_json_number(info, target.std);
-        fprintf(info, ", \"bound\": ");
-        cli_json_number(info, target.bound);
-        fprintf(info, ", \"mean\": ");
-        cli_json_number(info, stats.mean);
-        fprintf(info, ", \"sample_std\": ");
-        cli_json_number(info, stats.std);
-        fprintf(info, ", \"min\": ");
-        cli_json_number(info, stats.min);
-        fprintf(info, ", \"max\": ");
-        cli_json_number(info, stats.max);
+        const struct {
+            const char *key;
+            double value;
+        } fields[] = {{"fan_in", fi},
+                      {"fan_out", fo},
+                      {"gain", target.gain},
+                      {"std", target.std},
+                      {"bound", target.bound},
+                      {"mean", stats.mean},
+                      {"sample_std", stats.std},
+                      {"min", stats.min},
+                      {"max", stats.max}};
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+            fprintf(info, "%s\"%s\": ", i ? ", " : "{", fields[i].key);
+            cli_json_number(info, fields[i].value);
+        }
         fprintf(info, "}\n");
     } else {
         fprintf(info, "%s on (", spec);
