@@ -247,7 +247,7 @@ static il_status enter(scanner *sc)
 
 /* After a list's item: a ',' (*more = 1) or its closing 'close' (*more =
  * 0); anything else is refused as not 'expected'. */
-static il_status list_next(scanner *sc, char close, const char *expected, int *more)
+static il_status list_next(scanner *sc, unsigned char close, const char *expected, int *more)
 {
     skip_ws(sc);
     if (sc->pos < sc->len && (sc->s[sc->pos] == ',' || sc->s[sc->pos] == close)) {
