@@ -58,6 +58,7 @@ HEADERS = {
     "initlab/mlp.h": "nn",
     "initlab/net.h": "nn",
     "internal/nn_impl.h": "nn",
+    "internal/op_impl.h": "nn",
     "initlab/theory.h": "theory",
     "initlab/exp.h": "exp",
     "initlab/data.h": "data",

@@ -8,9 +8,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "initlab/dist.h"
 #include "initlab/mlp.h"
 #include "initlab/net.h"
+#include "net_check.h"
 #include "test.h"
 
 #define BATCH 6
@@ -36,7 +36,7 @@ static il_op act(const char *name)
 
 static void table(void)
 {
-    CHECK_EQ_U64(il_op_type_count(), 2);
+    CHECK_EQ_U64(il_op_type_count(), 3);
     for (size_t i = 0; i < il_op_type_count(); i++)
         CHECK(il_op_find(il_op_type_at(i)->name) == il_op_type_at(i));
     CHECK(il_op_find("convolution") == NULL);
@@ -75,13 +75,6 @@ static void shapes(void)
     CHECK(strstr(err.message, "layers.2") != NULL);
 }
 
-static void fill(il_rng *rng, double *v, size_t n, double scale)
-{
-    il_dist_fill_standard_normal(rng, v, n);
-    for (size_t i = 0; i < n; i++)
-        v[i] *= scale;
-}
-
 /* dense/act/dense/act/dense = the MLP with acts relu, tanh, identity */
 static void equals_mlp(void)
 {
@@ -104,13 +97,13 @@ static void equals_mlp(void)
     REQUIRE(il_rng_new(il_rng_find("philox"), 3, &rng) == IL_OK);
     for (size_t l = 0, i = 0; l < 3; l++, i += 2) {
         size_t fan_in = l ? widths[l - 1] : 4;
-        fill(rng, il_net_param_data(n, i), fan_in * widths[l], 0.7);
-        fill(rng, il_net_param_data(n, i + 1), widths[l], 0.1);
+        net_check_fill(rng, il_net_param_data(n, i), fan_in * widths[l], 0.7);
+        net_check_fill(rng, il_net_param_data(n, i + 1), widths[l], 0.1);
         memcpy(il_mlp_weights(m, l), il_net_param_data(n, i), fan_in * widths[l] * sizeof(double));
         memcpy(il_mlp_bias(m, l), il_net_param_data(n, i + 1), widths[l] * sizeof(double));
     }
-    fill(rng, x, BATCH * 4, 1.0);
-    fill(rng, dy, BATCH * 3, 1.0);
+    net_check_fill(rng, x, BATCH * 4, 1.0);
+    net_check_fill(rng, dy, BATCH * 3, 1.0);
     REQUIRE(il_net_forward(n, x) == IL_OK);
     REQUIRE(il_mlp_forward(m, x) == IL_OK);
     REQUIRE(il_net_backward(n, dy) == IL_OK);
@@ -133,21 +126,8 @@ static void equals_mlp(void)
     il_rng_free(rng);
 }
 
-/* L = sum(w_out * y_last): its gradient at y_last is w_out. */
-static double loss_of(il_net *n, const double *x, const double *w_out, size_t n_out)
-{
-    double s = 0;
-    const double *y;
-    if (il_net_forward(n, x) != IL_OK)
-        return (double)NAN;
-    y = il_net_output(n, il_net_op_count(n) - 1);
-    for (size_t i = 0; i < n_out; i++)
-        s += w_out[i] * y[i];
-    return s;
-}
-
-/* Every parameter's gradient of a (sequence, features) network with each
- * smooth activation against central differences. */
+/* Every parameter's and the input's gradient of a (sequence, features)
+ * network with each smooth activation against central differences. */
 static void gradcheck(void)
 {
     static const char *const acts[] = {"tanh", "sigmoid", "gelu", "silu", "softplus"};
@@ -159,32 +139,13 @@ static void gradcheck(void)
         il_net *n = NULL;
         il_rng *rng = NULL;
         il_error err;
-        size_t bad = 0;
+        size_t bad;
         REQUIRE(il_net_new(&in, ops, 4, BATCH, &n, &err) == IL_OK);
         REQUIRE(il_rng_new(il_rng_find("philox"), 11 + a, &rng) == IL_OK);
-        for (size_t i = 0; i < il_net_param_count(n); i++)
-            fill(rng, il_net_param_data(n, i), il_tshape_size(&il_net_param(n, i, NULL)->shape),
-                 0.6);
-        fill(rng, x, sizeof x / sizeof x[0], 1.0);
-        fill(rng, w_out, sizeof w_out / sizeof w_out[0], 1.0);
-        REQUIRE(il_net_forward(n, x) == IL_OK);
-        REQUIRE(il_net_backward(n, w_out) == IL_OK);
-        for (size_t i = 0; i < il_net_param_count(n); i++) {
-            size_t size = il_tshape_size(&il_net_param(n, i, NULL)->shape);
-            double *p = il_net_param_data(n, i);
-            for (size_t j = 0; j < size; j++) {
-                const double eps = 1e-6, keep = p[j], g = il_net_param_grad(n, i)[j];
-                double up, down, fd;
-                p[j] = keep + eps;
-                up = loss_of(n, x, w_out, sizeof w_out / sizeof w_out[0]);
-                p[j] = keep - eps;
-                down = loss_of(n, x, w_out, sizeof w_out / sizeof w_out[0]);
-                p[j] = keep;
-                fd = (up - down) / (2 * eps);
-                if (!(fabs(fd - g) <= 1e-5 + 1e-3 * fabs(fd)))
-                    bad++;
-            }
-        }
+        net_check_fill_params(n, rng, 0.6);
+        net_check_fill(rng, x, sizeof x / sizeof x[0], 1.0);
+        net_check_fill(rng, w_out, sizeof w_out / sizeof w_out[0], 1.0);
+        bad = net_check_grads(n, x, w_out, 1);
         if (bad)
             TEST_FAIL_("%s: %zu gradients off their finite differences", acts[a], bad);
         il_net_free(n);
@@ -192,5 +153,93 @@ static void gradcheck(void)
     }
 }
 
+static il_op residual(const il_op *body, size_t n_body, const il_op *shortcut, int has_alpha)
+{
+    il_op op;
+    memset(&op, 0, sizeof op);
+    op.type = il_op_find("residual");
+    op.body = body;
+    op.n_body = n_body;
+    op.shortcut = shortcut;
+    op.alpha = 1.0;
+    op.has_alpha = has_alpha;
+    return op;
+}
+
+/* Residual blocks: the nodes' order and names, the shape rules, y = x +
+ * alpha * body(x) to the bit, and every gradient (alpha's, a projection
+ * shortcut's, and a nested block's) against finite differences. */
+static void residuals(void)
+{
+    il_op inner_body[2] = {dense(4, 1), act("tanh")};
+    il_op inner = residual(inner_body, 2, NULL, 0);
+    il_op body[3] = {dense(4, 1), act("tanh"), inner};
+    il_op proj = dense(6, 0), body6[2] = {dense(6, 1), act("gelu")};
+    il_op ops[3] = {residual(body, 3, NULL, 1), residual(body6, 2, &proj, 1), dense(2, 1)};
+    il_tshape in = {1, {4, 0, 0, 0}};
+    il_net *n = NULL;
+    il_rng *rng = NULL;
+    il_error err;
+    double x[BATCH * 4], w_out[BATCH * 2];
+    static const char *const names[] = {"layers.0.body.0",
+                                        "layers.0.body.1",
+                                        "layers.0.body.2.body.0",
+                                        "layers.0.body.2.body.1",
+                                        "layers.0.body.2",
+                                        "layers.0",
+                                        "layers.1.body.0",
+                                        "layers.1.body.1",
+                                        "layers.1.shortcut",
+                                        "layers.1",
+                                        "layers.2"};
+
+    REQUIRE(il_net_new(&in, ops, 3, BATCH, &n, &err) == IL_OK);
+    REQUIRE(il_net_op_count(n) == sizeof names / sizeof names[0]);
+    for (size_t k = 0; k < il_net_op_count(n); k++)
+        CHECK_STR(il_net_op_name(n, k), names[k]);
+    CHECK_EQ_U64(il_net_op_depth(n, 2), 2);
+    CHECK_EQ_U64(il_net_shape(n, 9)->dim[0], 6);
+    CHECK_STR(il_net_param_name(n, 0), "layers.0.body.0.weight");
+    CHECK_STR(il_net_param_name(n, 2), "layers.0.body.2.body.0.weight");
+    CHECK_STR(il_net_param_name(n, 4), "layers.0.alpha");
+    CHECK(il_net_param(n, 4, NULL)->role == IL_ROLE_SCALE);
+    CHECK_EQ_U64(il_net_param(n, 4, NULL)->shape.rank, 0);
+    CHECK_STR(il_net_param_name(n, 7), "layers.1.shortcut.weight");
+    CHECK_STR(il_net_param_name(n, 8), "layers.1.alpha");
+
+    REQUIRE(il_rng_new(il_rng_find("philox"), 5, &rng) == IL_OK);
+    net_check_fill_params(n, rng, 0.5);
+    net_check_fill(rng, x, sizeof x / sizeof x[0], 1.0);
+    net_check_fill(rng, w_out, sizeof w_out / sizeof w_out[0], 1.0);
+    REQUIRE(il_net_forward(n, x) == IL_OK);
+    {
+        /* layers.0 = x + alpha * body: the same sum, term by term */
+        const double *b = il_net_output(n, 4), *y = il_net_output(n, 5);
+        double alpha = il_net_param_data(n, 4)[0];
+        size_t same = 0;
+        for (size_t i = 0; i < BATCH * 4; i++)
+            same += y[i] == x[i] + alpha * b[i];
+        CHECK_EQ_U64(same, BATCH * 4);
+    }
+    CHECK_EQ_U64(net_check_grads(n, x, w_out, 1), 0);
+    il_net_free(n);
+    n = NULL;
+
+    /* a body that changes the shape needs a shortcut; a shortcut's shape must fit */
+    ops[1] = residual(body6, 2, NULL, 0);
+    CHECK(il_net_new(&in, ops, 3, BATCH, &n, &err) == IL_ESHAPE);
+    CHECK(strstr(err.message, "layers.1 (residual)") != NULL);
+    CHECK(strstr(err.message, "shortcut") != NULL);
+    proj = dense(5, 0);
+    ops[1] = residual(body6, 2, &proj, 0);
+    CHECK(il_net_new(&in, ops, 3, BATCH, &n, &err) == IL_ESHAPE);
+    CHECK(strstr(err.message, "layers.1 (residual)") != NULL);
+    ops[1] = residual(body6, 0, NULL, 0);
+    CHECK(il_net_new(&in, ops, 3, BATCH, &n, &err) == IL_ESHAPE);
+    CHECK(strstr(err.message, "body") != NULL);
+    CHECK(n == NULL);
+    il_rng_free(rng);
+}
+
 TEST_MAIN({"table", table}, {"shapes", shapes}, {"equals_mlp", equals_mlp},
-          {"gradcheck", gradcheck})
+          {"gradcheck", gradcheck}, {"residuals", residuals})

@@ -9,6 +9,7 @@
 #include "initlab/layer.h"
 #include "initlab/net.h"
 #include "internal/nn_impl.h"
+#include "internal/op_impl.h"
 #include "internal/spec_impl.h"
 
 size_t il_tshape_size(const il_tshape *s)
@@ -20,8 +21,7 @@ size_t il_tshape_size(const il_tshape *s)
     return n;
 }
 
-/* Rows of a last-axis op: the batch times every axis but the last. */
-static size_t rows_of(size_t batch, const il_tshape *s)
+size_t il__op_rows(size_t batch, const il_tshape *s)
 {
     size_t r = batch;
     for (size_t i = 0; i + 1 < s->rank; i++)
@@ -60,14 +60,15 @@ static size_t dense_params(const il_op *op, const il_tshape *in, il_param_desc *
 
 static il_status dense_forward(const il_op *op, const il_op_io *io)
 {
-    size_t rows = rows_of(io->batch, &io->in), n_in = io->in.dim[io->in.rank - 1];
+    size_t rows = il__op_rows(io->batch, &io->in), n_in = io->in.dim[io->in.rank - 1];
     return il_dense_forward(io->x, rows, n_in, io->params[0], op->out,
                             op->bias ? io->params[1] : NULL, NULL, io->y);
 }
 
 static il_status dense_backward(const il_op *op, const il_op_io *io)
 {
-    size_t rows = rows_of(io->batch, &io->in), n_in = io->in.dim[io->in.rank - 1], n_out = op->out;
+    size_t rows = il__op_rows(io->batch, &io->in), n_in = io->in.dim[io->in.rank - 1],
+           n_out = op->out;
     /* dL/dW = x^T dy: (n_in x rows) (rows x n_out) */
     il_status st = il__gemm_tn(IL_DTYPE_F64, io->x, rows, n_in, io->dy, n_out, io->dparams[0]);
 
@@ -98,7 +99,7 @@ static il_status act_shape(const il_op *op, const il_tshape *in, il_tshape *out,
     return IL_OK;
 }
 
-static size_t no_params(const il_op *op, const il_tshape *in, il_param_desc *p)
+size_t il__op_no_params(const il_op *op, const il_tshape *in, il_param_desc *p)
 {
     (void)op;
     (void)in;
@@ -123,18 +124,52 @@ static il_status act_backward(const il_op *op, const il_op_io *io)
     return IL_OK;
 }
 
-static const il_op_type op_types[] = {
-    {"dense", "y = x W + b on the last axis; W is (fan_in, fan_out)", dense_shape, dense_params,
-     dense_forward, dense_backward, 0},
-    {"act", "y = f(x) elementwise, any activation initlab knows", act_shape, no_params, act_forward,
-     act_backward, 1},
+/* ---- residual: y = shortcut(x) + alpha * body(x), run by the network ---- */
+
+static il_status residual_shape(const il_op *op, const il_tshape *in, il_tshape *out, il_error *err)
+{
+    (void)op;
+    (void)err;
+    *out = *in; /* the network replaces it by the body's, which it checks */
+    return IL_OK;
+}
+
+static size_t residual_params(const il_op *op, const il_tshape *in, il_param_desc *p)
+{
+    (void)in;
+    if (!op->has_alpha)
+        return 0;
+    p[0] = (il_param_desc){"alpha", IL_ROLE_SCALE, {0, {0, 0, 0, 0}}, 1, 1};
+    return 1;
+}
+
+const il_op_type il__op_dense = {
+    "dense",        "y = x W + b on the last axis; W is (fan_in, fan_out)",
+    dense_shape,    dense_params,
+    NULL,           dense_forward,
+    dense_backward, 0};
+const il_op_type il__op_act = {"act",        "y = f(x) elementwise, any activation initlab knows",
+                               act_shape,    il__op_no_params,
+                               NULL,         act_forward,
+                               act_backward, 1};
+const il_op_type il__op_residual = {
+    "residual",     "y = shortcut(x) + alpha * body(x); the shortcut is the identity or one layer",
+    residual_shape, residual_params,
+    NULL,           NULL,
+    NULL,           1};
+
+/* Every kind, in the order 'initlab list ops' shows them. */
+static const il_op_type *const op_types[] = {
+    &il__op_dense,
+    &il__op_act,
+    &il__op_residual,
 };
 
 const il_op_type *il_op_find(const char *name)
 {
     for (size_t i = 0; i < sizeof op_types / sizeof op_types[0]; i++)
-        if (strcmp(op_types[i].name, name) == 0)
-            return &op_types[i];
+        if (strcmp(op_types[i]->name, name) == 0)
+            return op_types[i];
     return NULL;
 }
 
@@ -145,5 +180,5 @@ size_t il_op_type_count(void)
 
 const il_op_type *il_op_type_at(size_t i)
 {
-    return i < il_op_type_count() ? &op_types[i] : NULL;
+    return i < il_op_type_count() ? op_types[i] : NULL;
 }
