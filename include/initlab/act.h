@@ -56,6 +56,10 @@ const il_act_type *il_act_type_at(size_t i);
  * suggests the nearest), IL_EINVAL for a bad parameter. 'err' may be NULL. */
 il_status il_act_parse(const char *spec, il_act *out, il_error *err);
 
+/* Write the canonical spec of 'a' (name and every parameter) into 'buf'
+ * of 'cap' bytes; the length it needed, like snprintf. */
+size_t il_act_format(const il_act *a, char *buf, size_t cap);
+
 /* f(x), f'(x), and the gain. */
 double il_act_value(const il_act *a, double x);
 double il_act_deriv(const il_act *a, double x);

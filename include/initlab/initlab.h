@@ -65,6 +65,8 @@
 #include "initlab/layer.h"
 #include "initlab/mlp.h"
 #include "initlab/net.h"
+#include "initlab/netdesc.h"
+#include "initlab/recipe.h"
 #include "initlab/plot.h"
 #include "initlab/report.h"
 #include "initlab/rng.h"

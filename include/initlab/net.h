@@ -168,6 +168,9 @@ const char *il_net_op_name(const il_net *n, size_t k);
 const il_tshape *il_net_shape(const il_net *n, size_t k);
 const il_tshape *il_net_in_shape(const il_net *n, size_t k);
 size_t il_net_op_depth(const il_net *n, size_t k);
+/* The residual node whose body (or, with *in_shortcut set, shortcut)
+ * holds node k; SIZE_MAX at the top level. 'in_shortcut' may be NULL. */
+size_t il_net_op_parent(const il_net *n, size_t k, int *in_shortcut);
 
 /* Parameters in network order: their description, node and values; the
  * full name ("layers.4.body.1.weight"). */

@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Most parameters any registry entry declares. */
-#define IL_MAX_PARAMS 6
+#define IL_MAX_PARAMS 8
 
 /* Room for one error message, filled by parsers (never a global). */
 typedef struct il_error {

@@ -380,6 +380,11 @@ const il_act_type *il_act_type_at(size_t i)
     return i < TABLE_LEN ? &act_table[i] : NULL;
 }
 
+size_t il_act_format(const il_act *a, char *buf, size_t cap)
+{
+    return il__spec_format(a->type->name, a->type->params, a->type->n_params, a->values, buf, cap);
+}
+
 il_status il_act_parse(const char *spec, il_act *out, il_error *err)
 {
     il__spec sp;

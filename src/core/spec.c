@@ -303,3 +303,35 @@ size_t il_utf8_length(const unsigned char *s, size_t n)
             return 0;
     return tail + 1;
 }
+
+size_t il__spec_format(const char *name, const il_param *params, size_t n_params,
+                       const il_value *values, char *buf, size_t cap)
+{
+    size_t used = 0;
+    char dummy[1];
+    int k;
+
+    if (cap == 0) {
+        buf = dummy;
+        cap = 1;
+    }
+#define ADVANCE(expr)                                                                              \
+    do {                                                                                           \
+        k = (expr);                                                                                \
+        if (k > 0)                                                                                 \
+            used += (size_t)k;                                                                     \
+    } while (0)
+#define REST (used < cap ? buf + used : dummy), (used < cap ? cap - used : 1)
+    ADVANCE(snprintf(buf, cap, "%s", name));
+    for (size_t i = 0; i < n_params; i++) {
+        const il_param *p = &params[i];
+        ADVANCE(snprintf(REST, "%s%s=", i ? "," : ":", p->name));
+        if (p->kind == IL_PARAM_NUMBER)
+            ADVANCE(il__format_double(REST, values[i].number));
+        else
+            ADVANCE(snprintf(REST, "%s", p->choices[values[i].choice]));
+    }
+#undef REST
+#undef ADVANCE
+    return used;
+}

@@ -93,33 +93,7 @@ il_status il_init_parse(const char *spec, il_init *out, il_error *err)
 size_t il_init_format(const il_init *init, char *buf, size_t cap)
 {
     const il_init_type *t = init->type;
-    size_t used = 0;
-    char dummy[1];
-    int k;
-
-    if (cap == 0) {
-        buf = dummy;
-        cap = 1;
-    }
-#define ADVANCE(expr)                                                                              \
-    do {                                                                                           \
-        k = (expr);                                                                                \
-        if (k > 0)                                                                                 \
-            used += (size_t)k;                                                                     \
-    } while (0)
-#define REST (used < cap ? buf + used : dummy), (used < cap ? cap - used : 1)
-    ADVANCE(snprintf(buf, cap, "%s", t->name));
-    for (size_t i = 0; i < t->n_params; i++) {
-        const il_param *p = &t->params[i];
-        ADVANCE(snprintf(REST, "%s%s=", i ? "," : ":", p->name));
-        if (p->kind == IL_PARAM_NUMBER)
-            ADVANCE(il__format_double(REST, init->values[i].number));
-        else
-            ADVANCE(snprintf(REST, "%s", p->choices[init->values[i].choice]));
-    }
-#undef REST
-#undef ADVANCE
-    return used;
+    return il__spec_format(t->name, t->params, t->n_params, init->values, buf, cap);
 }
 
 int il_layout_from_name(const char *name)

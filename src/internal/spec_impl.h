@@ -47,4 +47,9 @@ void il__set_error(il_error *err, const char *fmt, ...) __attribute__((format(pr
  * returns what snprintf returns. */
 int il__format_double(char *buf, size_t cap, double v);
 
+/* Write "NAME:k=v,..." with every parameter (numbers as il__format_double)
+ * into 'buf' of 'cap' bytes; the length it needed, like snprintf. */
+size_t il__spec_format(const char *name, const il_param *params, size_t n_params,
+                       const il_value *values, char *buf, size_t cap);
+
 #endif

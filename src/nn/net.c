@@ -32,6 +32,8 @@ typedef struct net_node {
     char name[NAME_MAX_LEN];
     il_tshape in, out;
     size_t depth;
+    size_t parent; /* the residual whose body or shortcut holds it; NONE: top level */
+    int in_shortcut;
     size_t src;                 /* the node whose output is the input; NONE: the net's input */
     size_t body_last, shortcut; /* a residual's: its body's last node, its shortcut's (NONE) */
     size_t in_size, out_size;   /* elements of one example's input and output */
@@ -117,6 +119,7 @@ static il_status plan_op(planner *p, const il_op *op, const char *name, size_t d
         il__set_error(p->err, "%s: residuals nested too deep for its name", name);
         return IL_ELIMIT;
     }
+    size_t first_child = p->next;
     if (is_residual(op)) {
         char sub[NAME_MAX_LEN + 16];
         if (op->n_body == 0 || !op->body) {
@@ -154,8 +157,14 @@ static il_status plan_op(planner *p, const il_op *op, const char *name, size_t d
         }
     }
     k = p->next++;
+    for (size_t c = first_child; c < k; c++) /* its body and shortcut, not deeper ones */
+        if (p->n->nodes[c].parent == NONE) {
+            p->n->nodes[c].parent = k;
+            p->n->nodes[c].in_shortcut = c == shortcut;
+        }
     o = &p->n->nodes[k];
     o->op = *op;
+    o->parent = NONE;
     o->op.body = NULL;
     o->op.shortcut = NULL;
     snprintf(o->name, sizeof o->name, "%s", name);
@@ -359,6 +368,15 @@ const il_tshape *il_net_in_shape(const il_net *n, size_t k)
 size_t il_net_op_depth(const il_net *n, size_t k)
 {
     return k < n->n_nodes ? n->nodes[k].depth : 0;
+}
+
+size_t il_net_op_parent(const il_net *n, size_t k, int *in_shortcut)
+{
+    if (k >= n->n_nodes)
+        return (size_t)-1;
+    if (in_shortcut)
+        *in_shortcut = n->nodes[k].in_shortcut;
+    return n->nodes[k].parent;
 }
 
 size_t il_net_param_count(const il_net *n)
