@@ -205,6 +205,14 @@ il_status cli_run_figures(const char *dir, il_plot_format fmt, const il_run_spec
  * always the first and the last; returns how many. */
 size_t cli_pick_layers(size_t n_layers, size_t max, size_t *out);
 
+/* run --net (run_net.c): the tables, depth.<fmt> and arm<N>.<fmt>, and
+ * the .npz files asked for (run_net_save.c). */
+void cli_run_net_tables(FILE *f, const il_run_spec *s, const il_run_result *r);
+il_status cli_run_net_figures(const char *dir, il_plot_format fmt, const il_run_spec *s,
+                              const il_run_result *r, il_error *err);
+il_status cli_run_net_save(const char *dir, const il_run_spec *s, const il_run_result *r,
+                           int params, int activations, int grads, il_error *err);
+
 /* Terminal output (term.c). */
 int term_is_tty(FILE *f);
 /* Write s[0..len) to 'f' with every byte a terminal could act on shown as

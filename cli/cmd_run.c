@@ -17,7 +17,9 @@
 
 /* What the flags say. */
 typedef struct run_opts {
-    cli_list arm_texts, init_texts, act_texts;
+    cli_list arm_texts, init_texts, act_texts, recipe_texts;
+    const char *net_text;
+    int save_params, save_grads;
     const char *widths_text, *input_text, *rng_name, *out_dir, *format_name, *bias_text,
         *max_memory_text, *config_path, *dtype_name, *grad_source;
     size_t depth, width, batch, bins, classes;
@@ -45,6 +47,11 @@ static const cli_option run_options[] = {
     CLI_OPT(
         "config", CLI_STRING, run_opts, config_path, "FILE.json",
         "the run as JSON: depth, width or widths, batch, seed, arms, grad, theory (docs/run.md)"),
+    CLI_OPT("net", CLI_STRING, run_opts, net_text, "PRESET|FILE.json",
+            "a network of layer ops: mlp, resmlp, transformer, cnn (initlab list nets) or its "
+            "JSON; arms are then --recipe NAME or --init SPEC"),
+    CLI_OPT("recipe", CLI_MULTI, run_opts, recipe_texts, "NAME",
+            "with --net: one arm initialized by a paper's recipe (initlab list recipes; repeat)"),
     CLI_OPT("arm", CLI_MULTI, run_opts, arm_texts, "INIT/ACT[/BIAS]",
             "one network, e.g. kaiming_normal:nonlinearity=relu/relu (repeat for more)"),
     CLI_OPT("init", CLI_MULTI, run_opts, init_texts, "SPEC",
@@ -87,7 +94,12 @@ static const cli_option run_options[] = {
             "f64 (default) or f32: float32 activations and weights, sgemm, the same draws; "
             "statistics in double (forward only)"),
     CLI_OPT("save-activations", CLI_FLAG, run_opts, save_activations, NULL,
-            "write every layer's activations as arm<N>_layer<L>.npy"),
+            "write every layer's activations as arm<N>_layer<L>.npy (with --net: every point "
+            "and the input as arm<N>_activations.npz)"),
+    CLI_OPT("save-params", CLI_FLAG, run_opts, save_params, NULL,
+            "with --net: each arm's parameters as arm<N>_params.npz (PyTorch's layout)"),
+    CLI_OPT("save-grads", CLI_FLAG, run_opts, save_grads, NULL,
+            "with --net --grad: each parameter's gradient and output_grad as arm<N>_grads.npz"),
     CLI_OPT("max-memory", CLI_STRING, run_opts, max_memory_text, "SIZE",
             "refuse runs needing more (default: half the RAM, at most 8G)"),
     CLI_OPT("json", CLI_FLAG, run_opts, json, NULL,
@@ -255,6 +267,66 @@ static int shape_from_flags(const run_opts *o, il_run_spec *s)
     return il_run_spec_set_uniform(s, o->depth, o->width) == IL_OK ? 0 : EXIT_NOMEM;
 }
 
+static int cli_ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* --net: the network from a preset or a JSON file, arms from --recipe
+ * and --init (one initializer for every weight). */
+static int net_from_flags(run_opts *o, il_run_spec *s)
+{
+    il_error err;
+    il_status st;
+    size_t n = 0;
+
+    if (o->arm_texts.n || o->act_texts.n || o->widths_text || o->depth != CLI_UNSET ||
+        o->width != CLI_UNSET || o->bias_text) {
+        cli_error("run: --net gives the layers; arms are --recipe NAME or --init SPEC (leave out "
+                  "--arm, --act, --bias, --widths, --depth, --width)");
+        return EXIT_USAGE;
+    }
+    if (cli_ends_with(o->net_text, ".json")) {
+        static char text[IL_RUN_MAX_JSON_BYTES + 1];
+        FILE *f = fopen(o->net_text, "rb");
+        size_t len;
+        if (!f) {
+            cli_error("run: cannot open '%s': %s", o->net_text, strerror(errno));
+            return EXIT_RUNTIME;
+        }
+        len = fread(text, 1, sizeof text, f);
+        fclose(f);
+        if (len > IL_RUN_MAX_JSON_BYTES) {
+            cli_error("run: %s: more than %d bytes", o->net_text, IL_RUN_MAX_JSON_BYTES);
+            return EXIT_DATA;
+        }
+        st = il_netdesc_from_json(text, len, &s->net, &err);
+    } else {
+        st = il_netdesc_from_preset(o->net_text, &s->net, &err);
+    }
+    if (st != IL_OK) {
+        cli_error("run: --net: %s", err.message);
+        return st == IL_ENOMEM ? EXIT_NOMEM : EXIT_USAGE;
+    }
+    for (size_t i = 0; i < o->recipe_texts.n && n < IL_RUN_MAX_ARMS; i++, n++)
+        snprintf(s->arms[n].recipe, sizeof s->arms[n].recipe, "%s", o->recipe_texts.items[i]);
+    for (size_t i = 0; i < o->init_texts.n && n < IL_RUN_MAX_ARMS; i++, n++)
+        snprintf(s->arms[n].init, sizeof s->arms[n].init, "%s", o->init_texts.items[i]);
+    if (n == 0) {
+        cli_error("run: --net needs arms: --recipe NAME (initlab list recipes) or --init SPEC");
+        return EXIT_USAGE;
+    }
+    if (o->recipe_texts.n + o->init_texts.n > IL_RUN_MAX_ARMS) {
+        cli_error("run: at most %d arms", IL_RUN_MAX_ARMS);
+        return EXIT_USAGE;
+    }
+    s->n_arms = n;
+    s->batch = o->batch == CLI_UNSET ? 1000 : o->batch;
+    s->seed = o->seed;
+    return 0;
+}
+
 /* The flags onto the spec: everything but the arms' specs, the bins and
  * the classes is checked here, those by il_run_spec_validate. */
 static int spec_from_flags(run_opts *o, il_run_spec *s, il_array *input, size_t cap)
@@ -272,7 +344,29 @@ static int spec_from_flags(run_opts *o, il_run_spec *s, il_array *input, size_t 
         cli_error("run: --paired and --no-paired contradict each other");
         return EXIT_USAGE;
     }
-    if (!o->config_path) {
+    if (o->recipe_texts.n && !o->net_text && !(o->config_path && s->net)) {
+        cli_error("run: --recipe needs --net (a recipe initializes a whole network)");
+        return EXIT_USAGE;
+    }
+    if (o->net_text && o->config_path) {
+        cli_error("run: give the network by --net or in --config's \"net\", not both");
+        return EXIT_USAGE;
+    }
+    if (!o->net_text && (o->save_params || o->save_grads) && !(o->config_path && s->net)) {
+        cli_error("run: --save-params and --save-grads need --net");
+        return EXIT_USAGE;
+    }
+    if (o->net_text && (rc = net_from_flags(o, s)) != 0)
+        return rc;
+    if (s->net) {
+        if (o->save_grads && !s->grad && !o->grad) {
+            cli_error("run: --save-grads needs --grad");
+            return EXIT_USAGE;
+        }
+        s->keep_tensors = o->save_params || o->save_grads || o->save_activations;
+        o->batch = s->batch;
+    }
+    if (!o->config_path && !s->net) {
         if ((rc = cli_arm_texts("run", &o->arm_texts, &o->init_texts, &o->act_texts, texts,
                                 &n_arms)) != 0)
             return rc;
@@ -300,7 +394,7 @@ static int spec_from_flags(run_opts *o, il_run_spec *s, il_array *input, size_t 
         if (o->width == CLI_UNSET)
             o->width = n_in_file;
     }
-    if (!o->config_path) {
+    if (!o->config_path && !s->net) {
         if (o->depth == CLI_UNSET)
             o->depth = 5;
         if (o->width == CLI_UNSET)
@@ -311,6 +405,10 @@ static int spec_from_flags(run_opts *o, il_run_spec *s, il_array *input, size_t 
             s->n_in = n_in_file;
         s->batch = o->batch == CLI_UNSET ? 1000 : o->batch;
         s->seed = o->seed;
+    }
+    if (s->net && input->data) {
+        cli_error("run: --net draws its input (--input SPEC); files are for dense networks");
+        return EXIT_USAGE;
     }
     if (input->data && s->n_in != n_in_file) {
         cli_error("run: --input has %zu columns; --widths starts with %zu", n_in_file, s->n_in);
@@ -433,7 +531,7 @@ int cmd_run(int argc, char **argv)
         goto done;
     sctx.dir = o.out_dir;
     sctx.err.message[0] = '\0';
-    if (o.save_activations) {
+    if (o.save_activations && !spec.net) {
         hooks.on_layer = save_layer;
         hooks.ctx = &sctx;
     }
@@ -448,8 +546,13 @@ int cmd_run(int argc, char **argv)
     }
     il_run_result_report(res, "run", &report);
     st = cli_write_report(o.out_dir, &report, &err);
-    if (st == IL_OK)
+    if (st == IL_OK && spec.net)
+        st = cli_run_net_figures(o.out_dir, (il_plot_format)fmt, &spec, res, &err);
+    else if (st == IL_OK)
         st = cli_run_figures(o.out_dir, (il_plot_format)fmt, &spec, res, &err);
+    if (st == IL_OK && spec.net)
+        st = cli_run_net_save(o.out_dir, &spec, res, o.save_params, o.save_activations,
+                              o.save_grads, &err);
     if (st != IL_OK) {
         cli_error("run: %s", err.message[0] ? err.message : il_status_str(st));
         rc = cli_exit_for(st);
@@ -461,6 +564,12 @@ int cmd_run(int argc, char **argv)
         if (st == IL_OK)
             fwrite(mb.data, 1, mb.len, stdout);
         il_membuf_release(&mb);
+    } else if (spec.net) {
+        char safe[TERM_ESCAPE_MAX];
+        cli_run_net_tables(stdout, &spec, res);
+        printf("\nwrote %s/: report.json, stats.csv, depth.%s, arm<N>.%s in %.2f s\n",
+               term_escape(safe, sizeof safe, o.out_dir), o.format_name, o.format_name,
+               cli_seconds_since(&t0));
     } else {
         print_tables(&o, &spec, res, &t0);
     }

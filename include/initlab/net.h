@@ -156,6 +156,9 @@ typedef struct il_net il_net;
 il_status il_net_new(const il_tshape *input, const il_op *ops, size_t n_ops, size_t batch,
                      il_net **out, il_error *err);
 void il_net_free(il_net *n);
+/* The bytes il_net_new would allocate (errors as il_net_new's). */
+il_status il_net_memory(const il_tshape *input, const il_op *ops, size_t n_ops, size_t batch,
+                        size_t *bytes, il_error *err);
 
 size_t il_net_batch(const il_net *n);
 const il_tshape *il_net_input_shape(const il_net *n);
@@ -171,6 +174,10 @@ size_t il_net_op_depth(const il_net *n, size_t k);
 /* The residual node whose body (or, with *in_shortcut set, shortcut)
  * holds node k; SIZE_MAX at the top level. 'in_shortcut' may be NULL. */
 size_t il_net_op_parent(const il_net *n, size_t k, int *in_shortcut);
+/* The node whose output node k reads (SIZE_MAX: the network's input); for
+ * a residual also its body's last node and its shortcut (SIZE_MAX: the
+ * identity); either pointer may be NULL. */
+size_t il_net_op_input(const il_net *n, size_t k, size_t *body_last, size_t *shortcut);
 
 /* Parameters in network order: their description, node and values; the
  * full name ("layers.4.body.1.weight"). */

@@ -71,6 +71,9 @@ const char *il_netdesc_preset(const il_netdesc *d);
 /* The network of the description for 'batch' examples (il_net_new). */
 il_status il_netdesc_build(const il_netdesc *d, size_t batch, il_net **out, il_error *err);
 
+/* The bytes il_netdesc_build would allocate for 'batch' examples. */
+il_status il_netdesc_memory(const il_netdesc *d, size_t batch, size_t *bytes);
+
 /* The description as JSON with every default written out: a string from
  * il_malloc (the caller frees it with il_free), or NULL on IL_ENOMEM. */
 char *il_netdesc_to_json(const il_netdesc *d);

@@ -25,6 +25,17 @@
  * LAYER: {"layer", "count", "mean", "std", "min", "max", "frac_low",
  *         "frac_high", "frac_zero", "nonfinite",
  *         "hist": {"lo", "hi", "counts": [...], "below", "above"}}
+ * A run on a network of layer ops (--net) writes per arm, instead of
+ * "layers", "net", "recipe", "points": [{"name", "type", "shape", "q",
+ * ...the LAYER statistics..., "grad" (with a backward pass), "theory":
+ * {"q"} or null (with theory), "attention": {"entropy", "max_weight",
+ * "near_uniform"} (per head, attention probabilities only)}] in network
+ * order, "params": [{"name", "shape", "fan_in", "fan_out", "init", "why",
+ * "std" (the rule's), "mean", "std_measured", "min", "max", "nonfinite",
+ * "grad" and "grad_ratio" (with a backward pass)}], and "loss"; its CSV
+ * has one row per arm and point: arm, recipe, point, type, index, count,
+ * q, mean, std, min, max, frac_low, frac_high, frac_zero, nonfinite,
+ * hist_lo, hist_hi, below, above, counts (+ grad_mean, grad_std; theory_q).
  * Numbers round-trip exactly (up to 17 significant digits); a value that is
  * not finite or not defined is written as null, never NaN or Infinity.
  */
@@ -42,6 +53,49 @@
 extern "C" {
 #endif
 
+/* A measured point of a network of layer ops (initlab/net.h): a node's
+ * output, or a tensor an op keeps (an attention's probabilities). */
+typedef struct il_report_point {
+    const char *name; /* "layers.4.body.1", "layers.6.probs" */
+    const char *type; /* the op's kind, or "attention_probs" */
+    const size_t *shape;
+    size_t rank;                /* per example */
+    const il_layer_stats *act;  /* the LAYER statistics */
+    double q;                   /* the mean square of its values */
+    double theory_q;            /* predicted q; NAN: none */
+    const il_layer_stats *grad; /* dL/d(point), or NULL */
+    /* attention probabilities: per head, the mean entropy (nats), the
+     * largest weight, and whether it is near uniform; NULL otherwise */
+    const double *head_entropy, *head_max;
+    const int *head_uniform;
+    size_t heads;
+} il_report_point;
+
+/* A parameter of such a network: its rule and the statistics of its values. */
+typedef struct il_report_param {
+    const char *name;    /* "layers.4.body.1.weight" */
+    const size_t *shape; /* PyTorch's layout: dense (out, in) */
+    size_t rank;
+    size_t fan_in, fan_out;
+    const char *init; /* the initializer spec (or structured rule) it was drawn by */
+    const char *why;
+    double std; /* the std about zero the rule aims at; NAN: none */
+    const il_layer_stats *value;
+    const il_layer_stats *grad; /* or NULL */
+    double grad_ratio;          /* std(grad) / std(value); NAN: none */
+} il_report_param;
+
+/* The network part of an arm (non-NULL il_report_net.net): its points
+ * and parameters, in network order. */
+typedef struct il_report_netrun {
+    const char *net; /* the preset, or "json" */
+    const il_report_point *points;
+    size_t n_points;
+    const il_report_param *params;
+    size_t n_params;
+    double loss; /* with a backward pass; NAN: none */
+} il_report_netrun;
+
 /* One network: its specs, a human label, and where its statistics are. */
 typedef struct il_report_net {
     const char *init;  /* canonical initializer spec */
@@ -55,6 +109,9 @@ typedef struct il_report_net {
     /* Per layer, the theory's probability of each of that layer's bins
      * (NULL entries where there are none), or NULL: "theory"."hist". */
     const double *const *theory_hist;
+    /* A network of layer ops: "points" and "params" instead of "layers"
+     * (result is then NULL); NULL for the MLP. */
+    const il_report_netrun *net;
 } il_report_net;
 
 /* One exercise (a group of networks run together). */

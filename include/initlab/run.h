@@ -21,6 +21,11 @@
  *    "arms": [{"init": "kaiming_normal", "act": "relu", "bias": "zeros"}, ...],
  *    "grad": false, "theory": false}
  *
+ * Or on a network of layer ops (docs/architectures.md):
+ *
+ *   {"net": "resmlp:blocks=30,width=256" | {"input": ..., "layers": [...]},
+ *    "arms": [{"recipe": "fixup"}, {"init": "kaiming_normal"}], ...}
+ *
  * Every key is optional except "arms"; unknown keys, wrong types,
  * fractions where counts belong, and values out of range are refused with
  * a message that names the key. The text is at most IL_RUN_MAX_JSON_BYTES.
@@ -33,6 +38,8 @@
 
 #include "initlab/dtype.h"
 #include "initlab/exp.h"
+#include "initlab/netdesc.h"
+#include "initlab/recipe.h"
 #include "initlab/report.h"
 #include "initlab/rng.h"
 #include "initlab/spec.h"
@@ -47,9 +54,12 @@ extern "C" {
 #define IL_RUN_MAX_JSON_LAYERS 1000   /* layers a JSON spec may ask for */
 #define IL_RUN_MAX_LAYERS      100000 /* layers any spec may ask for */
 
-/* One arm as the user wrote it: specs, bias "" for none. */
+/* One arm as the user wrote it: specs, bias "" for none. On a network of
+ * layer ops (il_run_spec.net) an arm is a recipe, or an init for every
+ * weight, and has no act or bias. */
 typedef struct il_run_arm {
     char init[256], act[128], bias[256];
+    char recipe[256];
 } il_run_arm;
 
 typedef struct il_run_spec {
@@ -74,8 +84,13 @@ typedef struct il_run_spec {
     char input[256];          /* the input's initializer spec */
     const double *input_data; /* or batch x n_in given values (borrowed) */
     int from_json;            /* messages name JSON keys (else flags) */
+    /* A network of layer ops (owned; il_run_spec_release frees it), or
+     * NULL for the MLP of n_in and widths. */
+    il_netdesc *net;
+    int keep_tensors; /* net runs: keep each arm's parameters, points and gradients */
     /* filled by il_run_spec_validate */
     il_arm parsed[IL_RUN_MAX_ARMS];
+    il_recipe_spec recipes[IL_RUN_MAX_ARMS];
     il_init input_init;
 } il_run_spec;
 
@@ -123,6 +138,20 @@ typedef struct il_run_result il_run_result;
 il_status il_run_execute(const il_run_spec *s, const il_run_hooks *hooks, il_run_result **out,
                          il_error *err);
 void il_run_result_free(il_run_result *r);
+
+/* Net runs (il_run_spec.net): the network the arms ran on, and with
+ * keep_tensors arm a's parameters (il_net_param order), every node's
+ * output and, with a backward pass, their gradients and the output's
+ * upstream gradient; NULL otherwise. The input is il_run_result_input. */
+const il_net *il_run_result_net(const il_run_result *r);
+const double *il_run_result_param(const il_run_result *r, size_t arm, size_t i);
+const double *il_run_result_param_grad(const il_run_result *r, size_t arm, size_t i);
+const double *il_run_result_point(const il_run_result *r, size_t arm, size_t node);
+const double *il_run_result_input(const il_run_result *r);
+const double *il_run_result_output_grad(const il_run_result *r);
+/* The report's points of arm a (for figures): count and each. */
+size_t il_run_result_point_count(const il_run_result *r, size_t arm);
+const il_report_point *il_run_result_points(const il_run_result *r, size_t arm);
 
 /* The measurements, and per arm its prediction (NULL where the theory
  * has none, or without theory) and why there is none. */

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "initlab/act.h"
+#include "initlab/net.h"
 #include "initlab/status.h"
 
 #ifdef __cplusplus
@@ -102,6 +103,28 @@ il_status il_theory_chi1(const il_act *act, double sigma_w2, double sigma_b2, do
  * IL_EINVAL for q <= 0, sigma_b2 outside [0, q), or a non-finite argument;
  * IL_ENOTFOUND when E[f^2] is 0. */
 il_status il_theory_preserving(const il_act *act, double sigma_b2, double q, double *sigma_w2);
+
+/* ---- networks of layer ops (initlab/net.h) ----
+ *
+ * The predicted second moment q (the mean square of a point's values, over
+ * examples and coordinates) of every node of 'n', in expectation over the
+ * parameters, given the input's measured q0 and each parameter's std
+ * about zero 'param_std' (il_net_param order; NAN: unknown). The maps
+ * (ARCHITECTURES.md section 3):
+ *   dense, attention-free conv with no padding: q' = fan_in std_W^2 q + std_b^2;
+ *   delta-orthogonal conv (only the centre tap nonzero, out >= in): exact;
+ *   act: E[f(sqrt(q) z)^2], z ~ N(0, 1) (the input taken as a centred Gaussian);
+ *   residual: q_shortcut + alpha^2 q_body, when the body ends in a dense or
+ *     conv layer (the cross term then vanishes in expectation);
+ *   layernorm, rmsnorm, batchnorm: q/(q + eps) times the gain^2 plus the
+ *     shift^2 (exact for centred inputs; the mean is not tracked);
+ *   embedding: std_E^2; flatten: q.
+ * Nodes with no cheap prediction (attention, pooling, padded convolutions,
+ * a norm after an activation's mean, anything downstream of those) get
+ * NAN in q[k], and 'note' (may be NULL) says where the first one is and
+ * why. IL_EINVAL if 'n' has no nodes. */
+il_status il_theory_net(const il_net *n, const double *param_std, double q0, double *q,
+                        il_error *note);
 
 #ifdef __cplusplus
 }

@@ -267,8 +267,11 @@ static void lay_out(il_net *n, size_t widest)
     n->scratch = p;
 }
 
-il_status il_net_new(const il_tshape *input, const il_op *ops, size_t n_ops, size_t batch,
-                     il_net **out, il_error *err)
+/* il_net_new, or with 'allocate' zero only its plan: the bytes it would
+ * take into *bytes (may be NULL). */
+static il_status il_net_new_planned(const il_tshape *input, const il_op *ops, size_t n_ops,
+                                    size_t batch, int allocate, il_net **out, il_error *err,
+                                    size_t *bytes)
 {
     il_net *n;
     planner p;
@@ -306,6 +309,17 @@ il_status il_net_new(const il_tshape *input, const il_op *ops, size_t n_ops, siz
                         !il_add_size(all, p.widest, &all)))
         st = IL_ELIMIT;
     n->n_params = p.n_params;
+    if (st == IL_OK && bytes) {
+        size_t b = 0;
+        if (!il_mul_size(all, sizeof(double), &b) ||
+            !il_add_size(b, n->n_nodes * sizeof *n->nodes + p.n_params * sizeof(net_param), &b))
+            st = IL_ELIMIT;
+        *bytes = b;
+    }
+    if (st == IL_OK && !allocate) {
+        *out = n;
+        return IL_OK;
+    }
     if (st == IL_OK &&
         (n->params = il_calloc(n->n_params ? n->n_params : 1, sizeof *n->params)) == NULL)
         st = IL_ENOMEM;
@@ -318,6 +332,21 @@ il_status il_net_new(const il_tshape *input, const il_op *ops, size_t n_ops, siz
     lay_out(n, p.widest);
     *out = n;
     return IL_OK;
+}
+
+il_status il_net_new(const il_tshape *input, const il_op *ops, size_t n_ops, size_t batch,
+                     il_net **out, il_error *err)
+{
+    return il_net_new_planned(input, ops, n_ops, batch, 1, out, err, NULL);
+}
+
+il_status il_net_memory(const il_tshape *input, const il_op *ops, size_t n_ops, size_t batch,
+                        size_t *bytes, il_error *err)
+{
+    il_net *n = NULL;
+    il_status st = il_net_new_planned(input, ops, n_ops, batch, 0, &n, err, bytes);
+    il_net_free(n);
+    return st;
 }
 
 void il_net_free(il_net *n)
@@ -377,6 +406,17 @@ size_t il_net_op_parent(const il_net *n, size_t k, int *in_shortcut)
     if (in_shortcut)
         *in_shortcut = n->nodes[k].in_shortcut;
     return n->nodes[k].parent;
+}
+
+size_t il_net_op_input(const il_net *n, size_t k, size_t *body_last, size_t *shortcut)
+{
+    if (k >= n->n_nodes)
+        return NONE;
+    if (body_last)
+        *body_last = n->nodes[k].body_last;
+    if (shortcut)
+        *shortcut = n->nodes[k].shortcut;
+    return n->nodes[k].src;
 }
 
 size_t il_net_param_count(const il_net *n)

@@ -452,6 +452,11 @@ il_status il_netdesc_build(const il_netdesc *d, size_t batch, il_net **out, il_e
     return il_net_new(&d->input, d->ops, d->n_ops, batch, out, err);
 }
 
+il_status il_netdesc_memory(const il_netdesc *d, size_t batch, size_t *bytes)
+{
+    return il_net_memory(&d->input, d->ops, d->n_ops, batch, bytes, NULL);
+}
+
 /* ---- back to JSON ---- */
 
 static cJSON *layer_json(const il_op *op);

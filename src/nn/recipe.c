@@ -102,7 +102,7 @@ void il__rule_const(il_param_rule *r, double v, const char *why)
     memset(r, 0, sizeof *r);
     r->kind = IL_RULE_CONSTANT;
     r->value = v;
-    r->std = v == 0 ? 0 : NAN;
+    r->std = fabs(v); /* about zero */
     snprintf(r->init, sizeof r->init, "constant:val=");
     il__format_double(r->init + strlen(r->init), sizeof r->init - strlen(r->init), v);
     if (v == 0)

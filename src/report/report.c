@@ -9,12 +9,13 @@
 
 #include "initlab/report.h"
 #include "internal/spec_impl.h"
+#include "report_impl.h"
 
 /* cJSON's own number printing falls back to 17 digits only when 15 digits
  * miss by more than an epsilon-relative margin, so it can lose the last
  * bit; numbers are therefore written as raw text that round-trips exactly.
  * Non-finite values become null (JSON has no NaN or Infinity). */
-static cJSON *number_or_null(double v)
+cJSON *il__rep_number(double v)
 {
     char buf[40];
     if (!isfinite(v))
@@ -23,14 +24,14 @@ static cJSON *number_or_null(double v)
     return cJSON_CreateRaw(buf);
 }
 
-static cJSON *count_item(unsigned long long n)
+cJSON *il__rep_count(unsigned long long n)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%llu", n);
     return cJSON_CreateRaw(buf);
 }
 
-static int add(cJSON *obj, const char *key, cJSON *item)
+int il__rep_add(cJSON *obj, const char *key, cJSON *item)
 {
     if (!item)
         return 0;
@@ -49,17 +50,17 @@ static int add_to_array(cJSON *arr, cJSON *item)
 /* A 1-based layer number, or null for 0 ("none"). */
 static cJSON *layer_or_null(size_t layer)
 {
-    return layer ? count_item(layer) : cJSON_CreateNull();
+    return layer ? il__rep_count(layer) : cJSON_CreateNull();
 }
 
 /* {"lo", "hi", "counts", "below", "above"} */
-static cJSON *hist_json(const il_layer_stats *s)
+cJSON *il__rep_hist(const il_layer_stats *s)
 {
     cJSON *h = cJSON_CreateObject(), *counts = cJSON_CreateArray();
     int ok = h && counts;
 
     for (size_t i = 0; ok && i < s->bins; i++) {
-        cJSON *c = count_item(s->counts[i]);
+        cJSON *c = il__rep_count(s->counts[i]);
         ok = c != NULL;
         if (ok)
             cJSON_AddItemToArray(counts, c);
@@ -69,13 +70,15 @@ static cJSON *hist_json(const il_layer_stats *s)
         cJSON_Delete(counts);
         return NULL;
     }
-    if (!add(h, "lo", number_or_null(s->lo)) || !add(h, "hi", number_or_null(s->hi))) {
+    if (!il__rep_add(h, "lo", il__rep_number(s->lo)) ||
+        !il__rep_add(h, "hi", il__rep_number(s->hi))) {
         cJSON_Delete(h);
         cJSON_Delete(counts);
         return NULL;
     }
     cJSON_AddItemToObject(h, "counts", counts);
-    if (!add(h, "below", count_item(s->below)) || !add(h, "above", count_item(s->above))) {
+    if (!il__rep_add(h, "below", il__rep_count(s->below)) ||
+        !il__rep_add(h, "above", il__rep_count(s->above))) {
         cJSON_Delete(h);
         return NULL;
     }
@@ -83,32 +86,40 @@ static cJSON *hist_json(const il_layer_stats *s)
 }
 
 /* The moments every statistics object has: mean, std, min, max. */
-static int add_moments(cJSON *o, const il_layer_stats *s)
+int il__rep_moments(cJSON *o, const il_layer_stats *s)
 {
-    return add(o, "mean", number_or_null(s->mean)) && add(o, "std", number_or_null(s->std)) &&
-           add(o, "min", number_or_null(s->min)) && add(o, "max", number_or_null(s->max));
+    return il__rep_add(o, "mean", il__rep_number(s->mean)) &&
+           il__rep_add(o, "std", il__rep_number(s->std)) &&
+           il__rep_add(o, "min", il__rep_number(s->min)) &&
+           il__rep_add(o, "max", il__rep_number(s->max));
 }
 
 /* {"mean", "std", "min", "max", "nonfinite", "hist"} of a gradient */
-static cJSON *grad_json(const il_layer_stats *s)
+cJSON *il__rep_grad(const il_layer_stats *s)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o || !add_moments(o, s) || !add(o, "nonfinite", count_item(s->nonfinite)) ||
-        !add(o, "hist", hist_json(s))) {
+    if (!o || !il__rep_moments(o, s) || !il__rep_add(o, "nonfinite", il__rep_count(s->nonfinite)) ||
+        !il__rep_add(o, "hist", il__rep_hist(s))) {
         cJSON_Delete(o);
         return NULL;
     }
     return o;
 }
 
+int il__rep_layer_fields(cJSON *o, const il_layer_stats *s)
+{
+    return il__rep_add(o, "count", il__rep_count(s->count)) && il__rep_moments(o, s) &&
+           il__rep_add(o, "frac_low", il__rep_number(s->frac_low)) &&
+           il__rep_add(o, "frac_high", il__rep_number(s->frac_high)) &&
+           il__rep_add(o, "frac_zero", il__rep_number(s->frac_zero)) &&
+           il__rep_add(o, "nonfinite", il__rep_count(s->nonfinite)) &&
+           il__rep_add(o, "hist", il__rep_hist(s));
+}
+
 static cJSON *layer_json(size_t layer, const il_layer_stats *s)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o || !add(o, "layer", count_item(layer)) || !add(o, "count", count_item(s->count)) ||
-        !add_moments(o, s) || !add(o, "frac_low", number_or_null(s->frac_low)) ||
-        !add(o, "frac_high", number_or_null(s->frac_high)) ||
-        !add(o, "frac_zero", number_or_null(s->frac_zero)) ||
-        !add(o, "nonfinite", count_item(s->nonfinite)) || !add(o, "hist", hist_json(s))) {
+    if (!o || !il__rep_add(o, "layer", il__rep_count(layer)) || !il__rep_layer_fields(o, s)) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -123,15 +134,15 @@ static cJSON *theory_json(const il_theory_layer *t, const double *hist, size_t b
     if (!t)
         return cJSON_CreateNull();
     o = cJSON_CreateObject();
-    if (!o || !add(o, "q", number_or_null(t->q)) ||
-        !add(o, "act_mean", number_or_null(t->act_mean)) ||
-        !add(o, "act_std", number_or_null(t->act_std)))
+    if (!o || !il__rep_add(o, "q", il__rep_number(t->q)) ||
+        !il__rep_add(o, "act_mean", il__rep_number(t->act_mean)) ||
+        !il__rep_add(o, "act_std", il__rep_number(t->act_std)))
         goto fail;
     if (hist) {
-        if (!(arr = cJSON_CreateArray()) || !add(o, "hist", arr))
+        if (!(arr = cJSON_CreateArray()) || !il__rep_add(o, "hist", arr))
             goto fail;
         for (size_t i = 0; i < bins; i++)
-            if (!add_to_array(arr, number_or_null(hist[i])))
+            if (!add_to_array(arr, il__rep_number(hist[i])))
                 goto fail;
     }
     return o;
@@ -142,8 +153,14 @@ fail:
 
 static cJSON *net_json(size_t number, const il_report_net *n, int arms, int theory)
 {
-    cJSON *o = cJSON_CreateObject(), *layers = cJSON_CreateArray();
-    size_t n_layers = il_exp_layer_count(n->result);
+    cJSON *o, *layers;
+    size_t n_layers;
+
+    if (n->net)
+        return il__rep_netrun_json(number, n, theory);
+    o = cJSON_CreateObject();
+    layers = cJSON_CreateArray();
+    n_layers = il_exp_layer_count(n->result);
 
     if (!o || !layers)
         goto fail;
@@ -153,36 +170,40 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms, int theo
             goto fail;
         cJSON_AddItemToArray(layers, lj);
         if (il_exp_grad_pre(n->result, n->arm, l) &&
-            (!add(lj, "grad_pre", grad_json(il_exp_grad_pre(n->result, n->arm, l))) ||
-             !add(lj, "grad_w", grad_json(il_exp_grad_w(n->result, n->arm, l))) ||
-             !add(lj, "grad_ratio", number_or_null(il_exp_grad_ratio(n->result, n->arm, l)))))
+            (!il__rep_add(lj, "grad_pre", il__rep_grad(il_exp_grad_pre(n->result, n->arm, l))) ||
+             !il__rep_add(lj, "grad_w", il__rep_grad(il_exp_grad_w(n->result, n->arm, l))) ||
+             !il__rep_add(lj, "grad_ratio",
+                          il__rep_number(il_exp_grad_ratio(n->result, n->arm, l)))))
             goto fail;
-        if (theory && !add(lj, "theory",
-                           theory_json(n->theory ? &n->theory[l] : NULL,
-                                       n->theory && n->theory_hist ? n->theory_hist[l] : NULL,
-                                       il_exp_stats(n->result, n->arm, l)->bins)))
+        if (theory &&
+            !il__rep_add(lj, "theory",
+                         theory_json(n->theory ? &n->theory[l] : NULL,
+                                     n->theory && n->theory_hist ? n->theory_hist[l] : NULL,
+                                     il_exp_stats(n->result, n->arm, l)->bins)))
             goto fail;
     }
-    if (!add(o, arms ? "arm" : "network", count_item(number)) ||
-        !add(o, "init", cJSON_CreateString(n->init)) ||
-        !add(o, "act", cJSON_CreateString(n->act)) ||
-        (arms && !add(o, "bias", n->bias ? cJSON_CreateString(n->bias) : cJSON_CreateNull())) ||
-        !add(o, "label", n->label ? cJSON_CreateString(n->label) : cJSON_CreateNull()) ||
-        !add(o, "first_nonfinite_layer",
-             layer_or_null(il_exp_first_nonfinite(n->result, n->arm))) ||
-        !add(o, "first_dead_layer", layer_or_null(il_exp_first_dead(n->result, n->arm))) ||
+    if (!il__rep_add(o, arms ? "arm" : "network", il__rep_count(number)) ||
+        !il__rep_add(o, "init", cJSON_CreateString(n->init)) ||
+        !il__rep_add(o, "act", cJSON_CreateString(n->act)) ||
+        (arms &&
+         !il__rep_add(o, "bias", n->bias ? cJSON_CreateString(n->bias) : cJSON_CreateNull())) ||
+        !il__rep_add(o, "label", n->label ? cJSON_CreateString(n->label) : cJSON_CreateNull()) ||
+        !il__rep_add(o, "first_nonfinite_layer",
+                     layer_or_null(il_exp_first_nonfinite(n->result, n->arm))) ||
+        !il__rep_add(o, "first_dead_layer", layer_or_null(il_exp_first_dead(n->result, n->arm))) ||
         (il_exp_grad_pre(n->result, n->arm, 0) &&
-         !add(o, "loss", number_or_null(il_exp_loss(n->result, n->arm)))) ||
-        (theory && !add(o, "theory_note",
-                        n->theory_note ? cJSON_CreateString(n->theory_note) : cJSON_CreateNull())))
+         !il__rep_add(o, "loss", il__rep_number(il_exp_loss(n->result, n->arm)))) ||
+        (theory &&
+         !il__rep_add(o, "theory_note",
+                      n->theory_note ? cJSON_CreateString(n->theory_note) : cJSON_CreateNull())))
         goto fail;
     if (il_exp_lsuv_iters(n->result, n->arm)) {
         const size_t *it = il_exp_lsuv_iters(n->result, n->arm);
         cJSON *arr = cJSON_CreateArray();
-        if (!arr || !add(o, "lsuv_iters", arr))
+        if (!arr || !il__rep_add(o, "lsuv_iters", arr))
             goto fail;
         for (size_t l = 0; l < n_layers; l++)
-            if (!add_to_array(arr, count_item(it[l])))
+            if (!add_to_array(arr, il__rep_count(it[l])))
                 goto fail;
     }
     cJSON_AddItemToObject(o, "layers", layers);
@@ -199,11 +220,12 @@ static cJSON *report_json(const il_report *r)
 
     if (!root || !groups)
         goto fail;
-    if (!add(root, "command", cJSON_CreateString(r->command)) ||
-        !add(root, "seed", count_item(r->seed)) || !add(root, "rng", cJSON_CreateString(r->rng)))
+    if (!il__rep_add(root, "command", cJSON_CreateString(r->command)) ||
+        !il__rep_add(root, "seed", il__rep_count(r->seed)) ||
+        !il__rep_add(root, "rng", cJSON_CreateString(r->rng)))
         goto fail;
     if (r->arms) {
-        if (r->order && !add(root, "order", cJSON_CreateString(r->order)))
+        if (r->order && !il__rep_add(root, "order", cJSON_CreateString(r->order)))
             goto fail;
         for (size_t k = 0; r->n_groups > 0 && k < r->groups[0].n_nets; k++) {
             cJSON *nj = net_json(k + 1, &r->groups[0].nets[k], 1, r->theory);
@@ -224,7 +246,7 @@ static cJSON *report_json(const il_report *r)
             if (ok)
                 cJSON_AddItemToArray(nets, nj);
         }
-        ok = ok && add(gj, "exercise", count_item(grp->number));
+        ok = ok && il__rep_add(gj, "exercise", il__rep_count(grp->number));
         if (!ok) {
             cJSON_Delete(gj);
             cJSON_Delete(nets);
@@ -269,7 +291,7 @@ il_status il_report_write_json(const il_report *r, il_write_fn w, void *ctx)
 /* ---- CSV ---- */
 
 /* An exact number, or an empty field if it is not finite. */
-static void csv_number(char *buf, size_t cap, double v)
+void il__rep_csv_number(char *buf, size_t cap, double v)
 {
     if (!isfinite(v))
         buf[0] = '\0';
@@ -278,7 +300,7 @@ static void csv_number(char *buf, size_t cap, double v)
 }
 
 /* A field quoted per RFC 4180 (specs contain commas). */
-static il_status csv_text(il_write_fn w, void *ctx, const char *s)
+il_status il__rep_csv_text(il_write_fn w, void *ctx, const char *s)
 {
     il_status st = w(ctx, "\"", 1);
     for (const char *p = s; st == IL_OK && *p; p++)
@@ -298,25 +320,26 @@ static il_status csv_row(il_write_fn w, void *ctx, const il_report *r, size_t ex
         k = snprintf(buf, sizeof buf, "%zu,", net);
     else
         k = snprintf(buf, sizeof buf, "%zu,%zu,", ex, net);
-    if ((st = w(ctx, buf, (size_t)k)) != IL_OK || (st = csv_text(w, ctx, n->init)) != IL_OK ||
-        (st = w(ctx, ",", 1)) != IL_OK || (st = csv_text(w, ctx, n->act)) != IL_OK)
+    if ((st = w(ctx, buf, (size_t)k)) != IL_OK ||
+        (st = il__rep_csv_text(w, ctx, n->init)) != IL_OK || (st = w(ctx, ",", 1)) != IL_OK ||
+        (st = il__rep_csv_text(w, ctx, n->act)) != IL_OK)
         return st;
     if (arms && ((st = w(ctx, ",", 1)) != IL_OK ||
-                 (st = csv_text(w, ctx, n->bias ? n->bias : "")) != IL_OK))
+                 (st = il__rep_csv_text(w, ctx, n->bias ? n->bias : "")) != IL_OK))
         return st;
-    csv_number(num[0], sizeof num[0], s->mean);
-    csv_number(num[1], sizeof num[1], s->std);
-    csv_number(num[2], sizeof num[2], s->min);
-    csv_number(num[3], sizeof num[3], s->max);
-    csv_number(num[4], sizeof num[4], s->frac_low);
-    csv_number(num[5], sizeof num[5], s->frac_high);
-    csv_number(num[6], sizeof num[6], s->frac_zero);
+    il__rep_csv_number(num[0], sizeof num[0], s->mean);
+    il__rep_csv_number(num[1], sizeof num[1], s->std);
+    il__rep_csv_number(num[2], sizeof num[2], s->min);
+    il__rep_csv_number(num[3], sizeof num[3], s->max);
+    il__rep_csv_number(num[4], sizeof num[4], s->frac_low);
+    il__rep_csv_number(num[5], sizeof num[5], s->frac_high);
+    il__rep_csv_number(num[6], sizeof num[6], s->frac_zero);
     k = snprintf(buf, sizeof buf, ",%zu,%zu,%s,%s,%s,%s,%s,%s,%s,%zu,", layer, s->count, num[0],
                  num[1], num[2], num[3], num[4], num[5], num[6], s->nonfinite);
     if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
         return st;
-    csv_number(num[0], sizeof num[0], s->lo);
-    csv_number(num[1], sizeof num[1], s->hi);
+    il__rep_csv_number(num[0], sizeof num[0], s->lo);
+    il__rep_csv_number(num[1], sizeof num[1], s->hi);
     k = snprintf(buf, sizeof buf, "%s,%s,%zu,%zu,", num[0], num[1], s->below, s->above);
     if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
         return st;
@@ -328,11 +351,11 @@ static il_status csv_row(il_write_fn w, void *ctx, const il_report *r, size_t ex
     if (il_exp_grad_pre(n->result, n->arm, layer - 1)) {
         const il_layer_stats *gp = il_exp_grad_pre(n->result, n->arm, layer - 1);
         const il_layer_stats *gw = il_exp_grad_w(n->result, n->arm, layer - 1);
-        csv_number(num[0], sizeof num[0], gp->mean);
-        csv_number(num[1], sizeof num[1], gp->std);
-        csv_number(num[2], sizeof num[2], gw->mean);
-        csv_number(num[3], sizeof num[3], gw->std);
-        csv_number(num[4], sizeof num[4], il_exp_grad_ratio(n->result, n->arm, layer - 1));
+        il__rep_csv_number(num[0], sizeof num[0], gp->mean);
+        il__rep_csv_number(num[1], sizeof num[1], gp->std);
+        il__rep_csv_number(num[2], sizeof num[2], gw->mean);
+        il__rep_csv_number(num[3], sizeof num[3], gw->std);
+        il__rep_csv_number(num[4], sizeof num[4], il_exp_grad_ratio(n->result, n->arm, layer - 1));
         k = snprintf(buf, sizeof buf, ",%s,%s,%zu,%s,%s,%zu,%s", num[0], num[1], gp->nonfinite,
                      num[2], num[3], gw->nonfinite, num[4]);
         if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
@@ -340,9 +363,9 @@ static il_status csv_row(il_write_fn w, void *ctx, const il_report *r, size_t ex
     }
     if (r->theory) {
         const il_theory_layer *t = n->theory ? &n->theory[layer - 1] : NULL;
-        csv_number(num[0], sizeof num[0], t ? t->q : (double)NAN);
-        csv_number(num[1], sizeof num[1], t ? t->act_mean : (double)NAN);
-        csv_number(num[2], sizeof num[2], t ? t->act_std : (double)NAN);
+        il__rep_csv_number(num[0], sizeof num[0], t ? t->q : (double)NAN);
+        il__rep_csv_number(num[1], sizeof num[1], t ? t->act_mean : (double)NAN);
+        il__rep_csv_number(num[2], sizeof num[2], t ? t->act_std : (double)NAN);
         k = snprintf(buf, sizeof buf, ",%s,%s,%s", num[0], num[1], num[2]);
         if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
             return st;
@@ -358,9 +381,14 @@ il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
                                        "grad_w_mean,grad_w_std,grad_w_nonfinite,grad_ratio";
     static const char theory_columns[] = ",theory_q,theory_act_mean,theory_act_std";
     const char *head = r->arms ? "arm,init,act,bias," : "exercise,network,init,act,";
-    int grads = r->n_groups > 0 && r->groups[0].n_nets > 0 &&
-                il_exp_grad_pre(r->groups[0].nets[0].result, r->groups[0].nets[0].arm, 0);
-    il_status st = w(ctx, head, strlen(head));
+    int grads;
+    il_status st;
+
+    if (r->arms && r->n_groups > 0 && r->groups[0].n_nets > 0 && r->groups[0].nets[0].net)
+        return il__rep_netrun_csv(r, w, ctx);
+    grads = r->n_groups > 0 && r->groups[0].n_nets > 0 &&
+            il_exp_grad_pre(r->groups[0].nets[0].result, r->groups[0].nets[0].arm, 0);
+    st = w(ctx, head, strlen(head));
 
     if (st == IL_OK)
         st = w(ctx, columns, sizeof columns - 1);
@@ -389,10 +417,11 @@ il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
 static cJSON *tlayer_json(size_t layer, const il_layer_stats *s)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o || !add(o, "layer", count_item(layer)) || !add(o, "mean", number_or_null(s->mean)) ||
-        !add(o, "std", number_or_null(s->std)) ||
-        !add(o, "frac_zero", number_or_null(s->frac_zero)) ||
-        !add(o, "nonfinite", count_item(s->nonfinite))) {
+    if (!o || !il__rep_add(o, "layer", il__rep_count(layer)) ||
+        !il__rep_add(o, "mean", il__rep_number(s->mean)) ||
+        !il__rep_add(o, "std", il__rep_number(s->std)) ||
+        !il__rep_add(o, "frac_zero", il__rep_number(s->frac_zero)) ||
+        !il__rep_add(o, "nonfinite", il__rep_count(s->nonfinite))) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -410,7 +439,7 @@ static cJSON *train_arm_json(const il_train_report *r, size_t a)
     int ok = o && l && ls && le && lv;
 
     for (size_t i = 0; ok && i < iters; i++) {
-        cJSON *v = number_or_null(loss[i]);
+        cJSON *v = il__rep_number(loss[i]);
         ok = v != NULL;
         if (ok)
             cJSON_AddItemToArray(l, v);
@@ -418,7 +447,7 @@ static cJSON *train_arm_json(const il_train_report *r, size_t a)
     for (size_t k = 0; ok && k < n_layers; k++) {
         cJSON *s0 = tlayer_json(k + 1, il_train_stats(res, a, k, 0));
         cJSON *s1 = tlayer_json(k + 1, il_train_stats(res, a, k, 1));
-        cJSON *it = lsuv ? count_item(lsuv[k]) : NULL;
+        cJSON *it = lsuv ? il__rep_count(lsuv[k]) : NULL;
         ok = s0 && s1 && (!lsuv || it);
         if (ok) {
             cJSON_AddItemToArray(ls, s0);
@@ -431,14 +460,15 @@ static cJSON *train_arm_json(const il_train_report *r, size_t a)
             cJSON_Delete(it);
         }
     }
-    ok = ok && add(o, "arm", count_item(a + 1)) &&
-         add(o, "init", cJSON_CreateString(r->inits[a])) &&
-         add(o, "act", cJSON_CreateString(r->acts[a])) &&
-         add(o, "bias", r->biases[a] ? cJSON_CreateString(r->biases[a]) : cJSON_CreateNull()) &&
-         add(o, "label", cJSON_CreateString(r->labels[a])) &&
-         add(o, "final_train_loss", number_or_null(il_train_final_loss(res, a))) &&
-         add(o, "train_accuracy", number_or_null(il_train_accuracy(res, a, 0))) &&
-         add(o, "test_accuracy", number_or_null(il_train_accuracy(res, a, 1)));
+    ok = ok && il__rep_add(o, "arm", il__rep_count(a + 1)) &&
+         il__rep_add(o, "init", cJSON_CreateString(r->inits[a])) &&
+         il__rep_add(o, "act", cJSON_CreateString(r->acts[a])) &&
+         il__rep_add(o, "bias",
+                     r->biases[a] ? cJSON_CreateString(r->biases[a]) : cJSON_CreateNull()) &&
+         il__rep_add(o, "label", cJSON_CreateString(r->labels[a])) &&
+         il__rep_add(o, "final_train_loss", il__rep_number(il_train_final_loss(res, a))) &&
+         il__rep_add(o, "train_accuracy", il__rep_number(il_train_accuracy(res, a, 0))) &&
+         il__rep_add(o, "test_accuracy", il__rep_number(il_train_accuracy(res, a, 1)));
     if (!ok) {
         cJSON_Delete(o);
         cJSON_Delete(l);
@@ -457,15 +487,17 @@ static cJSON *train_arm_json(const il_train_report *r, size_t a)
 il_status il_report_write_train_json(const il_train_report *r, il_write_fn w, void *ctx)
 {
     cJSON *root = cJSON_CreateObject(), *arms = cJSON_CreateArray();
-    int ok = root && arms && add(root, "command", cJSON_CreateString("train")) &&
-             add(root, "seed", count_item(r->seed)) &&
-             add(root, "rng", cJSON_CreateString(r->rng)) &&
-             add(root, "data", cJSON_CreateString(r->data)) &&
-             add(root, "optimizer", cJSON_CreateString(r->optimizer)) &&
-             add(root, "lr", number_or_null(r->lr)) && add(root, "batch", count_item(r->batch)) &&
-             add(root, "iters", count_item(il_train_iters(r->result))) &&
-             add(root, "sampling", cJSON_CreateString(r->sampling)) &&
-             add(root, "reproduce", r->dlfs ? cJSON_CreateString("dlfs") : cJSON_CreateNull());
+    int ok =
+        root && arms && il__rep_add(root, "command", cJSON_CreateString("train")) &&
+        il__rep_add(root, "seed", il__rep_count(r->seed)) &&
+        il__rep_add(root, "rng", cJSON_CreateString(r->rng)) &&
+        il__rep_add(root, "data", cJSON_CreateString(r->data)) &&
+        il__rep_add(root, "optimizer", cJSON_CreateString(r->optimizer)) &&
+        il__rep_add(root, "lr", il__rep_number(r->lr)) &&
+        il__rep_add(root, "batch", il__rep_count(r->batch)) &&
+        il__rep_add(root, "iters", il__rep_count(il_train_iters(r->result))) &&
+        il__rep_add(root, "sampling", cJSON_CreateString(r->sampling)) &&
+        il__rep_add(root, "reproduce", r->dlfs ? cJSON_CreateString("dlfs") : cJSON_CreateNull());
 
     for (size_t a = 0; ok && a < il_train_arm_count(r->result); a++) {
         cJSON *aj = train_arm_json(r, a);
@@ -492,12 +524,13 @@ il_status il_report_write_train_csv(const il_train_report *r, il_write_fn w, voi
                 const il_layer_stats *s = il_train_stats(r->result, a, l, end);
                 char buf[256], num[3][40];
                 int k = snprintf(buf, sizeof buf, "%zu,", a + 1);
-                csv_number(num[0], sizeof num[0], s->mean);
-                csv_number(num[1], sizeof num[1], s->std);
-                csv_number(num[2], sizeof num[2], s->frac_zero);
+                il__rep_csv_number(num[0], sizeof num[0], s->mean);
+                il__rep_csv_number(num[1], sizeof num[1], s->std);
+                il__rep_csv_number(num[2], sizeof num[2], s->frac_zero);
                 if ((st = w(ctx, buf, (size_t)k)) != IL_OK ||
-                    (st = csv_text(w, ctx, r->inits[a])) != IL_OK ||
-                    (st = w(ctx, ",", 1)) != IL_OK || (st = csv_text(w, ctx, r->acts[a])) != IL_OK)
+                    (st = il__rep_csv_text(w, ctx, r->inits[a])) != IL_OK ||
+                    (st = w(ctx, ",", 1)) != IL_OK ||
+                    (st = il__rep_csv_text(w, ctx, r->acts[a])) != IL_OK)
                     break;
                 k = snprintf(buf, sizeof buf, ",%s,%zu,%s,%s,%s,%zu\n", end ? "end" : "start",
                              l + 1, num[0], num[1], num[2], s->nonfinite);

@@ -7,9 +7,11 @@
 #include "initlab/alloc.h"
 #include "initlab/run.h"
 #include "internal/spec_impl.h"
+#include "run_impl.h"
 
 struct il_run_result {
-    il_exp_result *exp;
+    il_exp_result *exp; /* the MLP's, or NULL on a network of layer ops */
+    il__netrun *net;    /* or NULL */
     const il_rng_type *rng;
     uint64_t seed;
     const char *order; /* "paired" or "lecture" */
@@ -48,6 +50,8 @@ static void exp_config(const il_run_spec *s, il_exp_config *c)
 il_status il_run_memory(const il_run_spec *s, size_t *bytes)
 {
     il_exp_config c;
+    if (s->net)
+        return il_netdesc_memory(s->net, s->batch, bytes);
     exp_config(s, &c);
     return il_exp_memory(&c, bytes);
 }
@@ -134,9 +138,53 @@ static void describe(const il_run_spec *s, il_run_result *r)
                             arm->has_bias ? r->bias_specs[a] : NULL,
                             il_run_result_theory(r, a),
                             il_run_result_theory_note(r, a),
-                            r->hists ? (const double *const *)r->hists + a * r->n_layers : NULL};
+                            r->hists ? (const double *const *)r->hists + a * r->n_layers : NULL,
+                            NULL};
     }
     r->group = (il_report_group){1, r->nets, s->n_arms};
+}
+
+/* The specs and labels of a run on a network of layer ops. */
+static void describe_net(const il_run_spec *s, il_run_result *r)
+{
+    for (size_t a = 0; a < s->n_arms; a++) {
+        il_recipe_format(&s->recipes[a], r->init_specs[a], sizeof r->init_specs[a]);
+        snprintf(r->labels[a], sizeof r->labels[a], "%s",
+                 s->arms[a].recipe[0] ? s->arms[a].recipe : s->arms[a].init);
+        r->nets[a] = (il_report_net){r->init_specs[a],
+                                     "",
+                                     r->labels[a],
+                                     NULL,
+                                     a,
+                                     NULL,
+                                     NULL,
+                                     il__netrun_note(r->net, a),
+                                     NULL,
+                                     il__netrun_report(r->net, a)};
+    }
+    r->group = (il_report_group){1, r->nets, s->n_arms};
+}
+
+static il_status execute_net(const il_run_spec *s, const il_run_hooks *hooks, il_run_result **out,
+                             il_error *err)
+{
+    il_run_result *r = il_calloc(1, sizeof *r);
+    il_status st;
+    if (!r)
+        return IL_ENOMEM;
+    r->rng = il_run_spec_rng(s);
+    r->seed = s->seed;
+    r->order = "paired";
+    r->theory = s->theory;
+    r->n_arms = s->n_arms;
+    st = il__netrun_execute(s, hooks, &r->net, err);
+    if (st != IL_OK) {
+        il_free(r);
+        return st;
+    }
+    describe_net(s, r);
+    *out = r;
+    return IL_OK;
 }
 
 il_status il_run_execute(const il_run_spec *s, const il_run_hooks *hooks, il_run_result **out,
@@ -148,6 +196,8 @@ il_status il_run_execute(const il_run_spec *s, const il_run_hooks *hooks, il_run
     tick_ctx tc = {hooks};
     il_status st;
 
+    if (s->net)
+        return execute_net(s, hooks, out, err);
     exp_config(s, &c);
     if (hooks && (hooks->progress || hooks->cancel)) {
         c.tick = on_tick;
@@ -191,7 +241,50 @@ void il_run_result_free(il_run_result *r)
     il_free(r->pred);
     il_free(r->notes);
     il_exp_result_free(r->exp);
+    il__netrun_free(r->net);
     il_free(r);
+}
+
+const il_net *il_run_result_net(const il_run_result *r)
+{
+    return r->net ? il__netrun_net(r->net) : NULL;
+}
+
+const double *il_run_result_param(const il_run_result *r, size_t arm, size_t i)
+{
+    return r->net ? il__netrun_kept(r->net, arm, 0, i) : NULL;
+}
+
+const double *il_run_result_param_grad(const il_run_result *r, size_t arm, size_t i)
+{
+    return r->net ? il__netrun_kept(r->net, arm, 2, i) : NULL;
+}
+
+const double *il_run_result_point(const il_run_result *r, size_t arm, size_t node)
+{
+    return r->net ? il__netrun_kept(r->net, arm, 1, node) : NULL;
+}
+
+const double *il_run_result_input(const il_run_result *r)
+{
+    return r->net ? il__netrun_input(r->net) : NULL;
+}
+
+const double *il_run_result_output_grad(const il_run_result *r)
+{
+    return r->net ? il__netrun_output_grad(r->net) : NULL;
+}
+
+size_t il_run_result_point_count(const il_run_result *r, size_t arm)
+{
+    const il_report_netrun *nr = r->net ? il__netrun_report(r->net, arm) : NULL;
+    return nr ? nr->n_points : 0;
+}
+
+const il_report_point *il_run_result_points(const il_run_result *r, size_t arm)
+{
+    const il_report_netrun *nr = r->net ? il__netrun_report(r->net, arm) : NULL;
+    return nr ? nr->points : NULL;
 }
 
 const il_exp_result *il_run_result_exp(const il_run_result *r)

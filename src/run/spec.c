@@ -26,6 +26,8 @@ void il_run_spec_release(il_run_spec *s)
     il_free(s->widths);
     s->widths = NULL;
     s->n_layers = 0;
+    il_netdesc_free(s->net);
+    s->net = NULL;
 }
 
 il_status il_run_spec_set_widths(il_run_spec *s, size_t n_in, const size_t *widths, size_t n)
@@ -63,9 +65,64 @@ static const char *field(const il_run_spec *s, const char *key, const char *flag
     return s->from_json ? key : flag;
 }
 
+/* A run on a network of layer ops: each arm a recipe or one init. */
+static il_status validate_net_arms(il_run_spec *s, il_error *err)
+{
+    for (size_t a = 0; a < s->n_arms; a++) {
+        const il_run_arm *t = &s->arms[a];
+        il_error inner;
+        il_status st;
+        if (t->act[0] || t->bias[0]) {
+            il__set_error(err, "arm %zu: a network's activations are its layers; give %s", a + 1,
+                          s->from_json ? "\"recipe\" or \"init\" only" : "--recipe or --arm INIT");
+            return IL_EINVAL;
+        }
+        if (!!t->recipe[0] == !!t->init[0]) {
+            il__set_error(err, "arm %zu: give a recipe or an init for every weight, not %s", a + 1,
+                          t->recipe[0] ? "both" : "neither");
+            return IL_EINVAL;
+        }
+        st = t->recipe[0] ? il_recipe_parse(t->recipe, &s->recipes[a], &inner)
+                          : il_recipe_by_init(t->init, &s->recipes[a], &inner);
+        if (st != IL_OK) {
+            il__set_error(err, "arm %zu: %s", a + 1, inner.message);
+            return IL_EINVAL;
+        }
+    }
+    return IL_OK;
+}
+
 il_status il_run_spec_validate(il_run_spec *s, il_error *err)
 {
     il_error inner;
+    il_status st;
+
+    if (s->net) {
+        if (s->n_arms == 0 || s->n_arms > IL_RUN_MAX_ARMS) {
+            il__set_error(err, "give 1..%d arms", IL_RUN_MAX_ARMS);
+            return IL_EINVAL;
+        }
+        if ((st = validate_net_arms(s, err)) != IL_OK)
+            return st;
+        if (s->batch == 0) {
+            il__set_error(err, "%s must be at least 1", field(s, "\"batch\"", "--batch"));
+            return IL_EINVAL;
+        }
+        if (s->bins == 0 || s->bins > IL_HIST_MAX_BINS) {
+            il__set_error(err, "invalid value '%zu' for %s: expected 1..%d", s->bins,
+                          field(s, "\"bins\"", "--bins"), IL_HIST_MAX_BINS);
+            return IL_EINVAL;
+        }
+        if (s->dtype == IL_DTYPE_F32 || s->order == IL_EXP_LECTURE || s->input_data) {
+            il__set_error(err, "networks of layer ops run in float64, paired, with drawn inputs");
+            return IL_EINVAL;
+        }
+        if (il_init_parse(s->input, &s->input_init, &inner) != IL_OK) {
+            il__set_error(err, "%s: %s", field(s, "\"input\"", "--input"), inner.message);
+            return IL_EINVAL;
+        }
+        return IL_OK;
+    }
 
     if (s->n_arms == 0 || s->n_arms > IL_RUN_MAX_ARMS) {
         il__set_error(err, "give 1..%d arms", IL_RUN_MAX_ARMS);

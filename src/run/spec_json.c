@@ -9,6 +9,7 @@
 #include "initlab/init.h"
 #include "initlab/run.h"
 #include "internal/json.h"
+#include "internal/netdesc_impl.h"
 #include "internal/spec_impl.h"
 
 /* A whole number in [lo, hi] under 'key'; 1 if absent (out untouched). */
@@ -40,14 +41,22 @@ static il_status get_flag(const cJSON *obj, const char *key, int *out, il_error 
     return IL_OK;
 }
 
-/* A spec string under 'key' of arm 'k' that 'check' accepts. */
+enum {
+    SPEC_INIT,
+    SPEC_ACT,
+    SPEC_RECIPE
+};
+
+/* A spec string under 'key' of arm 'k' that its parser (of 'kind') accepts. */
 static il_status get_spec(const cJSON *arm, size_t k, const char *key, int required, char *out,
-                          size_t cap, int is_act, il_error *err)
+                          size_t cap, int kind, il_error *err)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(arm, key);
     il_error inner;
     il_init init;
     il_act act;
+    il_recipe_spec recipe;
+    il_status st;
 
     out[0] = '\0';
     if (!v && !required)
@@ -58,8 +67,10 @@ static il_status get_spec(const cJSON *arm, size_t k, const char *key, int requi
                       cap - 1);
         return IL_EFORMAT;
     }
-    if ((is_act ? il_act_parse(v->valuestring, &act, &inner)
-                : il_init_parse(v->valuestring, &init, &inner)) != IL_OK) {
+    st = kind == SPEC_ACT      ? il_act_parse(v->valuestring, &act, &inner)
+         : kind == SPEC_RECIPE ? il_recipe_parse(v->valuestring, &recipe, &inner)
+                               : il_init_parse(v->valuestring, &init, &inner);
+    if (st != IL_OK) {
         il__set_error(err, "arm %zu: \"%s\": %s", k + 1, key, inner.message);
         return IL_EINVAL;
     }
@@ -78,8 +89,9 @@ static int known_key(const char *key, const char *const *keys)
 static il_status parse_root(const cJSON *root, size_t max_values, il_run_spec *out, il_error *err)
 {
     static const char *const top_keys[] = {"depth", "width", "widths", "batch", "seed",
-                                           "arms",  "grad",  "theory", NULL};
-    static const char *const arm_keys[] = {"init", "act", "bias", NULL};
+                                           "arms",  "grad",  "theory", "net",   NULL};
+    static const char *const arm_keys[] = {"init", "act", "bias", "recipe", NULL};
+    const cJSON *net = cJSON_GetObjectItemCaseSensitive(root, "net");
     const cJSON *item, *widths = cJSON_GetObjectItemCaseSensitive(root, "widths"),
                        *arms = cJSON_GetObjectItemCaseSensitive(root, "arms");
     uint64_t depth = 5, width = 100, batch = 1000, seed = 100;
@@ -96,9 +108,25 @@ static il_status parse_root(const cJSON *root, size_t max_values, il_run_spec *o
         if (!known_key(item->string, top_keys)) {
             il__set_error(err,
                           "unknown key \"%.64s\" (valid: depth, width, widths, batch, seed, "
-                          "arms, grad, theory)",
+                          "arms, grad, theory, net)",
                           item->string);
             return IL_EFORMAT;
+        }
+    }
+    if (net && (widths || cJSON_GetObjectItemCaseSensitive(root, "width") ||
+                cJSON_GetObjectItemCaseSensitive(root, "depth"))) {
+        il__set_error(err, "give \"net\" or the MLP's \"depth\", \"width\", \"widths\", not both");
+        return IL_EINVAL;
+    }
+    if (net) {
+        il_error inner;
+        il_netdesc_free(out->net);
+        out->net = NULL;
+        st = cJSON_IsString(net) ? il_netdesc_from_preset(net->valuestring, &out->net, &inner)
+                                 : il__netdesc_from_cjson(net, &out->net, &inner);
+        if (st != IL_OK) {
+            il__set_error(err, "\"net\": %s", inner.message);
+            return st == IL_ENOMEM ? st : IL_EINVAL;
         }
     }
     if (widths && (cJSON_GetObjectItemCaseSensitive(root, "width") ||
@@ -167,10 +195,24 @@ static il_status parse_root(const cJSON *root, size_t max_values, il_run_spec *o
         cJSON_ArrayForEach(item, arm)
         {
             if (!known_key(item->string, arm_keys)) {
-                il__set_error(err, "arm %zu: unknown key \"%.64s\" (valid: init, act, bias)", k + 1,
-                              item->string);
+                il__set_error(err,
+                              "arm %zu: unknown key \"%.64s\" (valid: init, act, bias, recipe)",
+                              k + 1, item->string);
                 return IL_EFORMAT;
             }
+        }
+        if (net) {
+            if ((st = get_spec(arm, k, "init", 0, a->init, sizeof a->init, 0, err)) != IL_OK ||
+                (st = get_spec(arm, k, "recipe", 0, a->recipe, sizeof a->recipe, SPEC_RECIPE,
+                               err)) != IL_OK ||
+                (st = get_spec(arm, k, "act", 0, a->act, sizeof a->act, 1, err)) != IL_OK ||
+                (st = get_spec(arm, k, "bias", 0, a->bias, sizeof a->bias, 0, err)) != IL_OK)
+                return st;
+            continue;
+        }
+        if (cJSON_GetObjectItemCaseSensitive(arm, "recipe")) {
+            il__set_error(err, "arm %zu: \"recipe\" needs a \"net\"", k + 1);
+            return IL_EINVAL;
         }
         if ((st = get_spec(arm, k, "init", 1, a->init, sizeof a->init, 0, err)) != IL_OK ||
             (st = get_spec(arm, k, "act", 1, a->act, sizeof a->act, 1, err)) != IL_OK ||
