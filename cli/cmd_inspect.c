@@ -490,9 +490,15 @@ int cmd_inspect(int argc, char **argv)
     }
     if (rc == EXIT_OK) {
         n_blocks = count_blocks(xs, n, (long *)scratch);
-        for (size_t i = 0; i < n; i++)
-            inspect_match(&xs[i], bias_fan_in(&xs[i], xs, n),
-                          strstr(xs[i].t->name, "proj") ? n_blocks : 0);
+        for (size_t i = 0; i < n; i++) {
+            size_t bias_fan = bias_fan_in(&xs[i], xs, n);
+            if (bias_fan > 0) { /* the fans a bias fill sees (il_init_fill_bias) */
+                xs[i].has_fans = 1;
+                xs[i].fan_in = bias_fan;
+                xs[i].fan_out = xs[i].t->array.shape[0];
+            }
+            inspect_match(&xs[i], bias_fan, strstr(xs[i].t->name, "proj") ? n_blocks : 0);
+        }
         for (size_t i = 0; i < n; i++) {
             if (xs[i].stats.nonfinite) {
                 char why[64];
