@@ -9,8 +9,9 @@
 
 #define CAP ((size_t)64 << 20)
 
-static void expect_reject(const char *what, il_status (*parse)(const void *, size_t, size_t,
-                                                               il_tensor_list *, il_error *),
+static void expect_reject(const char *what,
+                          il_status (*parse)(const void *, size_t, size_t, il_tensor_list *,
+                                             il_error *),
                           const void *buf, size_t len, il_status want, const char *reason)
 {
     il_tensor_list l;
@@ -156,10 +157,9 @@ static void goldens(void)
     il_tensor_list a, b, g;
     il_tensor_format fa, fb, fg;
     il_error err;
-    REQUIRE(il_tensors_load(IL_GOLDEN_DIR "/inspect/small_torch.npz", CAP, &a, &fa, &err) ==
+    REQUIRE(il_tensors_load(IL_GOLDEN_DIR "/inspect/small_torch.npz", CAP, &a, &fa, &err) == IL_OK);
+    REQUIRE(il_tensors_load(IL_GOLDEN_DIR "/inspect/small_torch.safetensors", CAP, &b, &fb, &err) ==
             IL_OK);
-    REQUIRE(il_tensors_load(IL_GOLDEN_DIR "/inspect/small_torch.safetensors", CAP, &b, &fb,
-                            &err) == IL_OK);
     CHECK(fa == IL_TENSORS_NPZ && fb == IL_TENSORS_SAFETENSORS);
     REQUIRE(a.n == 8 && b.n == 8); /* SmallNet: 2 convs and 2 linears, weight and bias each */
     for (size_t i = 0; i < a.n; i++) {
@@ -172,8 +172,7 @@ static void goldens(void)
     CHECK_STR(a.items[0].name, "conv1.weight");
     CHECK_EQ_U64(a.items[0].array.ndim, 4);
     CHECK_EQ_U64(a.items[0].array.shape[1], 3);
-    REQUIRE(il_tensors_load(IL_GOLDEN_DIR "/inspect/gpt2_style.npz", CAP, &g, &fg, &err) ==
-            IL_OK);
+    REQUIRE(il_tensors_load(IL_GOLDEN_DIR "/inspect/gpt2_style.npz", CAP, &g, &fg, &err) == IL_OK);
     CHECK_EQ_U64(g.n, 52); /* wte, wpe, 4 blocks of 12, ln_f's 2 */
     il_tensor_list_release(&a);
     il_tensor_list_release(&b);
@@ -197,10 +196,9 @@ static void safetensors_dtypes(void)
 {
     /* little-endian bytes: F16 1, -2, 2^-24 (the least subnormal), inf;
      * BF16 1, -3; an I64 7 (skipped); F64 0.1 */
-    static const unsigned char data[] = {0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x7c,
-                                         0x80, 0x3f, 0x40, 0xc0, 7,    0,    0,    0,
-                                         0,    0,    0,    0,    0x9a, 0x99, 0x99, 0x99,
-                                         0x99, 0x99, 0xb9, 0x3f};
+    static const unsigned char data[] = {0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x7c, 0x80, 0x3f,
+                                         0x40, 0xc0, 7,    0,    0,    0,    0,    0,    0,    0,
+                                         0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xb9, 0x3f};
     unsigned char buf[512];
     il_tensor_list l;
     il_error err;
@@ -239,8 +237,7 @@ static void safetensors_rejects(void)
          "leaving a hole", 8},
         {"tail", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
          "after the last", 8},
-        {"size", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", "need 12",
-         8},
+        {"size", "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", "need 12", 8},
         {"past", "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}",
          "past the data", 8},
         {"dtype", "{\"a\":{\"dtype\":\"F128\",\"shape\":[1],\"data_offsets\":[0,16]}}",
@@ -251,8 +248,7 @@ static void safetensors_rejects(void)
          "duplicate key", 8},
         {"negative", "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}",
          "non-negative", 4},
-        {"extra key",
-         "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":1}}",
+        {"extra key", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":1}}",
          "unexpected key", 4},
         {"metadata", "{\"__metadata__\":{\"k\":1}}", "not a string", 0},
         {"none", "{}", "no tensors", 0},
@@ -312,5 +308,5 @@ static void npy_folder(void)
 
 TEST_MAIN({"npz_round_trip", npz_round_trip}, {"npz_writer_refuses", npz_writer_refuses},
           {"npz_rejects", npz_rejects}, {"goldens", goldens},
-          {"safetensors_dtypes", safetensors_dtypes},
-          {"safetensors_rejects", safetensors_rejects}, {"npy_folder", npy_folder})
+          {"safetensors_dtypes", safetensors_dtypes}, {"safetensors_rejects", safetensors_rejects},
+          {"npy_folder", npy_folder})

@@ -74,7 +74,7 @@ static double half_to_double(uint32_t h)
     int e = (int)(h >> 10 & 0x1f);
     double m = (double)(h & 0x3ff), v;
     if (e == 0x1f)
-        v = m != 0 ? NAN : INFINITY;
+        v = m != 0 ? (double)NAN : (double)INFINITY;
     else if (e == 0)
         v = ldexp(m, -24); /* subnormal: m * 2^-14 / 1024 */
     else
