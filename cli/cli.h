@@ -236,6 +236,7 @@ void term_sparkline(FILE *f, const size_t *counts, size_t bins, size_t width);
 int cmd_lecture(int argc, char **argv);
 void cmd_lecture_help(FILE *f);
 int cmd_init(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_theory(int argc, char **argv);
 int cmd_advise(int argc, char **argv);

@@ -209,3 +209,59 @@ for i, text in enumerate(spec_seeds):
     with open(os.path.join(root, "spec", "%02d.txt" % i), "wb") as f:
         f.write(text.encode("utf-8"))
 print("seeds: %d npy, %d csv, %d spec, %d idx, %d request, %d http, %d json" % (len(npy_seeds), len(csv_seeds), len(spec_seeds), len(idx_seeds), len(request_seeds), len(http_seeds), len(json_seeds)))
+
+# Checkpoints for fuzz_npz and fuzz_safetensors: zips made by Python's
+# zipfile as np.savez makes them (stored, force_zip64=True) and as
+# np.savez_compressed does (deflated), and safetensors files by hand.
+import io
+import json
+import zipfile
+
+
+def npz(members, method):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=method) as z:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            with z.open(info, "w", force_zip64=True) as f:
+                f.write(data)
+    return buf.getvalue()
+
+
+def safetensors(tensors, meta=True):
+    header, blobs, at = {}, b"", 0
+    for name, (dtype, shape, data) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [at, at + len(data)]}
+        blobs += data
+        at += len(data)
+    if meta:
+        header["__metadata__"] = {"format": "pt"}
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + blobs
+
+
+w = npy(good, six)
+b = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", struct.pack("<3f", 1, 2, 3))
+steps = npy("{'descr': '<i8', 'fortran_order': False, 'shape': (), }", struct.pack("<q", 7))
+npz_seeds = {
+    "stored": npz({"fc.weight": w, "fc.bias": b}, zipfile.ZIP_STORED),
+    "deflated": npz({"fc.weight": w, "fc.bias": b, "steps": steps}, zipfile.ZIP_DEFLATED),
+    "one": npz({"x": npy(good, six, 2)}, zipfile.ZIP_STORED),
+}
+st_seeds = {
+    "f32": safetensors({"fc.weight": ("F32", [2, 3], struct.pack("<6f", *range(6))),
+                        "fc.bias": ("F32", [3], struct.pack("<3f", 1, 2, 3))}),
+    "mixed": safetensors({"h": ("F16", [2], b"\x00\x3c\x00\xc0"),
+                          "b": ("BF16", [1, 1], b"\x80\x3f"),
+                          "d": ("F64", [], struct.pack("<d", 0.1)),
+                          "n": ("I64", [1], struct.pack("<q", 3))}, meta=False),
+    "empty_tensor": safetensors({"e": ("F32", [0, 4], b""), "x": ("F32", [1], b"\0\0\0\0")}),
+}
+for sub, seeds, ext in (("npz", npz_seeds, ".npz"), ("safetensors", st_seeds, ".safetensors")):
+    os.makedirs(os.path.join(root, sub), exist_ok=True)
+    for name, data in seeds.items():
+        with open(os.path.join(root, sub, name + ext), "wb") as f:
+            f.write(data)
+print("seeds: %d npz, %d safetensors" % (len(npz_seeds), len(st_seeds)))

@@ -45,6 +45,7 @@ HEADERS = {
     "initlab/sink.h": "io",
     "initlab/io.h": "io",
     "internal/json.h": "io",
+    "initlab/tensors.h": "io",
     "initlab/rng.h": "rng",
     "internal/rng_impl.h": "rng",
     "initlab/dist.h": "dist",

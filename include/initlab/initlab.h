@@ -11,6 +11,7 @@
  *             the element types (f64, f32)
  *   sink.h    byte sinks and atomic file replacement
  *   io.h      file formats: the .npy writer; .npy, CSV and IDX readers
+ *   tensors.h named tensors of checkpoints: .npz, safetensors; the .npz writer
  *   rng.h     generators behind one interface; "mt19937" is numpy's legacy
  *             RandomState, bit for bit
  *   dist.h    normal and uniform deviates from a generator
@@ -62,6 +63,7 @@
 #include "initlab/exp.h"
 #include "initlab/init.h"
 #include "initlab/io.h"
+#include "initlab/tensors.h"
 #include "initlab/layer.h"
 #include "initlab/mlp.h"
 #include "initlab/net.h"
