@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-#define TABLE_ROWS 24 /* points per arm in the terminal table at most */
+#define TABLE_ROWS  24 /* points per arm in the terminal table at most */
 #define PLOT_POINTS 10
 
 /* The stream's points of arm a: the top-level residuals' outputs when
@@ -73,8 +73,8 @@ void cli_run_net_tables(FILE *f, const il_run_spec *s, const il_run_result *r)
             if (s->theory)
                 fprintf(f, "  %11.4g", sqrt(p->theory_q));
             if (s->grad && p->grad)
-                fprintf(f, "  %10.4g", sqrt(p->grad->std * p->grad->std +
-                                            p->grad->mean * p->grad->mean));
+                fprintf(f, "  %10.4g",
+                        sqrt(p->grad->std * p->grad->std + p->grad->mean * p->grad->mean));
             if (p->act->nonfinite)
                 fprintf(f, "  non-finite %zu", p->act->nonfinite);
             fputc('\n', f);
