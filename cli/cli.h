@@ -237,6 +237,11 @@ int cmd_lecture(int argc, char **argv);
 void cmd_lecture_help(FILE *f);
 int cmd_init(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_net(int argc, char **argv);
+/* cmd_net.c: initlab list nets, recipes, ops */
+void cli_list_nets(FILE *f);
+void cli_list_recipes(FILE *f);
+void cli_list_ops(FILE *f);
 int cmd_run(int argc, char **argv);
 int cmd_theory(int argc, char **argv);
 int cmd_advise(int argc, char **argv);

@@ -10,9 +10,11 @@ static const cli_option list_options[] = {
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: initlab list [inits|acts|rngs]\n\n"
+    fprintf(f, "usage: initlab list [inits|acts|rngs|nets|recipes|ops]\n\n"
                "One line per initializer, activation or generator, with its formula and\n"
-               "parameters (defaults in brackets). Without an argument, all three.\n\n"
+               "parameters (defaults in brackets). Without an argument, those three.\n"
+               "nets: the network presets of run --net; recipes: whole-network\n"
+               "initializations (run --net ... --recipe NAME); ops: the layer kinds.\n\n"
                "Options:\n");
     cli_print_options(f, list_options);
 }
@@ -76,7 +78,7 @@ int cmd_list(int argc, char **argv)
     if (!cli_begin("list", list_options, NULL, help, -1, argc, argv, &npos, &rc))
         return rc;
     if (npos > 1) {
-        cli_error("list: give at most one of inits, acts, rngs");
+        cli_error("list: give at most one of inits, acts, rngs, nets, recipes, ops");
         return EXIT_USAGE;
     }
     if (npos == 0) {
@@ -91,8 +93,15 @@ int cmd_list(int argc, char **argv)
         list_acts();
     } else if (strcmp(argv[1], "rngs") == 0) {
         list_rngs();
+    } else if (strcmp(argv[1], "nets") == 0) {
+        cli_list_nets(stdout);
+    } else if (strcmp(argv[1], "recipes") == 0) {
+        cli_list_recipes(stdout);
+    } else if (strcmp(argv[1], "ops") == 0) {
+        cli_list_ops(stdout);
     } else {
-        cli_error("list: unknown list '%s' (valid: inits, acts, rngs)", argv[1]);
+        cli_error("list: unknown list '%s' (valid: inits, acts, rngs, nets, recipes, ops)",
+                  argv[1]);
         return EXIT_USAGE;
     }
     return EXIT_OK;

@@ -14,6 +14,8 @@ static const cli_command commands[] = {
     {"theory", cmd_theory, "mean-field predictions: per-layer statistics, chi1, edge of chaos"},
     {"advise", cmd_advise, "which initialization for an activation, from theory, with a check"},
     {"train", cmd_train, "train one network per initializer on real data; loss curves"},
+    {"net", cmd_net,
+     "a network preset or JSON expanded: its layers, parameters and a recipe's stds"},
     {"inspect", cmd_inspect, "read a checkpoint: each tensor's fans, std and the schemes it fits"},
     {"init", cmd_init, "sample one tensor with an initializer; its fans, gain, std and bound"},
     {"serve", cmd_serve, "the live page: change init, activation and depth, watch every layer"},
