@@ -163,6 +163,10 @@ static const il_op_type *const op_types[] = {
     &il__op_dense,
     &il__op_act,
     &il__op_residual,
+    &il__op_layernorm,
+    &il__op_rmsnorm,
+    &il__op_batchnorm,
+    &il__op_attention,
 };
 
 const il_op_type *il_op_find(const char *name)
