@@ -158,7 +158,9 @@ const il_op_type il__op_residual = {
     NULL,           NULL,
     NULL,           1};
 
-/* Every kind, in the order 'initlab list ops' shows them. */
+/* Every kind, in the order 'initlab list ops' shows them; one per line,
+ * so that adding a kind adds one line. */
+/* clang-format off */
 static const il_op_type *const op_types[] = {
     &il__op_dense,
     &il__op_act,
@@ -168,6 +170,7 @@ static const il_op_type *const op_types[] = {
     &il__op_batchnorm,
     &il__op_attention,
 };
+/* clang-format on */
 
 const il_op_type *il_op_find(const char *name)
 {
