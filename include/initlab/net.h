@@ -202,6 +202,36 @@ il_status il_net_backward(il_net *n, const double *dy);
 const double *il_net_grad_output(const il_net *n, size_t k);
 const double *il_net_grad_input(const il_net *n);
 
+/* ---- normalization and attention ops (src/nn/op_norm.c, op_attn.c) ---- */
+
+/* The network JSON's eps of layernorm, rmsnorm and batchnorm, PyTorch's
+ * LayerNorm and BatchNorm default. An op's eps is taken as given and must
+ * be positive: whoever builds the op from JSON or a preset fills this in. */
+#define IL_NORM_EPS 1e-5
+
+/* A head is near uniform when its mean entropy reaches this fraction of a
+ * uniform head's. */
+#define IL_ATTN_NEAR_UNIFORM 0.9
+
+/* One attention head's probabilities, summarized over a batch. */
+typedef struct il_attn_stats {
+    double entropy;     /* mean over examples and queries of -sum_j p_j ln p_j, nats */
+    double max_entropy; /* a uniform head's: the mean over queries of ln(keys seen) */
+    double max_weight;  /* the largest probability */
+    int near_uniform;   /* entropy >= IL_ATTN_NEAR_UNIFORM * max_entropy */
+} il_attn_stats;
+
+/* Per head, from attention probabilities 'probs' of shape (batch, heads,
+ * seq, seq) (an attention op's saved "probs": query i's row over keys j):
+ * the statistics above into out[0 .. heads-1]. Query i sees seq keys, or
+ * with 'causal' i + 1 (keys j <= i), so a uniform row's entropy is
+ * ln(seq) or ln(i + 1), and max_entropy is the mean of those over the seq
+ * queries; the comparison is of means (a causal head's first query, one
+ * key, adds 0 to both). Zero probabilities add 0 (p ln p -> 0). A single
+ * key (seq 1) is near uniform. IL_EINVAL for a zero size. */
+il_status il_attn_head_stats(const double *probs, size_t batch, size_t heads, size_t seq,
+                             int causal, il_attn_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

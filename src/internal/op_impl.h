@@ -14,6 +14,9 @@
 /* op.c: dense, act, residual */
 extern const il_op_type il__op_dense, il__op_act, il__op_residual;
 
+/* op_norm.c: layernorm, rmsnorm, batchnorm; op_attn.c: attention */
+extern const il_op_type il__op_layernorm, il__op_rmsnorm, il__op_batchnorm, il__op_attention;
+
 /* Rows of a last-axis op: the batch times every axis but the last. */
 size_t il__op_rows(size_t batch, const il_tshape *s);
 

@@ -158,12 +158,19 @@ const il_op_type il__op_residual = {
     NULL,           NULL,
     NULL,           1};
 
-/* Every kind, in the order 'initlab list ops' shows them. */
+/* Every kind, in the order 'initlab list ops' shows them; one per line,
+ * so that adding a kind adds one line. */
+/* clang-format off */
 static const il_op_type *const op_types[] = {
     &il__op_dense,
     &il__op_act,
     &il__op_residual,
+    &il__op_layernorm,
+    &il__op_rmsnorm,
+    &il__op_batchnorm,
+    &il__op_attention,
 };
+/* clang-format on */
 
 const il_op_type *il_op_find(const char *name)
 {
