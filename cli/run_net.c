@@ -70,8 +70,10 @@ void cli_run_net_tables(FILE *f, const il_run_spec *s, const il_run_result *r)
             fprintf(f, "    %-22s %-10s %11.4g %11.4g %11.4g %6.1f%%",
                     term_escape(safe, sizeof safe, p->name), p->type, p->act->mean, p->act->std,
                     sqrt(p->q), 100.0 * p->act->frac_zero);
-            if (s->theory)
+            if (s->theory && isfinite(p->theory_q))
                 fprintf(f, "  %11.4g", sqrt(p->theory_q));
+            else if (s->theory)
+                fprintf(f, "  %11s", "-");
             if (s->grad && p->grad)
                 fprintf(f, "  %10.4g",
                         sqrt(p->grad->std * p->grad->std + p->grad->mean * p->grad->mean));

@@ -92,29 +92,23 @@ static double mean_square(const double *v, size_t len)
     return len ? s / (double)len : (double)NAN;
 }
 
-/* Per head: mean entropy over query rows (nats), largest weight, and near
- * uniform when the mean entropy is at least 0.9 of the mean log of the
- * keys each row sees (a causal row i sees i + 1). 'p' is (batch, H, S, S). */
-static void attention_summary(const double *p, size_t batch, size_t heads, size_t seq, int causal,
-                              double *entropy, double *maxw, int *uniform)
+/* Per head of attention probabilities 'p' (batch, H, S, S): mean entropy,
+ * largest weight, near uniform (il_attn_head_stats). */
+static il_status attention_summary(const double *p, size_t batch, size_t heads, size_t seq,
+                                   int causal, double *entropy, double *maxw, int *uniform)
 {
+    il_attn_stats st[256];
+    il_status status;
+    if (heads > sizeof st / sizeof st[0])
+        return IL_ELIMIT;
+    if ((status = il_attn_head_stats(p, batch, heads, seq, causal, st)) != IL_OK)
+        return status;
     for (size_t h = 0; h < heads; h++) {
-        double ent = 0, ref = 0, mx = 0;
-        for (size_t b = 0; b < batch; b++)
-            for (size_t i = 0; i < seq; i++) {
-                const double *row = p + ((b * heads + h) * seq + i) * seq;
-                size_t keys = causal ? i + 1 : seq;
-                for (size_t j = 0; j < keys; j++) {
-                    if (row[j] > 0)
-                        ent -= row[j] * log(row[j]);
-                    mx = fmax(mx, row[j]);
-                }
-                ref += log((double)keys);
-            }
-        entropy[h] = ent / (double)(batch * seq);
-        maxw[h] = mx;
-        uniform[h] = ent >= 0.9 * ref;
+        entropy[h] = st[h].entropy;
+        maxw[h] = st[h].max_weight;
+        uniform[h] = st[h].near_uniform;
     }
+    return IL_OK;
 }
 
 /* dL/dy at the output: N(0, 1) draws (the unit source; the "loss" is then
@@ -284,8 +278,8 @@ static il_status measure_points(const il_run_spec *s, il__netrun *nr, net_arm *a
                 rp->head_max = a->heads + 2 * head + H;
                 rp->head_uniform = a->uniform + head;
                 rp->heads = H;
-                attention_summary(v, B, H, S, op->causal, a->heads + 2 * head,
-                                  a->heads + 2 * head + H, a->uniform + head);
+                st = attention_summary(v, B, H, S, op->causal, a->heads + 2 * head,
+                                       a->heads + 2 * head + H, a->uniform + head);
                 head += H;
             }
             p++;

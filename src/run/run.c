@@ -301,6 +301,8 @@ const il_theory_layer *il_run_result_theory(const il_run_result *r, size_t arm)
 
 const char *il_run_result_theory_note(const il_run_result *r, size_t arm)
 {
+    if (r->net)
+        return il__netrun_note(r->net, arm);
     if (!r->notes || arm >= r->n_arms || !r->notes[arm].message[0])
         return NULL;
     return r->notes[arm].message;
