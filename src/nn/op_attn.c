@@ -120,7 +120,7 @@ static void slice_put(const double *blk, double *rows, size_t seq, size_t d, siz
 /* Row i of the scores in place: scaled, masked beyond 'keys', softmaxed. */
 static void softmax_row(double *row, size_t seq, size_t keys, double scale)
 {
-    double m = -INFINITY, s = 0;
+    double m = -HUGE_VAL, s = 0;
     for (size_t j = 0; j < keys; j++) {
         row[j] *= scale;
         m = row[j] > m ? row[j] : m;
