@@ -39,7 +39,11 @@ static il_status attn_shape(const il_op *op, const il_tshape *in, il_tshape *out
         il__set_error(err, "attention takes (sequence, features) inputs, not rank %zu", in->rank);
         return IL_ESHAPE;
     }
-    if (op->heads == 0 || in->dim[1] % op->heads != 0) {
+    if (op->heads == 0) {
+        il__set_error(err, "\"heads\" must be at least 1");
+        return IL_ESHAPE;
+    }
+    if (in->dim[1] % op->heads != 0) {
         il__set_error(err, "\"heads\" (%zu) must divide the %zu features", op->heads, in->dim[1]);
         return IL_ESHAPE;
     }
