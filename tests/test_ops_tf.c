@@ -175,7 +175,9 @@ static void attention_saved(void)
     CHECK_STR(il_net_param_name(n, 0), "layers.0.q.weight");
     CHECK_STR(il_net_param_name(n, 5), "layers.0.v.bias");
     CHECK_STR(il_net_param_name(n, 7), "layers.0.o.bias");
-    CHECK_EQ_U64(il_net_param(n, 0, NULL)->fan_out, 24); /* in_proj_weight's (3D, D) */
+    /* each map's own fans, not the packed in_proj_weight's (D, 3D) */
+    CHECK_EQ_U64(il_net_param(n, 0, NULL)->fan_in, 8);
+    CHECK_EQ_U64(il_net_param(n, 0, NULL)->fan_out, 8);
     CHECK_EQ_U64(il_net_param(n, 6, NULL)->fan_out, 8);
     REQUIRE(il_rng_new(il_rng_find("philox"), 40, &rng) == IL_OK);
     net_check_fill_params(n, rng, 0.6);
