@@ -175,7 +175,9 @@ static void attention_saved(void)
     CHECK_STR(il_net_param_name(n, 0), "layers.0.q.weight");
     CHECK_STR(il_net_param_name(n, 5), "layers.0.v.bias");
     CHECK_STR(il_net_param_name(n, 7), "layers.0.o.bias");
-    CHECK_EQ_U64(il_net_param(n, 0, NULL)->fan_out, 24); /* in_proj_weight's (3D, D) */
+    /* each map's own fans, not the packed in_proj_weight's (D, 3D) */
+    CHECK_EQ_U64(il_net_param(n, 0, NULL)->fan_in, 8);
+    CHECK_EQ_U64(il_net_param(n, 0, NULL)->fan_out, 8);
     CHECK_EQ_U64(il_net_param(n, 6, NULL)->fan_out, 8);
     REQUIRE(il_rng_new(il_rng_find("philox"), 40, &rng) == IL_OK);
     net_check_fill_params(n, rng, 0.6);
@@ -236,6 +238,71 @@ static void refusals(void)
     il_net_free(n);
     REQUIRE(il_net_new(&sd, &ok, 1, BATCH, &n, &err) == IL_OK);
     il_net_free(n);
+}
+
+/* An op's backward called as the network does but with dx NULL (not
+ * wanted) and every dparam full of NaN: the same parameter gradients as
+ * the network's, to the bit, so each is overwritten whole. */
+static void backward_contract(void)
+{
+    il_tshape sd = {2, {4, 8, 0, 0}}, chw = {3, {3, 2, 3, 0}};
+    il_op ops[5] = {norm("layernorm"), norm("rmsnorm"), norm("batchnorm"), attention(2, 1, 1),
+                    attention(4, 0, 0)};
+    double x[BATCH * 32], w_out[BATCH * 32], scratch[BATCH * 32];
+
+    for (size_t c = 0; c < 5; c++) {
+        const il_tshape *in = c == 2 ? &chw : &sd;
+        il_net *n = NULL;
+        il_rng *rng = NULL;
+        il_error err;
+        il_op_io io;
+        double *params[IL_OP_MAX_PARAMS], *grads[IL_OP_MAX_PARAMS], *saved[IL_OP_MAX_SAVED];
+        size_t np, same = 0, n_x = BATCH * il_tshape_size(in);
+
+        REQUIRE(il_net_new(in, &ops[c], 1, BATCH, &n, &err) == IL_OK);
+        REQUIRE(il_rng_new(il_rng_find("philox"), 60 + c, &rng) == IL_OK);
+        net_check_fill_params(n, rng, 0.7);
+        net_check_fill(rng, x, n_x, 1.0);
+        net_check_fill(rng, w_out, n_x, 1.0);
+        REQUIRE(il_net_forward(n, x) == IL_OK);
+        REQUIRE(il_net_backward(n, w_out) == IL_OK);
+        np = il_net_param_count(n);
+        memset(&io, 0, sizeof io);
+        io.batch = BATCH;
+        io.in = *in;
+        io.out = *il_net_shape(n, 0);
+        io.x = x;
+        io.y = (double *)il_net_output(n, 0);
+        io.dy = w_out;
+        io.scratch = scratch;
+        for (size_t i = 0; i < np; i++) {
+            size_t sz = il_tshape_size(&il_net_param(n, i, NULL)->shape);
+            params[i] = il_net_param_data(n, i);
+            grads[i] = il_malloc(sz * sizeof *grads[i]);
+            REQUIRE(grads[i] != NULL);
+            for (size_t j = 0; j < sz; j++)
+                grads[i][j] = (double)NAN;
+        }
+        for (size_t j = 0; j < il_net_saved_count(n, 0); j++) {
+            const double *d;
+            il_net_saved(n, 0, j, &d);
+            saved[j] = (double *)d;
+        }
+        io.params = params;
+        io.saved = saved;
+        io.dparams = grads;
+        CHECK(ops[c].type->backward(&ops[c], &io) == IL_OK);
+        for (size_t i = 0; i < np; i++) {
+            size_t sz = il_tshape_size(&il_net_param(n, i, NULL)->shape);
+            same += memcmp(grads[i], il_net_param_grad(n, i), sz * sizeof *grads[i]) == 0;
+            il_free(grads[i]);
+        }
+        if (same != np)
+            TEST_FAIL_("%s: %zu of %zu parameter gradients differ", ops[c].type->name, np - same,
+                       np);
+        il_net_free(n);
+        il_rng_free(rng);
+    }
 }
 
 /* ---- against PyTorch ---- */
@@ -446,6 +513,6 @@ static void head_stats_net(void)
 
 TEST_MAIN({"table", table}, {"gradcheck_norms", gradcheck_norms},
           {"gradcheck_attention", gradcheck_attention}, {"attention_saved", attention_saved},
-          {"refusals", refusals}, {"golden_norms", golden_norms},
-          {"golden_attention", golden_attention}, {"head_stats", head_stats},
-          {"head_stats_net", head_stats_net})
+          {"refusals", refusals}, {"backward_contract", backward_contract},
+          {"golden_norms", golden_norms}, {"golden_attention", golden_attention},
+          {"head_stats", head_stats}, {"head_stats_net", head_stats_net})

@@ -39,7 +39,11 @@ static il_status attn_shape(const il_op *op, const il_tshape *in, il_tshape *out
         il__set_error(err, "attention takes (sequence, features) inputs, not rank %zu", in->rank);
         return IL_ESHAPE;
     }
-    if (op->heads == 0 || in->dim[1] % op->heads != 0) {
+    if (op->heads == 0) {
+        il__set_error(err, "\"heads\" must be at least 1");
+        return IL_ESHAPE;
+    }
+    if (in->dim[1] % op->heads != 0) {
         il__set_error(err, "\"heads\" (%zu) must divide the %zu features", op->heads, in->dim[1]);
         return IL_ESHAPE;
     }
@@ -47,8 +51,11 @@ static il_status attn_shape(const il_op *op, const il_tshape *in, il_tshape *out
     return IL_OK;
 }
 
-/* q, k, v: PyTorch packs them into one (3D, D) in_proj_weight, whose fans
- * (D, 3D) its xavier_uniform_ uses; o is a Linear, (D, D). */
+/* Each of q, k, v, o is a (D, D) map with fans (D, D), as separate
+ * projections (fairseq's, torchscale's) have them and the recipes' rules
+ * read. PyTorch's MultiheadAttention packs q, k, v into one (3D, D)
+ * in_proj_weight whose xavier_uniform_ sees fans (D, 3D); the torch_default
+ * recipe draws that bound itself. */
 static size_t attn_params(const il_op *op, const il_tshape *in, il_param_desc *p)
 {
     static const char *const names[4][2] = {{"q.weight", "q.bias"},
@@ -57,10 +64,9 @@ static size_t attn_params(const il_op *op, const il_tshape *in, il_param_desc *p
                                             {"o.weight", "o.bias"}};
     size_t d = in->dim[1], n = 0;
     for (size_t m = 0; m < 4; m++) {
-        size_t fan_out = m < 3 ? 3 * d : d;
-        p[n++] = (il_param_desc){names[m][0], IL_ROLE_WEIGHT, {2, {d, d, 0, 0}}, d, fan_out};
+        p[n++] = (il_param_desc){names[m][0], IL_ROLE_WEIGHT, {2, {d, d, 0, 0}}, d, d};
         if (op->bias)
-            p[n++] = (il_param_desc){names[m][1], IL_ROLE_BIAS, {1, {d, 0, 0, 0}}, d, fan_out};
+            p[n++] = (il_param_desc){names[m][1], IL_ROLE_BIAS, {1, {d, 0, 0, 0}}, d, d};
     }
     return n;
 }
@@ -120,7 +126,7 @@ static void slice_put(const double *blk, double *rows, size_t seq, size_t d, siz
 /* Row i of the scores in place: scaled, masked beyond 'keys', softmaxed. */
 static void softmax_row(double *row, size_t seq, size_t keys, double scale)
 {
-    double m = -INFINITY, s = 0;
+    double m = -HUGE_VAL, s = 0;
     for (size_t j = 0; j < keys; j++) {
         row[j] *= scale;
         m = row[j] > m ? row[j] : m;
