@@ -130,7 +130,7 @@ for name in kaiming_normal xavier_uniform torch_linear_default orthogonal varian
 done
 run "list inits" 0 list inits
 grep -q "activations" "$tmp/out" && fail "list inits shows only inits" || ok "list inits shows only inits"
-bad "list unknown" 2 "unknown list 'things' (valid: inits, acts, rngs)" list things
+bad "list unknown" 2 "unknown list 'things' (valid: inits, acts, rngs, nets, recipes, ops)" list things
 
 # --- initlab init ---
 run "init json" 0 init kaiming_uniform:nonlinearity=relu --shape 256,784 --layout torch --json
