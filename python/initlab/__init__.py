@@ -66,7 +66,8 @@ IL_ECANCELED = 9
 _STATUS_NAMES = {IL_EINVAL: "IL_EINVAL", IL_ENOTFOUND: "IL_ENOTFOUND",
                  IL_ERANGE: "IL_ERANGE", IL_ECANCELED: "IL_ECANCELED"}
 for _code, _name in _STATUS_NAMES.items():  # the numbers above are the header's
-    assert _L.il_status_name(_code).decode() == _name, _name
+    if _L.il_status_name(_code).decode() != _name:
+        raise ImportError(f"initlab: {library_path} numbers its statuses otherwise ({_name})")
 
 _LAYOUTS = ("dense", "torch", "keras")
 _RNGS = ("fast", "philox", "mt19937")
