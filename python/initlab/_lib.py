@@ -30,7 +30,12 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 c_double_p = ctypes.POINTER(ctypes.c_double)
 c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
 
-IL_MAX_PARAMS = 6  # initlab/spec.h
+# il_init and il_act hold IL_MAX_PARAMS values (initlab/spec.h: 6, then
+# 8). Python only passes them to the library and reads their first field,
+# so they get room for more: a larger buffer than the C struct is safe, a
+# smaller one would be overrun. tests/test_package.py compiles the headers
+# and checks every structure here against them.
+IL_PARAMS_ROOM = 16
 
 
 class il_error(ctypes.Structure):  # initlab/spec.h
@@ -48,11 +53,11 @@ class il_init_type_head(ctypes.Structure):  # initlab/init.h: the first fields
 
 class il_init(ctypes.Structure):  # initlab/init.h
     _fields_ = [("type", ctypes.POINTER(il_init_type_head)),
-                ("values", il_value * IL_MAX_PARAMS)]
+                ("values", il_value * IL_PARAMS_ROOM)]
 
 
 class il_act(ctypes.Structure):  # initlab/act.h
-    _fields_ = [("type", ctypes.c_void_p), ("values", il_value * IL_MAX_PARAMS)]
+    _fields_ = [("type", ctypes.c_void_p), ("values", il_value * IL_PARAMS_ROOM)]
 
 
 class il_init_target(ctypes.Structure):  # initlab/init.h

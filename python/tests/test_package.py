@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The package itself: its version, where it finds the library (the order
 _lib.py's docstring states) and what it says when something is missing."""
+import ctypes
 import os
 import re
 import shutil
@@ -8,6 +9,7 @@ import subprocess
 import sys
 
 import initlab
+from initlab import _lib
 from conftest import PYTHON_DIR, REPO
 
 
@@ -97,3 +99,51 @@ def test_without_numpy_the_import_says_how_to_get_it():
     run = python("import sys; sys.modules['numpy'] = None; import initlab", cwd=PYTHON_DIR)
     assert run.returncode != 0
     assert "initlab needs numpy" in run.stderr and "python3-numpy" in run.stderr
+
+
+# Every structure _lib.py declares, against the C headers of this checkout:
+# (ctypes class, C type, how): "exact" size and offsets; "prefix" the
+# offsets of the fields declared (the first of a larger struct); "room" the
+# offsets, and a C size no larger than the declared one.
+LAYOUTS = [
+    (_lib.il_error, "il_error", "exact"),
+    (_lib.il_value, "il_value", "exact"),
+    (_lib.il_init_target, "il_init_target", "exact"),
+    (_lib.il_theory_layer, "il_theory_layer", "exact"),
+    (_lib.il_theory, "il_theory", "exact"),
+    (_lib.il_membuf, "il_membuf", "exact"),
+    (_lib.il_run_hooks, "il_run_hooks", "exact"),
+    (_lib.il_init_type_head, "il_init_type", "prefix"),
+    (_lib.il_rng_type_head, "il_rng_type", "prefix"),
+    (_lib.il_init, "il_init", "room"),
+    (_lib.il_act, "il_act", "room"),
+]
+
+
+def test_structures_match_the_headers(tmp_path):
+    """The one check of the ctypes mirror: a C program built from the
+    headers prints each size and offset (a compiler is here: the build's)."""
+    cc = os.environ.get("INITLAB_CC") or shutil.which("cc")
+    assert cc, "no C compiler to check the structures with (set INITLAB_CC)"
+    lines = ["#include <stddef.h>", "#include <stdio.h>", '#include "initlab/initlab.h"',
+             "int main(void) {"]
+    for cls, ctype, _ in LAYOUTS:
+        lines.append(f'printf("{ctype} %zu\\n", sizeof({ctype}));')
+        for name, *_ in cls._fields_:
+            lines.append(f'printf("{ctype}.{name} %zu\\n", offsetof({ctype}, {name}));')
+    lines += ["return 0;", "}"]
+    src, exe = tmp_path / "layout.c", tmp_path / "layout"
+    src.write_text("\n".join(lines) + "\n")
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    built = subprocess.run([cc, "-std=c11", "-I", os.path.join(REPO, "include"), str(src), "-o",
+                            str(exe)], capture_output=True, text=True, env=env)
+    assert built.returncode == 0, built.stderr
+    c = dict(line.split() for line in subprocess.run(
+        [str(exe)], capture_output=True, text=True, env=env, check=True).stdout.splitlines())
+    for cls, ctype, how in LAYOUTS:
+        for name, *_ in cls._fields_:
+            assert int(c[f"{ctype}.{name}"]) == getattr(cls, name).offset, f"{ctype}.{name}"
+        if how == "exact":
+            assert int(c[ctype]) == ctypes.sizeof(cls), ctype
+        elif how == "room":
+            assert int(c[ctype]) <= ctypes.sizeof(cls), ctype
