@@ -18,6 +18,8 @@ packages=(
   dataset-fashion-mnist                         # the default training data (initlab train)
   libmicrohttpd-dev                             # initlab serve
   curl chromium                                 # serve's API test and its browser test
+  python3-numpy python3-pytest                  # the Python package (python/) and its test
+  python3-pip python3-setuptools python3-wheel  # its editable install (python_package below)
 )
 # Node.js for the browser test (playwright-core); the machine's own if it has one
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
@@ -31,12 +33,35 @@ npm_deps() {
 }
 root=$(cd "$(dirname "$0")/.." && pwd)
 
+# The Python package for Debian's python3 (docs/python.md): pip's editable
+# install of python/, so `import initlab` is this checkout's package, which
+# loads this checkout's build/libinitlab.so once it is built. Offline (no
+# index, no build isolation: setuptools is Debian's). Into /usr/local as
+# root, which Debian's pip allows only with --break-system-packages (the
+# package is pure Python and replaces nothing of Debian's); else --user.
+python_package() {
+  local py=/usr/bin/python3 want="$root/python/initlab/__init__.py" first flags=()
+  local where='import importlib.util as u, sys; s = u.find_spec("initlab"); sys.exit(not s or s.origin != sys.argv[1])'
+  "$py" -P -c "$where" "$want" 2>/dev/null && return 0
+  [ "$(id -u)" -eq 0 ] || flags+=(--user)
+  echo "install-deps: pip install -e python/ for $py (import initlab)" >&2
+  "$py" -m pip install -q --root-user-action=ignore --no-index --no-build-isolation --no-deps --break-system-packages \
+    "${flags[@]}" -e "$root/python" >/dev/null || return 1
+  rm -rf "$root/python/build" "$root/python/initlab.egg-info" # pip's leftovers
+  first=$(command -v python3 || true)
+  local real='import os, sys; print(os.path.realpath(sys.executable))'
+  if [ -n "$first" ] && [ "$("$first" -c "$real" 2>/dev/null)" != "$("$py" -c "$real")" ]; then
+    echo "install-deps: note: 'python3' here is $first, not $py; initlab is installed for" \
+         "$py (docs/python.md says how to use it from another Python)" >&2
+  fi
+}
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && { npm_deps; exit; }
+[ ${#missing[@]} -eq 0 ] && { npm_deps; python_package; exit; }
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -88,3 +113,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt_get update -qq
 apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 npm_deps
+python_package

@@ -165,6 +165,18 @@ const char *il_run_result_label(const il_run_result *r, size_t arm);
  * il_report_write_json / _csv; it points into 'r'. */
 void il_run_result_report(const il_run_result *r, const char *command, il_report *rep);
 
+/* A JSON run spec in, its report out: il_run_spec_from_json (no cap on
+ * values), il_run_spec_validate, il_run_execute with 'hooks' (may be
+ * NULL), then il_report_write_json of il_run_result_report(.., "run")
+ * through 'w' -- the bytes `initlab run --config FILE.json` writes to
+ * report.json. For callers that hold no il_run_spec of their own, whose
+ * size is no part of the ABI (the Python package, python/). 'max_bytes'
+ * caps il_run_memory (IL_ELIMIT over it; 0: no cap). Errors as those
+ * functions' and the sink's, with a message in 'err' (may be NULL); 'w'
+ * is called only once the run has succeeded. */
+il_status il_run_json_report(const char *json, size_t len, size_t max_bytes,
+                             const il_run_hooks *hooks, il_write_fn w, void *ctx, il_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -317,3 +317,47 @@ void il_run_result_report(const il_run_result *r, const char *command, il_report
 {
     *rep = (il_report){command, r->seed, r->rng->name, &r->group, 1, 1, r->order, r->theory};
 }
+
+il_status il_run_json_report(const char *json, size_t len, size_t max_bytes,
+                             const il_run_hooks *hooks, il_write_fn w, void *ctx, il_error *err)
+{
+    il_run_spec *s = il_malloc(sizeof *s); /* tens of KiB: not on the stack */
+    il_run_result *res = NULL;
+    il_report rep;
+    il_error local;
+    size_t need;
+    il_status st;
+
+    if (!err)
+        err = &local;
+    err->message[0] = '\0';
+    if (!s) {
+        il__set_error(err, "%s", il_status_str(IL_ENOMEM));
+        return IL_ENOMEM;
+    }
+    il_run_spec_init(s);
+    st = il_run_spec_from_json(s, json, len, 0, err);
+    if (st == IL_OK)
+        st = il_run_spec_validate(s, err);
+    if (st == IL_OK && max_bytes) {
+        if (il_run_memory(s, &need) != IL_OK) {
+            st = IL_ELIMIT;
+            il__set_error(err, "this network is too large (its size overflows)");
+        } else if (need > max_bytes) {
+            st = IL_ELIMIT;
+            il__set_error(err, "this network needs %zu bytes; the limit is %zu", need, max_bytes);
+        }
+    }
+    if (st == IL_OK)
+        st = il_run_execute(s, hooks, &res, err);
+    if (st == IL_OK) {
+        il_run_result_report(res, "run", &rep);
+        st = il_report_write_json(&rep, w, ctx);
+    }
+    if (st != IL_OK && !err->message[0])
+        il__set_error(err, "%s", il_status_str(st));
+    il_run_result_free(res);
+    il_run_spec_release(s);
+    il_free(s);
+    return st;
+}
