@@ -97,22 +97,22 @@ il_status il_run_spec_validate(il_run_spec *s, il_error *err)
     il_error inner;
     il_status st;
 
+    if (s->n_arms == 0 || s->n_arms > IL_RUN_MAX_ARMS) {
+        il__set_error(err, "give 1..%d arms", IL_RUN_MAX_ARMS);
+        return IL_EINVAL;
+    }
+    if (s->batch == 0) {
+        il__set_error(err, "%s must be at least 1", field(s, "\"batch\"", "--batch"));
+        return IL_EINVAL;
+    }
+    if (s->bins == 0 || s->bins > IL_HIST_MAX_BINS) {
+        il__set_error(err, "invalid value '%zu' for %s: expected 1..%d", s->bins,
+                      field(s, "\"bins\"", "--bins"), IL_HIST_MAX_BINS);
+        return IL_EINVAL;
+    }
     if (s->net) {
-        if (s->n_arms == 0 || s->n_arms > IL_RUN_MAX_ARMS) {
-            il__set_error(err, "give 1..%d arms", IL_RUN_MAX_ARMS);
-            return IL_EINVAL;
-        }
         if ((st = validate_net_arms(s, err)) != IL_OK)
             return st;
-        if (s->batch == 0) {
-            il__set_error(err, "%s must be at least 1", field(s, "\"batch\"", "--batch"));
-            return IL_EINVAL;
-        }
-        if (s->bins == 0 || s->bins > IL_HIST_MAX_BINS) {
-            il__set_error(err, "invalid value '%zu' for %s: expected 1..%d", s->bins,
-                          field(s, "\"bins\"", "--bins"), IL_HIST_MAX_BINS);
-            return IL_EINVAL;
-        }
         if (s->dtype == IL_DTYPE_F32 || s->order == IL_EXP_LECTURE || s->input_data) {
             il__set_error(err, "networks of layer ops run in float64, paired, with drawn inputs");
             return IL_EINVAL;
@@ -122,11 +122,6 @@ il_status il_run_spec_validate(il_run_spec *s, il_error *err)
             return IL_EINVAL;
         }
         return IL_OK;
-    }
-
-    if (s->n_arms == 0 || s->n_arms > IL_RUN_MAX_ARMS) {
-        il__set_error(err, "give 1..%d arms", IL_RUN_MAX_ARMS);
-        return IL_EINVAL;
     }
     memset(s->parsed, 0, sizeof s->parsed);
     for (size_t a = 0; a < s->n_arms; a++) {
@@ -145,15 +140,6 @@ il_status il_run_spec_validate(il_run_spec *s, il_error *err)
     }
     if (s->n_layers == 0 || s->n_layers > IL_RUN_MAX_LAYERS || !s->widths) {
         il__set_error(err, "the network needs 1..%d layers", IL_RUN_MAX_LAYERS);
-        return IL_EINVAL;
-    }
-    if (s->batch == 0) {
-        il__set_error(err, "%s must be at least 1", field(s, "\"batch\"", "--batch"));
-        return IL_EINVAL;
-    }
-    if (s->bins == 0 || s->bins > IL_HIST_MAX_BINS) {
-        il__set_error(err, "invalid value '%zu' for %s: expected 1..%d", s->bins,
-                      field(s, "\"bins\"", "--bins"), IL_HIST_MAX_BINS);
         return IL_EINVAL;
     }
     if (isnan(s->lo) || isnan(s->hi)) { /* a range that shows every arm's activation */
