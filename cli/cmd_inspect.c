@@ -448,6 +448,7 @@ int cmd_inspect(int argc, char **argv)
     char **roles = NULL;
     role_ref *refs = NULL;
     double *scratch = NULL;
+    long *blocks = NULL;
     il_error err;
     il_status st;
 
@@ -472,8 +473,9 @@ int cmd_inspect(int argc, char **argv)
     xs = il_calloc(n ? n : 1, sizeof *xs);
     roles = il_calloc(n ? n : 1, sizeof *roles);
     refs = il_malloc_n(n ? n : 1, sizeof *refs);
-    scratch = il_malloc_n(n ? n : 1, sizeof(double) > sizeof(long) ? sizeof(double) : sizeof(long));
-    rc = xs && roles && refs && scratch ? EXIT_OK : EXIT_NOMEM;
+    scratch = il_malloc_n(n ? n : 1, sizeof *scratch);
+    blocks = il_malloc_n(n ? n : 1, sizeof *blocks);
+    rc = xs && roles && refs && scratch && blocks ? EXIT_OK : EXIT_NOMEM;
     for (size_t i = 0, k = 0; rc == EXIT_OK && i < list.n; i++) {
         char safe[TERM_ESCAPE_MAX];
         if (list.items[i].skipped) {
@@ -489,7 +491,7 @@ int cmd_inspect(int argc, char **argv)
         k++;
     }
     if (rc == EXIT_OK) {
-        n_blocks = count_blocks(xs, n, (long *)scratch);
+        n_blocks = count_blocks(xs, n, blocks);
         for (size_t i = 0; i < n; i++) {
             size_t bias_fan = bias_fan_in(&xs[i], xs, n);
             if (bias_fan > 0) { /* the fans a bias fill sees (il_init_fill_bias) */
@@ -525,6 +527,7 @@ int cmd_inspect(int argc, char **argv)
     il_free(roles);
     il_free(refs);
     il_free(scratch);
+    il_free(blocks);
     il_free(xs);
     il_tensor_list_release(&list);
     return rc;

@@ -406,7 +406,7 @@ il_status il_npz_parse(const void *buf, size_t len, size_t max_bytes, il_tensor_
 {
     const unsigned char *p = buf;
     tensor_builder b = {{NULL, 0}, 0, max_bytes};
-    uint64_t cd_off, cd_size, count, cd_end;
+    uint64_t cd_off = 0, cd_size = 0, count = 0, cd_end = 0;
     member *ms = NULL;
     size_t pos;
     il_status st;

@@ -140,7 +140,8 @@ static il_status read_entry(tensor_builder *b, const cJSON *e, il_tensor *t, spa
             return IL_EFORMAT;
         }
     }
-    if (!cJSON_IsString(dt) || !cJSON_IsArray(shape) || !cJSON_IsArray(offs)) {
+    if (!dt || !shape || !offs || !cJSON_IsString(dt) || !cJSON_IsArray(shape) ||
+        !cJSON_IsArray(offs)) {
         il__set_error(err,
                       "tensor '%s': needs a string dtype, an array shape and an array "
                       "data_offsets",
