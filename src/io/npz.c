@@ -344,7 +344,7 @@ static il_status read_member(tensor_builder *b, const unsigned char *p, size_t m
         st = IL_EFORMAT;
     } else if ((t = il__tensors_add(b, (const char *)m->name, nlen, &st, err)) != NULL) {
         st = il__tensor_from_npy(b, data, (size_t)m->usize, t, err);
-        if (st != IL_OK) {
+        if (st != IL_OK && err) {
             il_error inner = *err;
             il__set_error(err, "member '%s.npy': %s", t->name, inner.message);
         }

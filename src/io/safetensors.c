@@ -348,8 +348,10 @@ il_status il_safetensors_parse(const void *buf, size_t len, size_t max_bytes, il
     }
     st = il__json_parse((const char *)p + 8, (size_t)n, &root, err);
     if (st != IL_OK) {
-        il_error inner = *err;
-        il__set_error(err, "the safetensors header: %s", inner.message);
+        if (err) {
+            il_error inner = *err;
+            il__set_error(err, "the safetensors header: %s", inner.message);
+        }
         return st;
     }
     st = read_header(&b, root, p + 8 + n, len - 8 - n, err);
