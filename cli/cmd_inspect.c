@@ -354,8 +354,8 @@ static void print_text(const char *path, il_tensor_format fmt, const inspect_ten
 {
     char safe[TERM_ESCAPE_MAX];
     size_t flagged = 0;
-    printf("%s: %s, %zu tensors\n", term_escape(safe, sizeof safe, path),
-           il_tensor_format_name(fmt), n);
+    printf("%s: %s, %zu tensor%s\n", term_escape(safe, sizeof safe, path),
+           il_tensor_format_name(fmt), n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++) {
         const inspect_tensor *x = &xs[i];
         char shape[128] = "(";
@@ -396,14 +396,12 @@ static int draw(const char *plot_path, const char *path, const inspect_tensor *x
     il_error err;
     il_status st;
 
-    if (fmt < 0) {
+    if (!buf || fmt < 0) { /* the extension was checked before the file was read */
+        int nomem = !buf;
         il_free(buf);
-        cli_error("inspect: --plot FILE must end in .png, .svg or .pdf");
-        return EXIT_USAGE;
-    }
-    if (!buf) {
-        cli_error("inspect: out of memory");
-        return EXIT_NOMEM;
+        cli_error("inspect: %s",
+                  nomem ? "out of memory" : "--plot FILE must end in .png, .svg or .pdf");
+        return nomem ? EXIT_NOMEM : EXIT_USAGE;
     }
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < xs[i].n_matches && n_specs < IL_PLOT_MAX_SERIES - 1; k++) {
@@ -448,6 +446,7 @@ int cmd_inspect(int argc, char **argv)
     char **roles = NULL;
     role_ref *refs = NULL;
     double *scratch = NULL;
+    long *blocks = NULL;
     il_error err;
     il_status st;
 
@@ -456,6 +455,11 @@ int cmd_inspect(int argc, char **argv)
     if (npos != 1) {
         cli_error("inspect: %s (see 'initlab inspect --help')",
                   npos ? "give exactly one FILE" : "missing the FILE to read");
+        return EXIT_USAGE;
+    }
+    if (o.plot_path && (!strrchr(o.plot_path, '.') ||
+                        il_plot_format_from_name(strrchr(o.plot_path, '.') + 1) < 0)) {
+        cli_error("inspect: --plot FILE must end in .png, .svg or .pdf");
         return EXIT_USAGE;
     }
     if (o.max_memory_text &&
@@ -472,8 +476,9 @@ int cmd_inspect(int argc, char **argv)
     xs = il_calloc(n ? n : 1, sizeof *xs);
     roles = il_calloc(n ? n : 1, sizeof *roles);
     refs = il_malloc_n(n ? n : 1, sizeof *refs);
-    scratch = il_malloc_n(n ? n : 1, sizeof(double) > sizeof(long) ? sizeof(double) : sizeof(long));
-    rc = xs && roles && refs && scratch ? EXIT_OK : EXIT_NOMEM;
+    scratch = il_malloc_n(n ? n : 1, sizeof *scratch);
+    blocks = il_malloc_n(n ? n : 1, sizeof *blocks);
+    rc = xs && roles && refs && scratch && blocks ? EXIT_OK : EXIT_NOMEM;
     for (size_t i = 0, k = 0; rc == EXIT_OK && i < list.n; i++) {
         char safe[TERM_ESCAPE_MAX];
         if (list.items[i].skipped) {
@@ -489,7 +494,7 @@ int cmd_inspect(int argc, char **argv)
         k++;
     }
     if (rc == EXIT_OK) {
-        n_blocks = count_blocks(xs, n, (long *)scratch);
+        n_blocks = count_blocks(xs, n, blocks);
         for (size_t i = 0; i < n; i++) {
             size_t bias_fan = bias_fan_in(&xs[i], xs, n);
             if (bias_fan > 0) { /* the fans a bias fill sees (il_init_fill_bias) */
@@ -525,6 +530,7 @@ int cmd_inspect(int argc, char **argv)
     il_free(roles);
     il_free(refs);
     il_free(scratch);
+    il_free(blocks);
     il_free(xs);
     il_tensor_list_release(&list);
     return rc;

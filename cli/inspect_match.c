@@ -147,7 +147,7 @@ static void try_spec(inspect_tensor *x, const char *spec)
 {
     il_init init;
     il_init_target t;
-    double pred, score;
+    double pred = (double)NAN, score;
     size_t at;
     if (x->n_matches == INSPECT_MAX_MATCHES || il_init_parse(spec, &init, NULL) != IL_OK)
         return;

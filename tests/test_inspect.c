@@ -106,7 +106,7 @@ static void constants(void)
     inspect_match(&x, 0, 0);
     REQUIRE(x.n_matches == 1);
     CHECK_STR(x.matches[0], "zeros");
-    v[2] = NAN;
+    v[2] = (double)NAN;
     inspect_stats_of(&t.array, &x.stats);
     CHECK_EQ_U64(x.stats.nonfinite, 1);
     inspect_match(&x, 0, 0);

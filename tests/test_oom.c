@@ -301,6 +301,41 @@ static il_status s_outdir(void)
     return st;
 }
 
+/* Checkpoints (tensors.h): the goldens of tests/golden/inspect, stored
+ * and deflated .npz and safetensors; the .npz writer into memory. */
+static il_status s_tensors(void)
+{
+    static const char *const files[] = {"small_torch.npz", "gpt2_style.npz",
+                                        "small_torch.safetensors"};
+    il_status st = IL_OK;
+    for (size_t i = 0; st == IL_OK && i < 3; i++) {
+        char path[256];
+        il_tensor_list l;
+        snprintf(path, sizeof path, "%s/inspect/%s", IL_GOLDEN_DIR, files[i]);
+        st = il_tensors_load(path, 1 << 24, &l, NULL, NULL);
+        if (st == IL_OK)
+            il_tensor_list_release(&l);
+    }
+    return st;
+}
+
+static il_status s_npz_writer(void)
+{
+    double x[6] = {1, 2, 3, 4, 5, 6};
+    size_t shape[2] = {2, 3};
+    il_membuf m = {0};
+    il_npz_writer *z = NULL;
+    il_status st = il_npz_writer_open(il_membuf_write, &m, &z);
+    if (st == IL_OK)
+        st = il_npz_writer_add(z, "a", x, shape, 2, 0, NULL);
+    if (st == IL_OK)
+        st = il_npz_writer_add(z, "b", x, shape, 2, 1, NULL);
+    if (z)
+        st = st == IL_OK ? il_npz_writer_close(z, NULL) : (il_npz_writer_free(z), st);
+    il_membuf_release(&m);
+    return st;
+}
+
 static int dir_is_empty(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -352,6 +387,8 @@ static void every_allocation(void)
     faultsim("rng", s_rng);
     faultsim("npy_parse", s_npy_parse);
     faultsim("npy_load", s_npy_load);
+    faultsim("tensors", s_tensors);
+    faultsim("npz_writer", s_npz_writer);
     faultsim("csv", s_csv);
     faultsim("init_orthogonal", s_init_orthogonal);
     faultsim("init_f32", s_init_f32);

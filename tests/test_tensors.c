@@ -150,6 +150,62 @@ static void npz_rejects(void)
     il_membuf_release(&mb);
 }
 
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The writer's archive with its end record moved to zip64's (APPNOTE
+ * 4.3.14-4.3.16), as Python's zipfile writes it past 65535 members: the
+ * zip64 record, its locator, and an end record of 0xFFFF and 0xFFFFFFFF. */
+static void npz_zip64_end(void)
+{
+    il_membuf mb = {0};
+    unsigned char *c;
+    size_t eocd, n;
+    uint64_t cd_size, cd_off;
+    il_tensor_list l;
+    il_error err;
+    REQUIRE(two_arrays(&mb) == IL_OK);
+    eocd = mb.len - 22;
+    cd_size = (uint64_t)mb.data[eocd + 12] | (uint64_t)mb.data[eocd + 13] << 8 |
+              (uint64_t)mb.data[eocd + 14] << 16 | (uint64_t)mb.data[eocd + 15] << 24;
+    cd_off = (uint64_t)mb.data[eocd + 16] | (uint64_t)mb.data[eocd + 17] << 8 |
+             (uint64_t)mb.data[eocd + 18] << 16 | (uint64_t)mb.data[eocd + 19] << 24;
+    n = eocd + 56 + 20 + 22;
+    c = calloc(1, n);
+    REQUIRE(c);
+    memcpy(c, mb.data, eocd);
+    put_le(c + eocd, 0x06064b50u, 4); /* the zip64 end record */
+    put_le(c + eocd + 4, 44, 8);
+    put_le(c + eocd + 12, 45, 2);
+    put_le(c + eocd + 14, 45, 2);
+    put_le(c + eocd + 24, 2, 8);
+    put_le(c + eocd + 32, 2, 8);
+    put_le(c + eocd + 40, cd_size, 8);
+    put_le(c + eocd + 48, cd_off, 8);
+    put_le(c + eocd + 56, 0x07064b50u, 4); /* its locator */
+    put_le(c + eocd + 64, eocd, 8);
+    put_le(c + eocd + 72, 1, 4);
+    put_le(c + eocd + 76, 0x06054b50u, 4); /* the end record, every field in zip64's */
+    put_le(c + eocd + 84, 0xffff, 2);
+    put_le(c + eocd + 86, 0xffff, 2);
+    put_le(c + eocd + 88, 0xffffffffu, 4);
+    put_le(c + eocd + 92, 0xffffffffu, 4);
+    CHECK(il_npz_parse(c, n, CAP, &l, &err) == IL_OK);
+    CHECK_EQ_U64(l.n, 2);
+    il_tensor_list_release(&l);
+    put_le(c + eocd + 64, eocd + 1, 8); /* the locator pointing past the record */
+    expect_reject("zip64 locator", il_npz_parse, c, n, IL_EFORMAT, "not where its locator");
+    put_le(c + eocd + 64, eocd, 8);
+    put_le(c + eocd + 48, cd_off + 1, 8); /* the directory one byte later */
+    expect_reject("zip64 cd", il_npz_parse, c, n, IL_EFORMAT, "does not end where");
+    expect_reject("no locator", il_npz_parse, c + eocd + 76, 22, IL_EFORMAT, "locator is missing");
+    free(c);
+    il_membuf_release(&mb);
+}
+
 /* The PyTorch goldens: the same tensors from np.savez's stored zip64
  * members and from safetensors, and np.savez_compressed's deflated ones. */
 static void goldens(void)
@@ -307,6 +363,6 @@ static void npy_folder(void)
 }
 
 TEST_MAIN({"npz_round_trip", npz_round_trip}, {"npz_writer_refuses", npz_writer_refuses},
-          {"npz_rejects", npz_rejects}, {"goldens", goldens},
+          {"npz_rejects", npz_rejects}, {"npz_zip64_end", npz_zip64_end}, {"goldens", goldens},
           {"safetensors_dtypes", safetensors_dtypes}, {"safetensors_rejects", safetensors_rejects},
           {"npy_folder", npy_folder})

@@ -60,8 +60,8 @@ const char *il_tensor_format_name(il_tensor_format f);
  * safetensors), not its name. 'max_bytes' caps the file's bytes and,
  * separately, the doubles of all tensors together. *fmt (may be NULL)
  * gets the format. IL_EFORMAT for a malformed file (the reason in 'err',
- * naming the member or tensor), IL_ELIMIT over the cap, IL_EIO, IL_ENOMEM.
- * On error *out is empty. */
+ * naming the member or tensor; 'err' may be NULL), IL_ELIMIT over the cap,
+ * IL_EIO, IL_ENOMEM. On error *out is empty. */
 il_status il_tensors_load(const char *path, size_t max_bytes, il_tensor_list *out,
                           il_tensor_format *fmt, il_error *err);
 

@@ -344,12 +344,34 @@ static il_status read_member(tensor_builder *b, const unsigned char *p, size_t m
         st = IL_EFORMAT;
     } else if ((t = il__tensors_add(b, (const char *)m->name, nlen, &st, err)) != NULL) {
         st = il__tensor_from_npy(b, data, (size_t)m->usize, t, err);
-        if (st != IL_OK) {
+        if (st != IL_OK && err) {
             il_error inner = *err;
             il__set_error(err, "member '%s.npy': %s", t->name, inner.message);
         }
     }
     il_free(inflated);
+    return st;
+}
+
+/* No two members' bytes (local header to data end) may overlap: checked
+ * before any is read, so that entries sharing one member's data cannot
+ * make it inflate many times. Sorts a copy by offset; the directory's
+ * order is kept for the list. */
+static il_status check_overlap(const member *ms, size_t n, il_error *err)
+{
+    member *s = il_malloc_n(n, sizeof *s);
+    il_status st = IL_OK;
+    if (!s)
+        return IL_ENOMEM;
+    memcpy(s, ms, n * sizeof *s);
+    qsort(s, n, sizeof *s, by_offset);
+    for (size_t i = 1; i < n && st == IL_OK; i++)
+        if (s[i].offset < s[i - 1].end) {
+            il__set_error(err, "members '%.*s' and '%.*s' overlap", (int)s[i - 1].name_len,
+                          (const char *)s[i - 1].name, (int)s[i].name_len, (const char *)s[i].name);
+            st = IL_EFORMAT;
+        }
+    il_free(s);
     return st;
 }
 
@@ -384,7 +406,7 @@ il_status il_npz_parse(const void *buf, size_t len, size_t max_bytes, il_tensor_
 {
     const unsigned char *p = buf;
     tensor_builder b = {{NULL, 0}, 0, max_bytes};
-    uint64_t cd_off, cd_size, count, cd_end;
+    uint64_t cd_off = 0, cd_size = 0, count = 0, cd_end = 0;
     member *ms = NULL;
     size_t pos;
     il_status st;
@@ -405,19 +427,10 @@ il_status il_npz_parse(const void *buf, size_t len, size_t max_bytes, il_tensor_
                       (unsigned long long)(cd_end - pos), (unsigned long long)count);
         st = IL_EFORMAT;
     }
+    if (st == IL_OK)
+        st = check_overlap(ms, (size_t)count, err);
     for (size_t i = 0; st == IL_OK && i < count; i++)
         st = read_member(&b, p, max_bytes, &ms[i], err);
-    if (st == IL_OK) {
-        /* members in the directory's order above; their bytes by offset here */
-        qsort(ms, (size_t)count, sizeof *ms, by_offset);
-        for (size_t i = 1; i < count && st == IL_OK; i++)
-            if (ms[i].offset < ms[i - 1].end) {
-                il__set_error(err, "members '%.*s' and '%.*s' overlap", (int)ms[i - 1].name_len,
-                              (const char *)ms[i - 1].name, (int)ms[i].name_len,
-                              (const char *)ms[i].name);
-                st = IL_EFORMAT;
-            }
-    }
     if (st == IL_OK)
         st = check_unique(&b.list, err);
     il_free(ms);

@@ -140,7 +140,8 @@ static il_status read_entry(tensor_builder *b, const cJSON *e, il_tensor *t, spa
             return IL_EFORMAT;
         }
     }
-    if (!cJSON_IsString(dt) || !cJSON_IsArray(shape) || !cJSON_IsArray(offs)) {
+    if (!dt || !shape || !offs || !cJSON_IsString(dt) || !cJSON_IsArray(shape) ||
+        !cJSON_IsArray(offs)) {
         il__set_error(err,
                       "tensor '%s': needs a string dtype, an array shape and an array "
                       "data_offsets",
@@ -347,8 +348,10 @@ il_status il_safetensors_parse(const void *buf, size_t len, size_t max_bytes, il
     }
     st = il__json_parse((const char *)p + 8, (size_t)n, &root, err);
     if (st != IL_OK) {
-        il_error inner = *err;
-        il__set_error(err, "the safetensors header: %s", inner.message);
+        if (err) {
+            il_error inner = *err;
+            il__set_error(err, "the safetensors header: %s", inner.message);
+        }
         return st;
     }
     st = read_header(&b, root, p + 8 + n, len - 8 - n, err);

@@ -216,7 +216,7 @@ static il_status load_npy_into(tensor_builder *b, const char *path, const char *
         st = IL_EFORMAT;
     } else if ((t = il__tensors_add(b, name, strlen(name), &st, err)) != NULL) {
         st = il__tensor_from_npy(b, buf, len, t, err);
-        if (st != IL_OK) {
+        if (st != IL_OK && err) {
             il_error inner = *err;
             il__set_error(err, "%s: %s", name, inner.message);
         }
