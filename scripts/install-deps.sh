@@ -18,6 +18,7 @@ packages=(
   dataset-fashion-mnist                         # the default training data (initlab train)
   libmicrohttpd-dev                             # initlab serve
   curl chromium                                 # serve's API test and its browser test
+  wrk                                           # serve's load test (bench/serve_load.sh)
 )
 # Node.js for the browser test (playwright-core); the machine's own if it has one
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
