@@ -344,6 +344,55 @@ static int refuse_over_budget(const serve_config *cfg, const il_run_spec *s, ser
     return 0;
 }
 
+/* The request's body as a spec in 's' (initialised), checked: format,
+ * JSON, values, budget. 0, or -1 with the refusal in 'out'. */
+static int prepare_run(const serve_config *cfg, const char *format, const char *body, size_t len,
+                       il_run_spec *s, serve_response *out)
+{
+    il_error err;
+    il_status st;
+
+    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
+        json_error(out, 400, "unknown format '%.100s' (valid: json, csv)", format);
+        return -1;
+    }
+    err.message[0] = '\0';
+    st = il_run_spec_from_json(s, body, len, cfg->max_values, &err);
+    if (st != IL_OK) {
+        json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
+        return -1;
+    }
+    /* the page's runs: paired on the fast generator, its own bins */
+    s->bins = BINS;
+    s->classes = CLASSES;
+    s->theory_hists = 1;
+    if (il_run_spec_validate(s, &err) != IL_OK) {
+        json_error(out, 422, "%s", err.message);
+        return -1;
+    }
+    if ((cfg->max_memory || cfg->max_work > 0) && refuse_over_budget(cfg, s, out))
+        return -1;
+    return 0;
+}
+
+int serve_run_refused(const serve_config *cfg, const char *format, const char *body, size_t len,
+                      serve_response *out)
+{
+    il_run_spec *s = il_calloc(1, sizeof *s);
+    int refused;
+
+    memset(out, 0, sizeof *out);
+    if (!s) {
+        json_error(out, 500, "out of memory");
+        return 1;
+    }
+    il_run_spec_init(s);
+    refused = prepare_run(cfg, format, body, len, s, out) != 0;
+    il_run_spec_release(s);
+    il_free(s);
+    return refused;
+}
+
 static void handle_run(const serve_config *cfg, const char *format, const char *body, size_t len,
                        serve_response *out)
 {
@@ -355,7 +404,7 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
     stop_check sc = {cfg, NULL};
     il_run_hooks hooks = {NULL, NULL, NULL, NULL};
     struct timespec t0;
-    int csv;
+    int csv = format && strcmp(format, "csv") == 0;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!s) {
@@ -363,26 +412,7 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
         return;
     }
     il_run_spec_init(s);
-    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
-        json_error(out, 400, "unknown format '%.100s' (valid: json, csv)", format);
-        goto done;
-    }
-    csv = format && strcmp(format, "csv") == 0;
-    err.message[0] = '\0';
-    st = il_run_spec_from_json(s, body, len, cfg->max_values, &err);
-    if (st != IL_OK) {
-        json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
-        goto done;
-    }
-    /* the page's runs: paired on the fast generator, its own bins */
-    s->bins = BINS;
-    s->classes = CLASSES;
-    s->theory_hists = 1;
-    if (il_run_spec_validate(s, &err) != IL_OK) {
-        json_error(out, 422, "%s", err.message);
-        goto done;
-    }
-    if ((cfg->max_memory || cfg->max_work > 0) && refuse_over_budget(cfg, s, out))
+    if (prepare_run(cfg, format, body, len, s, out) != 0)
         goto done;
     err.message[0] = '\0';
     hooks.cancel = cfg->should_stop ? check_stop : NULL;

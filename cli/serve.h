@@ -78,6 +78,14 @@ typedef struct serve_budget {
 } serve_budget;
 int serve_estimate(const il_run_spec *s, serve_budget *out);
 
+/* The refusals of POST /api/run that its body alone decides (a format,
+ * JSON, value or spec error, a network over the caps or the budget), into
+ * 'out' (to be released); 0 when the run may be queued. serve_handle makes
+ * the same checks again; the server asks first so that a refused run never
+ * waits in the queue. */
+int serve_run_refused(const serve_config *cfg, const char *format, const char *body, size_t len,
+                      serve_response *out);
+
 /* Is 'host' (a Host header: name[:port]) one this server answers to? */
 int serve_host_allowed(const serve_config *cfg, const char *host);
 

@@ -95,6 +95,23 @@ post "$url" '{"depth":6,"width":3000,"batch":1,"arms":[{"init":"orthogonal","act
 [ "$code" = 413 ] && ok "6 orthogonal layers of 3000 x 3000: 413" || fail "6 orthogonal layers of 3000 x 3000: $code" "$(cat "$tmp/body")"
 has "by --max-work" "--max-work"
 
+# --- a refused run takes no place in the queue: with the one computing
+# thread busy (a run of 1e12 multiply-adds that --max-seconds 3 stops) and
+# no queue, an over-budget run is still answered 413 and a malformed one
+# 400, not 503 (before, they waited for a thread to be refused) ---
+start full --threads 1 --queue 0 --max-work 0 --max-seconds 3 --max-values 4000000000
+curl -s -o /dev/null -w "%{http_code}" -H "Content-Type: application/json" -d "$(body 1000 1000 1000)" "${url}api/run" >"$tmp/long" & c1=$!
+sleep 0.5
+post "$url" "$big"
+[ "$code" = 413 ] && ok "the thread busy, no queue: an over-budget run 413" || fail "an over-budget run beside a full queue: $code" "$(cat "$tmp/body")"
+post "$url" '{"depth": 3,'
+[ "$code" = 400 ] && ok "and a malformed one 400" || fail "a malformed run beside a full queue: $code"
+post "$url" "$(body 2 8 4)"
+[ "$code" = 503 ] && ok "a valid one 503 (the queue is full)" || fail "a valid run beside a full queue: $code"
+wait "$c1"
+[ "$(cat "$tmp/long")" = 503 ] && ok "the long run was stopped (503)" || fail "the long run: $(cat "$tmp/long")"
+stop "$pid"
+
 # --- OpenMP in the computing threads: with two of them on this machine's
 # cores, two runs at once must not start more threads than the server's
 # own (main, the polling thread, the watchdog, the computing threads): each
