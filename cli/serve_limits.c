@@ -35,12 +35,13 @@
 static size_t mapped_now(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
+    char line[128], *end;
     unsigned long pages = 0;
     long page = sysconf(_SC_PAGESIZE);
     if (!f)
         return 0;
-    if (fscanf(f, "%lu", &pages) != 1)
-        pages = 0;
+    if (fgets(line, sizeof line, f)) /* "SIZE RSS SHARED ...", in pages */
+        pages = strtoul(line, &end, 10);
     fclose(f);
     return page > 0 ? (size_t)pages * (size_t)page : 0;
 }

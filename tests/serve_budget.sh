@@ -146,7 +146,7 @@ else
            "2 orthogonal layers of 1500 x 1500")
     for i in "${!sizes[@]}"; do
         e=$(est_bytes "${sizes[$i]}")
-        start rss --max-memory 0 --max-work 0 --max-values 4000000000
+        start rss --max-memory 0 --max-work 0 --max-values 4000000000 --max-seconds 600
         rss0=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
         post "$url" "${sizes[$i]}"
         hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
