@@ -25,14 +25,25 @@
 
 extern char **environ;
 
+/* A run's budget (serve_estimate, serve.h). With the default two computing
+ * threads the runs take at most 2 x 384 MiB, and the server itself (the
+ * page, the queue, 64 connections, OpenBLAS's buffers) about 40 MiB more:
+ * under 1 GB. The work a run may ask for is what these 2 cores do in
+ * --max-seconds' default 10 s, measured in docs/serve.md ("The budget"). */
+#define DEFAULT_MAX_MEMORY ((size_t)384 << 20)
+#define DEFAULT_MAX_WORK   2e11
+
 static const char *host_text = "127.0.0.1";
 static size_t port = 8080;
 static cli_list allow_host;
 static int open_flag;
+static const char *max_memory_text, *max_work_text;
 /* What the server's parts read (serve_impl.h): the other options, at their
  * defaults until parsed; cmd_serve adds the host names and the port bound. */
 static serve_settings settings = {
-    .config = {.max_values = 16000000},
+    .config = {.max_values = 16000000,
+               .max_memory = DEFAULT_MAX_MEMORY,
+               .max_work = DEFAULT_MAX_WORK},
     .max_conns = 64,
     .max_per_ip = 32,
     .timeout_s = 10,
@@ -52,6 +63,14 @@ static const cli_option serve_options[] = {
     {"open", CLI_FLAG, &open_flag, NULL, "open the page in the desktop's browser (xdg-open)", 0},
     {"max-values", CLI_SIZE, &settings.config.max_values, "N",
      "largest batch x widest layer x layers a request may ask for (default 16000000)", 0},
+    {"max-memory", CLI_STRING, &max_memory_text, "BYTES",
+     "refuse (413) a run whose estimated peak memory is over this; K, M, G suffixes (default "
+     "384M; 0: no limit)",
+     0},
+    {"max-work", CLI_STRING, &max_work_text, "N",
+     "refuse (413) a run whose estimated work is over N multiply-adds (default 2e11, about 10 s "
+     "on 2 cores; 0: no limit)",
+     0},
     {"max-seconds", CLI_SIZE, &settings.max_seconds, "SECONDS",
      "stop a run computing longer than this, answered 503 (default 10; time waiting in the "
      "queue does not count)",
@@ -141,6 +160,18 @@ static int check_options(int npos, char **argv)
         cli_error("serve: --max-values must be at least 1");
         return EXIT_USAGE;
     }
+    if (max_memory_text &&
+        cli_parse_bytes("serve", "max-memory", max_memory_text, &settings.config.max_memory) != 0)
+        return EXIT_USAGE;
+    if (max_work_text) {
+        char *end;
+        double w = strtod(max_work_text, &end);
+        if (end == max_work_text || *end != '\0' || !(w >= 0) || w > 1e18) {
+            cli_error("serve: --max-work must be a number of multiply-adds, 0..1e18 (e.g. 2e11)");
+            return EXIT_USAGE;
+        }
+        settings.config.max_work = w;
+    }
     if (settings.max_seconds == 0 || settings.max_seconds > 86400 || settings.queue_max > 10000) {
         cli_error("serve: --max-seconds must be 1..86400 and --queue 0..10000");
         return EXIT_USAGE;
@@ -215,6 +246,8 @@ int cmd_serve(int argc, char **argv)
         return EXIT_OK;
     }
     rc = check_options(npos, argv);
+    if (!rc)
+        rc = serve_check_room(&settings);
     if (!rc)
         rc = listen_address(&addr, &flags);
     if (rc)

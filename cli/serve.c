@@ -162,6 +162,8 @@ static void handle_list(const serve_config *cfg, serve_response *out)
          cJSON_AddNumberToObject(limits, "max_values", (double)cfg->max_values) &&
          cJSON_AddNumberToObject(limits, "max_arms", IL_RUN_MAX_ARMS) &&
          cJSON_AddNumberToObject(limits, "max_layers", IL_RUN_MAX_JSON_LAYERS) &&
+         cJSON_AddNumberToObject(limits, "max_memory", (double)cfg->max_memory) &&
+         cJSON_AddNumberToObject(limits, "max_work", cfg->max_work) &&
          cJSON_AddStringToObject(root, "version", INITLAB_VERSION);
     if (ok)
         text = cJSON_Print(root);
@@ -174,6 +176,107 @@ static void handle_list(const serve_config *cfg, serve_response *out)
     }
     cJSON_free(text);
     set_body(out, 200, JSON_TYPE);
+}
+
+/* ---- a run's cost, before it runs (serve.h) ---- */
+
+/* The report's text per arm and layer, in bytes: measured on the pretty-
+ * printed report.json of 100 layers x 2 arms (curl ... | wc -c: 89 170,
+ * 200 881 with "grad", 246 728 with "theory", 358 439 with both), rounded
+ * up for counts and numbers with more digits. */
+#define TEXT_LAYER  600.0
+#define TEXT_GRAD   700.0
+#define TEXT_THEORY 900.0
+/* cJSON's tree of the report while it is printed, per byte of its text
+ * (a node of 64 bytes for each number of a few characters) */
+#define TREE_PER_TEXT 6.0
+/* What a run costs beyond its buffers whatever its size (the spec, the
+ * tables, the stats' lanes): a run of 3 layers x 100 x 100 raised the
+ * server's peak RSS by 0.7 MiB */
+#define RUN_FIXED_BYTES (1024.0 * 1024)
+
+/* Work, in multiply-adds of OpenBLAS's dgemm on one thread: the rates
+ * below are X-Initlab-Compute-Ms of runs on this machine's 2-core AMD EPYC
+ * (one thread per run, the server's default), divided into the 2e10
+ * multiply-adds a second it makes (20 layers of 1000 x 1000, batch 1000:
+ * 1.0 s). A random value (100 layers of 1000 x 1000, batch 1: 1e8 values
+ * in 0.34 s) costs about 70 multiply-adds; an activation's statistics (10
+ * layers of width 10 or 100, batch 1e6 or 1e5: 1e8 values in 0.97 or 1.4
+ * s) about 180, and its share of the backward pass 8 times that (0.75-1.0
+ * s per 1e7 values at width 10); an arm's layer costs 2e5 on its own
+ * (1000 layers x 8 arms of width 4: 80 ms) and 4.4e6 with the theory (1.8
+ * s); an orthogonal 1000 x 1000 matrix 1.6e9 (5 in 0.41 s). */
+#define DRAW_WORK   70.0
+#define VALUE_WORK  180.0
+#define GRAD_VALUES 8.0
+#define LAYER_WORK  2e5
+#define THEORY_WORK 4.4e6
+
+/* An orthogonal n x m matrix: the QR of the larger side by the smaller
+ * and forming Q, 2 max min^2 */
+static double qr_work(double m, double n)
+{
+    double hi = m > n ? m : n, lo = m > n ? n : m;
+    return 2.0 * hi * lo * lo;
+}
+
+int serve_estimate(const il_run_spec *s, serve_budget *out)
+{
+    size_t exp_bytes;
+    double layers = (double)s->n_layers, arm_layers = (double)s->n_arms * layers, text, bytes;
+    double work = 0, prev = (double)s->n_in, batch = (double)s->batch, qr_bytes = 0;
+    il_stats_config stats = {s->bins, s->lo, s->hi, IL_STATS_LOW, IL_STATS_HIGH};
+
+    if (il_run_memory(s, &exp_bytes) != IL_OK)
+        return -1;
+    text = 4096.0 +
+           arm_layers * (TEXT_LAYER + (s->grad ? TEXT_GRAD : 0) + (s->theory ? TEXT_THEORY : 0));
+    /* the tree and its text while it is printed, then the text and the
+     * answer's buffer (doubling: up to twice the text) with the copy
+     * libmicrohttpd sends: the larger of the two */
+    bytes =
+        (double)exp_bytes + RUN_FIXED_BYTES +
+        (TREE_PER_TEXT * text + 2 * text > 4 * text ? TREE_PER_TEXT * text + 2 * text : 4 * text);
+    /* the theory's predictions and histograms */
+    if (s->theory)
+        bytes += arm_layers * (256.0 + 8.0 * (double)s->bins);
+    /* the backward pass's two statistics per layer (dL/dz and dL/dW),
+     * each as large as the activations' (il_run_memory counts less) */
+    if (s->grad)
+        bytes += 2 * arm_layers * (double)il_layer_stats_bytes(&stats);
+    for (size_t l = 0; l < s->n_layers; l++) {
+        double n = (double)s->widths[l], mn = prev * n;
+        for (size_t a = 0; a < s->n_arms; a++) {
+            const il_init *init = &s->parsed[a].init;
+            int iters = 0;
+            double pass = mn * batch;
+            work += pass * (s->grad ? 3.0 : 1.0) + DRAW_WORK * (mn + (l == 0 ? prev * batch : 0)) +
+                    VALUE_WORK * n * batch * (s->grad ? 1 + GRAD_VALUES : 1) + LAYER_WORK +
+                    (s->theory ? THEORY_WORK : 0);
+            int qr = 0;
+            if (il_init_is_lsuv(init, NULL, &iters)) {
+                /* each rescaling is another pass through the layer */
+                work += (double)iters * pass;
+                qr = init->values[0].choice == 0; /* its base is orthogonal */
+            } else {
+                qr = strcmp(init->type->name, "orthogonal") == 0;
+            }
+            if (qr) {
+                work += qr_work(prev, n);
+                qr_bytes = mn * 8 > qr_bytes ? mn * 8 : qr_bytes;
+            }
+        }
+        prev = n;
+    }
+    /* the QR's copy of the largest orthogonal matrix (measured: 2 layers of
+     * 2000 x 2000 orthogonal raised the peak by 64 MiB, kaiming_normal's by
+     * 32 MiB) */
+    bytes += qr_bytes;
+    if (!(bytes < (double)SIZE_MAX))
+        return -1;
+    out->bytes = (size_t)bytes;
+    out->work = work;
+    return 0;
 }
 
 /* ---- POST /api/run ---- */
@@ -212,6 +315,84 @@ static int check_stop(void *ctx)
     return sc->why != NULL;
 }
 
+/* 413 with the estimate and the limit when a run would cost more than
+ * the server allows; 0 if it may run. */
+static int refuse_over_budget(const serve_config *cfg, const il_run_spec *s, serve_response *out)
+{
+    serve_budget b;
+    char have[32], limit[32];
+
+    if (serve_estimate(s, &b) != 0) {
+        json_error(out, 413, "this network is too large (its size overflows)");
+        return 1;
+    }
+    if (cfg->max_memory && b.bytes > cfg->max_memory) {
+        json_error(out, 413,
+                   "this run needs about %s of memory (%zu bytes, estimated); the server's "
+                   "limit is %s (%zu bytes, --max-memory): ask for a smaller network",
+                   cli_format_bytes(have, sizeof have, (double)b.bytes), b.bytes,
+                   cli_format_bytes(limit, sizeof limit, (double)cfg->max_memory), cfg->max_memory);
+        return 1;
+    }
+    if (cfg->max_work > 0 && b.work > cfg->max_work) {
+        json_error(out, 413,
+                   "this run needs about %.3g multiply-adds of work (%.0f, estimated); the "
+                   "server's limit is %.3g (%.0f, --max-work): ask for a smaller network",
+                   b.work, b.work, cfg->max_work, cfg->max_work);
+        return 1;
+    }
+    return 0;
+}
+
+/* The request's body as a spec in 's' (initialised), checked: format,
+ * JSON, values, budget. 0, or -1 with the refusal in 'out'. */
+static int prepare_run(const serve_config *cfg, const char *format, const char *body, size_t len,
+                       il_run_spec *s, serve_response *out)
+{
+    il_error err;
+    il_status st;
+
+    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
+        json_error(out, 400, "unknown format '%.100s' (valid: json, csv)", format);
+        return -1;
+    }
+    err.message[0] = '\0';
+    st = il_run_spec_from_json(s, body, len, cfg->max_values, &err);
+    if (st != IL_OK) {
+        json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
+        return -1;
+    }
+    /* the page's runs: paired on the fast generator, its own bins */
+    s->bins = BINS;
+    s->classes = CLASSES;
+    s->theory_hists = 1;
+    if (il_run_spec_validate(s, &err) != IL_OK) {
+        json_error(out, 422, "%s", err.message);
+        return -1;
+    }
+    if ((cfg->max_memory || cfg->max_work > 0) && refuse_over_budget(cfg, s, out))
+        return -1;
+    return 0;
+}
+
+int serve_run_refused(const serve_config *cfg, const char *format, const char *body, size_t len,
+                      serve_response *out)
+{
+    il_run_spec *s = il_calloc(1, sizeof *s);
+    int refused;
+
+    memset(out, 0, sizeof *out);
+    if (!s) {
+        json_error(out, 500, "out of memory");
+        return 1;
+    }
+    il_run_spec_init(s);
+    refused = prepare_run(cfg, format, body, len, s, out) != 0;
+    il_run_spec_release(s);
+    il_free(s);
+    return refused;
+}
+
 static void handle_run(const serve_config *cfg, const char *format, const char *body, size_t len,
                        serve_response *out)
 {
@@ -223,7 +404,7 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
     stop_check sc = {cfg, NULL};
     il_run_hooks hooks = {NULL, NULL, NULL, NULL};
     struct timespec t0;
-    int csv;
+    int csv = format && strcmp(format, "csv") == 0;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!s) {
@@ -231,25 +412,8 @@ static void handle_run(const serve_config *cfg, const char *format, const char *
         return;
     }
     il_run_spec_init(s);
-    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
-        json_error(out, 400, "unknown format '%.100s' (valid: json, csv)", format);
+    if (prepare_run(cfg, format, body, len, s, out) != 0)
         goto done;
-    }
-    csv = format && strcmp(format, "csv") == 0;
-    err.message[0] = '\0';
-    st = il_run_spec_from_json(s, body, len, cfg->max_values, &err);
-    if (st != IL_OK) {
-        json_error(out, status_for(st), "%s", err.message[0] ? err.message : il_status_str(st));
-        goto done;
-    }
-    /* the page's runs: paired on the fast generator, its own bins */
-    s->bins = BINS;
-    s->classes = CLASSES;
-    s->theory_hists = 1;
-    if (il_run_spec_validate(s, &err) != IL_OK) {
-        json_error(out, 422, "%s", err.message);
-        goto done;
-    }
     err.message[0] = '\0';
     hooks.cancel = cfg->should_stop ? check_stop : NULL;
     hooks.ctx = &sc;

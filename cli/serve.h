@@ -18,7 +18,8 @@
  *
  * Errors are JSON: {"error": "message"} with 400 (malformed JSON or request),
  * 403 (a Host that is not this server: DNS rebinding), 404, 405, 413 (a body
- * over IL_RUN_MAX_JSON_BYTES, or a network over the cap), 422 (a bad value or
+ * over IL_RUN_MAX_JSON_BYTES, a network over the cap, or a run whose estimated
+ * memory or work is over the budget: serve_budget), 422 (a bad value or
  * spec), 500 (out of memory), 503 (a run stopped by cfg->should_stop: past
  * its deadline, or the server stopping). docs/serve.md documents the API.
  */
@@ -31,6 +32,8 @@
 
 typedef struct serve_config {
     size_t max_values;     /* batch x widest layer x layers, at most */
+    size_t max_memory;     /* a run's estimated peak bytes, at most (0: no limit) */
+    double max_work;       /* a run's estimated work units, at most (0: no limit) */
     const char *bind_host; /* --host: also accepted as a Host header */
     unsigned port;         /* the port bound (accepted after a Host name) */
     /* --allow-host: more names accepted as a Host header (a proxy's) */
@@ -62,6 +65,26 @@ void serve_response_release(serve_response *out);
 /* Fill 'out' (zeroed, or released) with {"error": 'message'} and 'status',
  * for answers the HTTP layer gives without serve_handle. */
 void serve_error(serve_response *out, int status, const char *message);
+
+/* What a run will cost, estimated before it starts: its peak memory in
+ * bytes (the executor's buffers, il_run_memory, plus the theory, the report
+ * and its text) and its work in units of one multiply-add (the products of
+ * every layer, three with the backward pass, plus the draws and the
+ * orthogonal and LSUV initializers' extra passes). 's' is validated. 0, or
+ * -1 when a size overflows. */
+typedef struct serve_budget {
+    size_t bytes;
+    double work;
+} serve_budget;
+int serve_estimate(const il_run_spec *s, serve_budget *out);
+
+/* The refusals of POST /api/run that its body alone decides (a format,
+ * JSON, value or spec error, a network over the caps or the budget), into
+ * 'out' (to be released); 0 when the run may be queued. serve_handle makes
+ * the same checks again; the server asks first so that a refused run never
+ * waits in the queue. */
+int serve_run_refused(const serve_config *cfg, const char *format, const char *body, size_t len,
+                      serve_response *out);
 
 /* Is 'host' (a Host header: name[:port]) one this server answers to? */
 int serve_host_allowed(const serve_config *cfg, const char *host);

@@ -399,6 +399,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
      * a refusal by Host included, is answered here and now. */
     if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 && strcmp(url, "/api/run") == 0 &&
         serve_host_allowed(&set->config, host)) {
+        /* a body that cannot run is refused here and takes no place in
+         * the queue (under wrk, 19 of 20 over-budget runs found the queue
+         * full and were answered 503 instead of 413) */
+        if (serve_run_refused(&set->config, format,
+                              st->body.data ? (const char *)st->body.data : "", st->body.len,
+                              &st->r))
+            return finish(c, method, url, st);
+        serve_response_release(&st->r);
         if (serve_queue_add(c, st, host, format))
             return MHD_YES;
         return finish(c, method, url, st);

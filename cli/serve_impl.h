@@ -88,6 +88,14 @@ struct MHD_Daemon *serve_http_start(unsigned flags, const struct sockaddr *addr,
 /* Stop the deadlines' thread (if started) and free the slots. */
 void serve_http_release(void);
 
+/* ---- serve_limits.c ---- */
+
+/* Under an address-space limit (ulimit -v): check that the computing
+ * threads' OpenBLAS buffers and a small run each fit, and lower
+ * --max-memory to the room left per run (saying so). 0, or EXIT_NOMEM
+ * after printing how much the server needs. */
+int serve_check_room(serve_settings *s);
+
 /* ---- serve_queue.c ---- */
 
 /* Take 's' (borrowed, as for serve_http_init) and make room for its

@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <microhttpd.h>
+#include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -52,9 +53,34 @@ static const char *run_should_stop(void *ctx)
     return NULL;
 }
 
+/* ---- BLAS and OpenMP in the computing threads ----
+ *
+ * Every parallel loop of the library and every OpenBLAS call (Debian's
+ * OpenMP build, linked statically) take their thread count from the
+ * calling thread's OpenMP setting, and a thread made by pthread_create
+ * starts with the process's (OMP_NUM_THREADS, or every core): two
+ * computing threads on two cores made four busy threads. Worse, OpenBLAS's
+ * OpenMP build keeps one set of buffers for its multithreaded calls, and a
+ * second caller spins until the first is done; and an orthogonal
+ * initializer's QR is thousands of small multithreaded calls, each ending
+ * in a barrier that spins while another process holds the other core. An
+ * orthogonal run of 5 x 1000 x 1000 took 60 s in a server thread on this
+ * machine under load, and 1.1 s on one thread (docs/serve.md). So with two
+ * or more computing threads each run computes on one thread: runs go in
+ * parallel, a core each, and never through OpenBLAS's shared buffers. With
+ * --threads 1 the one run uses OMP_NUM_THREADS threads (every core by
+ * default), as the CLI does. The count is set once per thread and is the
+ * same in all of them, so OpenBLAS's process-wide copy of it (which it
+ * rewrites to match each caller) never changes under a running call. */
+static int omp_threads_per_run(void)
+{
+    return set->threads > 1 ? 1 : omp_get_max_threads();
+}
+
 static void *compute(void *arg)
 {
     (void)arg;
+    omp_set_num_threads(omp_threads_per_run());
     for (;;) {
         conn_state *st;
         serve_config rc;

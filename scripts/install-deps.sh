@@ -20,6 +20,7 @@ packages=(
   curl chromium                                 # serve's API test and its browser test
   python3-numpy python3-pytest                  # the Python package (python/) and its test
   python3-pip python3-setuptools python3-wheel  # its editable install (python_package below)
+  wrk                                           # serve's load test (bench/serve_load.sh)
 )
 # Node.js for the browser test (playwright-core); the machine's own if it has one
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

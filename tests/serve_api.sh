@@ -316,9 +316,13 @@ fi
 # A run waiting behind another is answered, not dropped when --timeout
 # passes: only the request's arrival has a deadline. Its connection is
 # opened before the long run starts (so the server has taken it), and the
-# request sent while that run computes.
-start queue --threads 1 --timeout 1 --max-values 1000000000 --quiet
-medium='{"depth":100,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
+# request sent while that run computes. The long run is one that cannot
+# end by itself in time (depth 1000 x 1000 x 1000: 1e12 multiply-adds,
+# about a minute here) and is stopped by --max-seconds 3, so the queued
+# one waits about 3 s whatever the machine's speed (a run of depth 100
+# that was meant to outlast 1 s did not always).
+start queue --threads 1 --timeout 1 --max-seconds 3 --max-values 1000000000 --max-work 0 --max-memory 0 --quiet
+medium='{"depth":1000,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
 exec 5<>"/dev/tcp/127.0.0.1/$port"
 sleep 0.2
 curl -s -o /dev/null -w "%{http_code}" --max-time 30 "${J[@]}" -d "$medium" "${url}api/run" >"$tmp/medium.code" &
@@ -331,9 +335,10 @@ case "$out" in "HTTP/1.1 200"*) ok "a run queued behind a longer one (--timeout 
     *) fail "a run queued behind a longer one (--timeout 1)" "${out:0:200}";; esac
 [ "${waited:-0}" -ge 1000 ] && ok "it waited $waited ms, over --timeout" || fail "queued run: waited '${waited:-?}' ms, wanted over 1000 (X-Initlab-Queue-Ms)"
 wait $cpid
+[ "$(cat "$tmp/medium.code")" = 503 ] && ok "the run ahead of it was stopped by --max-seconds 3 (503)" || fail "the run ahead: $(cat "$tmp/medium.code"), wanted 503"
 # A full queue answers 503 with Retry-After at once; --max-seconds stops a
 # run and counts running time only (a run that waited 4 s is still served).
-start busy --threads 1 --queue 2 --max-seconds 2 --max-values 1000000000 --quiet
+start busy --threads 1 --queue 2 --max-seconds 2 --max-values 1000000000 --max-work 0 --quiet
 huge='{"depth":1000,"width":1000,"batch":1000,"arms":[{"init":"kaiming_normal","act":"relu"}]}'
 bg() { # bg BODY NAME: a POST in the background; $tmp/NAME.{w,body,head}
     curl -s -o "$tmp/$2.body" -D "$tmp/$2.head" -w "%{http_code} %{time_total}" --max-time 30 "${J[@]}" -d "$1" "${url}api/run" >"$tmp/$2.w" &
@@ -356,7 +361,7 @@ waited=$(tr -d '\r' <"$tmp/S.head" | awk -F': ' 'tolower($1) == "x-initlab-queue
 
 # --- SIGTERM during a run (issue 21): the running run and the waiting one
 # are answered 503, and the server exits 0 within 2 s ---
-start term --threads 1 --max-values 1000000000 --quiet
+start term --threads 1 --max-values 1000000000 --max-work 0 --quiet
 term_pid=$pid
 cpids=()
 bg "$huge" T1; sleep 0.3; bg "$huge" T2; sleep 0.7
