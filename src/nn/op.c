@@ -163,6 +163,13 @@ static const il_op_type *const op_types[] = {
     &il__op_dense,
     &il__op_act,
     &il__op_residual,
+    /* op_conv.c, op_pool.c */
+    &il__op_conv2d,
+    &il__op_avgpool,
+    &il__op_maxpool,
+    &il__op_global_avgpool,
+    &il__op_flatten,
+    &il__op_embedding,
 };
 
 const il_op_type *il_op_find(const char *name)
