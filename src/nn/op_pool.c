@@ -151,7 +151,7 @@ static il_status maxpool_forward(const il_op *op, const il_op_io *io)
         for (size_t oh = 0; oh < g.ho; oh++)
             for (size_t ow = 0; ow < g.wo; ow++) {
                 size_t h0, h1, w0, w1, best;
-                double m = -INFINITY;
+                double m = -HUGE_VAL;
                 window(&g, oh, g.h, &h0, &h1);
                 window(&g, ow, g.w, &w0, &w1);
                 best = h0 * g.w + w0;
