@@ -36,8 +36,7 @@ static il_op act(const char *name)
 
 static void table(void)
 {
-    CHECK(il_op_type_count() >= 3); /* dense, act, residual, then the other kinds */
-    CHECK(il_op_type_at(2) == il_op_find("residual"));
+    CHECK(il_op_type_count() >= 3); /* dense, act, residual and the later kinds */
     for (size_t i = 0; i < il_op_type_count(); i++)
         CHECK(il_op_find(il_op_type_at(i)->name) == il_op_type_at(i));
     CHECK(il_op_find("convolution") == NULL);

@@ -24,6 +24,10 @@
  * that, while a wrong tap, stride, group or winner moves values by O(1). */
 #define GOLDEN_RTOL 1e-12
 
+/* Room for the inputs, outputs and parameters of the finite-difference
+ * and backward-contract cases (the largest, conv2d in chunks: 13 x 3 x 42 = 1638) */
+#define CASE_MAX 2048
+
 static il_op op_of(const char *type)
 {
     il_op op;
@@ -181,10 +185,10 @@ static void shapes(void)
 static void fd_case(const char *what, const il_tshape *in, const il_op *ops, size_t n_ops,
                     size_t batch, uint64_t seed)
 {
+    static double x[CASE_MAX], w_out[CASE_MAX];
     il_net *n = NULL;
     il_rng *rng = NULL;
     il_error err;
-    double *x, *w_out;
     size_t n_x = batch * il_tshape_size(in), n_y, bad;
 
     if (il_net_new(in, ops, n_ops, batch, &n, &err) != IL_OK) {
@@ -192,19 +196,19 @@ static void fd_case(const char *what, const il_tshape *in, const il_op *ops, siz
         return;
     }
     n_y = net_check_out_size(n);
-    x = malloc(n_x * sizeof *x);
-    w_out = malloc(n_y * sizeof *w_out);
-    REQUIRE(x && w_out && il_rng_new(il_rng_find("philox"), seed, &rng) == IL_OK);
-    net_check_fill_params(n, rng, 0.5);
-    net_check_fill(rng, x, n_x, 1.0);
-    net_check_fill(rng, w_out, n_y, 1.0);
-    bad = net_check_grads(n, x, w_out, 1);
-    if (bad)
-        TEST_FAIL_("%s: %zu gradients off their finite differences", what, bad);
+    if (n_x <= CASE_MAX && n_y <= CASE_MAX &&
+        il_rng_new(il_rng_find("philox"), seed, &rng) == IL_OK) {
+        net_check_fill_params(n, rng, 0.5);
+        net_check_fill(rng, x, n_x, 1.0);
+        net_check_fill(rng, w_out, n_y, 1.0);
+        bad = net_check_grads(n, x, w_out, 1);
+        if (bad)
+            TEST_FAIL_("%s: %zu gradients off their finite differences", what, bad);
+    } else {
+        TEST_FAIL_("%s: more than CASE_MAX values", what);
+    }
     il_net_free(n);
     il_rng_free(rng);
-    free(x);
-    free(w_out);
 }
 
 static void gradcheck_conv(void)
@@ -291,6 +295,84 @@ static void embedding_ids(void)
     }
     il_net_free(n);
     il_rng_free(rng);
+}
+
+/* An op's backward called as the network calls it but with dx NULL (not
+ * wanted) and every dparam full of NaN must give the network's parameter
+ * gradients to the bit: each dparam is overwritten whole, by every chunk
+ * and group. The input is drawn N(0, 1), or is 'ids' when given. */
+static void contract_case(const il_tshape *in, il_op op, size_t batch, const double *ids,
+                          uint64_t seed)
+{
+    static double x[CASE_MAX], w_out[CASE_MAX], grad[IL_OP_MAX_PARAMS][CASE_MAX];
+    il_net *n = NULL;
+    il_rng *rng = NULL;
+    il_error err;
+    il_op_io io;
+    double *params[IL_OP_MAX_PARAMS], *grads[IL_OP_MAX_PARAMS], *saved[IL_OP_MAX_SAVED];
+    size_t np, same = 0, n_x = batch * il_tshape_size(in), n_y;
+
+    REQUIRE(il_net_new(in, &op, 1, batch, &n, &err) == IL_OK);
+    n_y = net_check_out_size(n);
+    np = il_net_param_count(n);
+    if (n_x > CASE_MAX || n_y > CASE_MAX ||
+        il_rng_new(il_rng_find("philox"), seed, &rng) != IL_OK) {
+        TEST_FAIL_("%s: more than CASE_MAX values", op.type->name);
+        il_net_free(n);
+        return;
+    }
+    net_check_fill_params(n, rng, 0.7);
+    net_check_fill(rng, x, n_x, 1.0);
+    if (ids)
+        memcpy(x, ids, n_x * sizeof *x);
+    net_check_fill(rng, w_out, n_y, 1.0);
+    CHECK(il_net_forward(n, x) == IL_OK && il_net_backward(n, w_out) == IL_OK);
+    memset(&io, 0, sizeof io);
+    io.batch = batch;
+    io.in = *in;
+    io.out = *il_net_shape(n, 0);
+    io.x = x;
+    io.y = (double *)il_net_output(n, 0);
+    io.dy = w_out;
+    for (size_t i = 0; i < np; i++) {
+        params[i] = il_net_param_data(n, i);
+        grads[i] = grad[i];
+        for (size_t j = 0; j < CASE_MAX; j++)
+            grad[i][j] = (double)NAN;
+    }
+    for (size_t j = 0; j < il_net_saved_count(n, 0); j++) {
+        const double *d;
+        il_net_saved(n, 0, j, &d);
+        saved[j] = (double *)d;
+    }
+    io.params = params;
+    io.saved = saved;
+    io.dparams = grads;
+    CHECK(op.type->backward(&op, &io) == IL_OK);
+    for (size_t i = 0; i < np; i++) {
+        size_t sz = il_tshape_size(&il_net_param(n, i, NULL)->shape);
+        same +=
+            sz <= CASE_MAX && memcmp(grad[i], il_net_param_grad(n, i), sz * sizeof(double)) == 0;
+    }
+    if (same != np)
+        TEST_FAIL_("%s: %zu of %zu parameter gradients differ", op.type->name, np - same, np);
+    il_net_free(n);
+    il_rng_free(rng);
+}
+
+static void backward_contract(void)
+{
+    il_tshape img = image(4, 7, 6), small = image(2, 7, 6), tokens = {1, {5, 0, 0, 0}};
+    static const double ids[2 * 5] = {0, 6, 3, 3, 1, 2, 6, 0, 0, 5};
+
+    contract_case(&img, conv(6, 3, 2, 1, 1, 2, 1), 3, NULL, 500);
+    /* 13 examples of 42 output positions: chunks of 12 and 1 */
+    contract_case(&small, conv(3, 3, 1, 1, 1, 1, 1), 13, NULL, 501);
+    contract_case(&img, pool("maxpool", 3, 2, 1), 2, NULL, 502);
+    contract_case(&img, pool("avgpool", 2, 0, 0), 2, NULL, 503);
+    contract_case(&img, op_of("global_avgpool"), 2, NULL, 504);
+    contract_case(&img, op_of("flatten"), 2, NULL, 505);
+    contract_case(&tokens, embedding(7, 4), 2, ids, 506);
 }
 
 /* ---- against PyTorch ---- */
@@ -414,4 +496,5 @@ static void golden(void)
 }
 
 TEST_MAIN({"table", table}, {"shapes", shapes}, {"gradcheck_conv", gradcheck_conv},
-          {"gradcheck_pool", gradcheck_pool}, {"embedding_ids", embedding_ids}, {"golden", golden})
+          {"gradcheck_pool", gradcheck_pool}, {"embedding_ids", embedding_ids},
+          {"backward_contract", backward_contract}, {"golden", golden})
