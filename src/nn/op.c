@@ -169,6 +169,13 @@ static const il_op_type *const op_types[] = {
     &il__op_rmsnorm,
     &il__op_batchnorm,
     &il__op_attention,
+    /* op_conv.c, op_pool.c */
+    &il__op_conv2d,
+    &il__op_avgpool,
+    &il__op_maxpool,
+    &il__op_global_avgpool,
+    &il__op_flatten,
+    &il__op_embedding,
 };
 /* clang-format on */
 
