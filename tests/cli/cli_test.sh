@@ -398,5 +398,31 @@ bad "train truncated labels" 3 "declares 2 data bytes; the file has 1" train --i
 printf '\x1f\x8b\x08\x00\x00\x00\x00\x00' > "$tmp/mism/train-labels-idx1-ubyte"
 bad "train corrupt gzip" 3 "train-labels-idx1-ubyte" train --init normal --act relu --data "$tmp/mism"
 
+# --- networks of layer ops (run --net, net show, list nets/recipes) ---
+run "run --net resmlp" 0 run --net resmlp:blocks=3,width=16 --recipe he --recipe fixup --batch 8 --theory --grad --grad-source unit --save-params --save-activations --save-grads --out rn
+for f in report.json stats.csv depth.png arm1.png arm2.png arm1_params.npz arm1_activations.npz arm1_grads.npz; do
+    [ -s "$tmp/cwd/rn/$f" ] && ok "run --net wrote $f" || fail "run --net wrote $f"
+done
+grep -Eq '"name":[[:space:]]+"layers.2.alpha"' "$tmp/cwd/rn/report.json" && ok "run --net: params by PyTorch's names" || fail "run --net: params by PyTorch's names"
+grep -q '^arm,recipe,point,type,index,' "$tmp/cwd/rn/stats.csv" && ok "run --net: stats.csv per point" || fail "run --net: stats.csv per point" "$(head -1 "$tmp/cwd/rn/stats.csv")"
+# fixup leaves every block the identity: the last block's rms is the input's (the table's rms column)
+grep -A4 'arm 2: fixup' "$tmp/out" | awk 'NR>2 {print $5}' | sort -u | wc -l | grep -qx 1 && ok "run --net fixup: identity blocks" || fail "run --net fixup: identity blocks" "$(grep -A5 'arm 2' "$tmp/out")"
+run "run --net transformer" 0 run --net transformer:layers=1,d_model=16,heads=2,seq=8,vocab=20,causal=1 --recipe gpt2 --batch 2 --grad --out tf
+grep -Eq '"type":[[:space:]]+"attention_probs"' "$tmp/cwd/tf/report.json" && ok "run --net: attention probabilities measured" || fail "run --net: attention probabilities measured"
+run "run --net cnn" 0 run --net cnn:width=4,size=8 --init kaiming_normal --batch 2 --out cn
+run "net show" 0 net show resmlp:blocks=2,width=4 --recipe fixup
+grep -q 'layers.0.body.2.weight .*zeros (Fixup' "$tmp/out" && ok "net show --recipe: fixup's zero branch end" || fail "net show --recipe" "$(tail -8 "$tmp/out")"
+run "list nets" 0 list nets
+grep -q '^  transformer ' "$tmp/out" && ok "list nets names the presets" || fail "list nets"
+run "list recipes" 0 list recipes
+grep -q '^  deepnorm ' "$tmp/out" && ok "list recipes names the recipes" || fail "list recipes"
+bad "run --recipe without --net" 2 "--recipe needs --net" run --recipe he
+bad "run --net unknown recipe" 2 "unknown recipe 'fixpu'" run --net resmlp --recipe fixpu
+bad "run --net unknown preset" 2 "unknown network preset 'resnet'" run --net resnet --recipe he
+bad "run --net with --act" 2 "--net gives the layers" run --net mlp --recipe he --act relu
+bad "run --net no arms" 2 "--net needs arms" run --net mlp
+bad "run --net bad key" 2 "widht" run --net resmlp:widht=3 --recipe he
+bad "net show bad" 2 "unknown network preset" net show resnet
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
