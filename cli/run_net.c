@@ -18,7 +18,7 @@
  * (at most 'max'; spread evenly when there are more). */
 static size_t stream_nodes(const il_net *n, size_t *out, size_t max)
 {
-    size_t all[4096], m = 0, res = 0, pick[4096], k_max;
+    size_t all[4096] = {0}, m = 0, res = 0, pick[4096], k_max;
     for (size_t k = 0; k < il_net_op_count(n); k++)
         res += il_net_op_depth(n, k) == 0 && strcmp(il_net_op(n, k)->type->name, "residual") == 0;
     for (size_t k = 0; k < il_net_op_count(n) && m < 4096; k++)

@@ -328,13 +328,13 @@ static il_status read_input(const cJSON *in, il_netdesc *d, il_error *err)
         return IL_OK;
     }
     if (cJSON_GetObjectItemCaseSensitive(in, "tokens")) {
-        if (cJSON_GetArraySize(in) != 2 ||
-            (st = get_size(in, "tokens", 1, 0, 1, "input", &s, err)) != IL_OK ||
-            (st = get_size(in, "vocab", 1, 0, 1, "input", &d->vocab, err)) != IL_OK) {
-            if (!err->message[0] || cJSON_GetArraySize(in) != 2)
-                il__set_error(err, "input: {\"tokens\": S, \"vocab\": V}, both, nothing else");
+        if (cJSON_GetArraySize(in) != 2) {
+            il__set_error(err, "input: {\"tokens\": S, \"vocab\": V}, both, nothing else");
             return IL_EINVAL;
         }
+        if ((st = get_size(in, "tokens", 1, 0, 1, "input", &s, err)) != IL_OK ||
+            (st = get_size(in, "vocab", 1, 0, 1, "input", &d->vocab, err)) != IL_OK)
+            return st;
         d->kind = IL_NET_INPUT_TOKENS;
         d->input = (il_tshape){1, {s, 0, 0, 0}};
         return IL_OK;

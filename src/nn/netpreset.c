@@ -333,7 +333,7 @@ static il_status build_cnn(const il_value *v, const il_act *a, il_netdesc *d, il
     d->kind = IL_NET_INPUT_IMAGE;
     d->input = (il_tshape){3, {in, size, size, 0}};
     /* stem conv, norm, act; per block a residual and its act; pool, readout */
-    n = 2 + (size_t)bn + 2 * 3 * blocks + 2;
+    n = 2 + (size_t)bn + (size_t)6 * blocks + 2;
     d->ops = ops_new(&b, n);
     if (!d->ops)
         return b.st;
