@@ -140,7 +140,8 @@ static void csv_rows(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"normal:mean=0,std=1", "relu", "x", res, 0, NULL, NULL, NULL, NULL, NULL};
+        il_report_net n = {
+            "normal:mean=0,std=1", "relu", "x", res, 0, NULL, NULL, NULL, NULL, NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"lecture", 2, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_csv(&r, il_membuf_write, &m) == IL_OK);
@@ -168,7 +169,8 @@ static void json_arms_shape(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"lecture_he", "relu", "he/relu", res, 0, "zeros", NULL, NULL, NULL, NULL};
+        il_report_net n = {"lecture_he", "relu", "he/relu", res,  0,
+                           "zeros",      NULL,   NULL,      NULL, NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
