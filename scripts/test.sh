@@ -26,12 +26,14 @@ for preset in release clang asan; do
   step "$preset build"
   if cmake --preset "$preset" >/dev/null && cmake --build --preset "$preset"; then
     step "$preset tests"
-    ctest --preset "$preset" --parallel 2 2>&1 | tee "build-$preset.ctest.log" | grep -E "tests passed|Failed|\*\*\*" || true
+    ctest --preset "$preset" --parallel 2 --output-on-failure 2>&1 | tee "build-$preset.ctest.log" | grep -E "tests passed|Failed|\*\*\*" || true
     # ctest's summary counts test programs; count them into ours.
     n_ok=$(grep -Ec "Test +#[0-9]+: .* Passed" "build-$preset.ctest.log")
     n_bad=$(grep -Ec "Test +#[0-9]+: .*(\*\*\*|Failed|Not Run)" "build-$preset.ctest.log")
     passed=$((passed+n_ok)); failed=$((failed+n_bad))
     [ "$n_ok" -gt 0 ] || { failed=$((failed+1)); echo "FAILED: no $preset tests ran" >&2; }
+    # what a failing test printed, for the CI log (the log file goes next)
+    [ "$n_bad" -gt 0 ] && grep -Ev "^(ok |  +Start|[0-9]+/[0-9]+ Test)" "build-$preset.ctest.log" | tail -120 >&2
     rm -f "build-$preset.ctest.log"
   else
     tally "$preset build" 1
