@@ -15,6 +15,7 @@ static const cli_command commands[] = {
     {"advise", cmd_advise, "which initialization for an activation, from theory, with a check"},
     {"train", cmd_train, "train one network per initializer on real data; loss curves"},
     {"init", cmd_init, "sample one tensor with an initializer; its fans, gain, std and bound"},
+    {"sweep", cmd_sweep, "grids of runs into one SQLite store: resumable, split over jobs, shards"},
     {"serve", cmd_serve, "the live page: change init, activation and depth, watch every layer"},
     {"list", cmd_list, "list the initializers, activations and generators"},
     {"help", cmd_help, "show help for initlab or for one command"},

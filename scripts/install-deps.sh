@@ -17,6 +17,8 @@ packages=(
   locales                                       # locale sources: the CSV reader's comma-locale test
   dataset-fashion-mnist                         # the default training data (initlab train)
   libmicrohttpd-dev                             # initlab serve
+  libsqlite3-dev                                # initlab sweep's result store
+  libopenmpi-dev openmpi-bin                    # initlab sweep under mpirun (optional: INITLAB_MPI)
   curl chromium                                 # serve's API test and its browser test
 )
 # Node.js for the browser test (playwright-core); the machine's own if it has one
