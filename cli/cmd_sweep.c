@@ -88,7 +88,7 @@ static const char preset_depth_scale[] =
     "\"tanh\"}]},"
     " \"axes\": [{\"name\": \"sigma_w2\", \"linspace\": [1, 4, 13]},"
     "          {\"name\": \"sigma_b2\", \"values\": [0.05]},"
-    "          {\"name\": \"depth\", \"values\": [2, 5, 10, 20, 40, 80]}],"
+    "          {\"name\": \"depth\", \"linspace\": [5, 60, 12]}],"
     " \"metrics\": [\"arms.0.layers.-1.std\", \"arms.0.layers.-1.mean\"]}";
 
 static char *read_text(const char *path, size_t *len)
@@ -331,6 +331,8 @@ int cmd_sweep(int argc, char **argv)
         return sweep_show(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "merge") == 0)
         return sweep_merge(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "plot") == 0)
+        return sweep_plot(argc - 1, argv + 1);
     if (!cli_begin("sweep", sweep_options, &o, help, 0, argc, argv, &npos, &rc))
         return rc;
     cap = cli_default_memory_cap();

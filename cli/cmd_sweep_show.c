@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* initlab sweep show (a table, CSV or the JSON contract) and merge. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -39,8 +40,14 @@ static void put_value(FILE *f, const cJSON *v, int csv, int width)
 {
     char buf[64];
     const char *text = buf;
-    if (cJSON_IsNumber(v))
-        snprintf(buf, sizeof buf, csv ? "%.17g" : "%.6g", v->valuedouble);
+    if (cJSON_IsNumber(v) && csv) /* the shortest text that reads back the same double */
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(buf, sizeof buf, "%.*g", digits, v->valuedouble);
+            if (strtod(buf, NULL) == v->valuedouble)
+                break;
+        }
+    else if (cJSON_IsNumber(v))
+        snprintf(buf, sizeof buf, "%.6g", v->valuedouble);
     else if (cJSON_IsBool(v))
         text = cJSON_IsTrue(v) ? "true" : "false";
     else if (cJSON_IsString(v))

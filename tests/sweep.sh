@@ -77,6 +77,23 @@ got=$("$exe" sweep show serial.db --json | python3 -c '
 import json, sys; print(repr(json.load(sys.stdin)["cells"][3]["metrics"]["arms.0.layers.-1.std"]))')
 [ "$want" = "$got" ] && ok "cell 3 = initlab run with seed $seed" || fail "cell 3: $got, run: $want"
 
+# the figures: a heat map with theory's lines, a line over one axis; the sbatch script
+out=$("$exe" sweep plot serial.db --x sigma_w2 --y depth --out heat.png); rc=$?
+[ $rc = 0 ] && [ "$(head -c 4 heat.png | od -An -c | tr -d ' ')" = '211PNG' ] \
+    && grep -q 'chi1 = 1 at sigma_w2' <<<"$out" && ok "heat map with theory: $out" \
+    || fail "heat map: rc $rc: $out"
+"$exe" sweep plot serial.db --x sigma_w2 --out lines.svg --format svg >/dev/null \
+    && grep -q '<svg' lines.svg && ok "lines over sigma_w2" || fail "lines over sigma_w2"
+"$exe" sweep "${grid[@]}" --emit-slurm job.sh --tasks 3 >/dev/null && grep -q '^#SBATCH --array=0-2$' job.sh \
+    && grep -q 'INITLAB_GRID' job.sh && ok "--emit-slurm" || fail "--emit-slurm"
+# the script's three array tasks as Slurm would start them, then merged
+for t in 0 1 2; do
+    PATH="$(dirname "$exe"):$PATH" SLURM_ARRAY_TASK_ID=$t SLURM_ARRAY_TASK_MIN=0 \
+        SLURM_ARRAY_TASK_COUNT=3 bash job.sh >/dev/null || fail "job.sh task $t"
+done
+"$exe" sweep merge slurm.db initlab-out/sweep/shard-*.db >/dev/null || fail "merge the tasks"
+same "job.sh's 3 tasks merged = serial" serial.db slurm.db
+
 # kill -9 in the middle, then run again: the same as an uninterrupted sweep
 cat > big.json <<'JSON'
 {"width": 100, "batch": 100, "arms": [{"init": "normal", "act": "tanh"}]}
