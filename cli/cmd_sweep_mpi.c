@@ -186,6 +186,8 @@ int sweep_mpi(const il_sweep_grid *g, const sweep_where *w, int *rc)
                       "differ)");
         *rc = EXIT_DATA;
     } else {
+        if (rank != 0)
+            il_sweep_set_threads(1); /* as every cell (cmd_sweep_exec.c says why) */
         *rc = rank == 0 ? coordinator(g, w, size) : worker(g, w);
     }
     MPI_Finalize();

@@ -44,6 +44,15 @@ SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_MIN=2 SLURM_ARRAY_TASK_COUNT=2 \
 same "--jobs 2 = serial" serial.db jobs.db
 same "--shard 0/2 + 1/2 merged = serial" serial.db merged.db
 same "SLURM_ARRAY_TASK_ID 3 of 2..3 = --shard 1/2" s1.db slurm1.db
+# layers of 200 000 values, which the library and OpenBLAS split over threads
+# when they may: every cell runs on one thread, so serial = --jobs 2 here too
+cat > wide.json <<'JSON'
+{"width": 200, "batch": 1000, "depth": 2, "arms": [{"init": "normal", "act": "tanh"}]}
+JSON
+wide=(--base wide.json --axis sigma_w2=1,3 --metric arms.0.layers.-1.std --quiet)
+"$exe" sweep "${wide[@]}" --db wide1.db >/dev/null && "$exe" sweep "${wide[@]}" --db wide2.db --jobs 2 >/dev/null \
+    || fail "wide sweeps"
+same "wide layers: --jobs 2 = serial" wide1.db wide2.db
 n=$("$exe" sweep show serial.db --csv | grep -c ',done,')
 [ "$n" = 8 ] && ok "8 cells done" || fail "8 cells done (got $n)"
 

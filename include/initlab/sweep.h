@@ -90,6 +90,14 @@ il_status il_sweep_cell_spec(const il_sweep_grid *g, size_t index, char **json, 
 il_status il_sweep_cell_run(const il_sweep_grid *g, size_t index, size_t max_values, char **metrics,
                             il_error *err);
 
+/* The threads this process's cells use (OpenMP's and BLAS's). A run's
+ * last bits depend on them (statistics in parts, BLAS's split), so a
+ * sweep whose cells must agree wherever they ran runs them all with the
+ * same count (initlab sweep: 1). */
+void il_sweep_set_threads(int n);
+/* The cores this process may use. */
+int il_sweep_cores(void);
+
 /* "a:b:n" (n evenly spaced values from a to b, both included) as
  * {"linspace": [a, b, n]} or "v1,v2,..." (numbers, true/false, else
  * strings) as {"values": [...]}: the axis object for 'name', as JSON

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "cell.h"
+#include <omp.h>
+
 #include "initlab/alloc.h"
+#include "initlab/layer.h"
 #include "initlab/run.h"
 #include "initlab/sweep.h"
 #include "internal/json.h"
@@ -68,6 +71,18 @@ const il__sweep_kind *il__sweep_kind_find(const char *name)
         if (strcmp(kinds[i].name, name) == 0)
             return &kinds[i];
     return NULL;
+}
+
+void il_sweep_set_threads(int n)
+{
+    n = n < 1 ? 1 : n;
+    omp_set_num_threads(n);
+    il_blas_set_threads(n);
+}
+
+int il_sweep_cores(void)
+{
+    return omp_get_num_procs();
 }
 
 /* ---- a cell ---- */
