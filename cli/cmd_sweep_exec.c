@@ -79,7 +79,7 @@ static int work(const il_sweep_grid *g, const sweep_where *w, int progress)
     il_sweep_set_threads(1);
 
     err.message[0] = '\0';
-    if ((st = il_sweep_store_open(w->db, g, &s, &err)) != IL_OK) {
+    if (il_sweep_store_open(w->db, g, &s, &err) != IL_OK) {
         cli_error("sweep: %s", err.message);
         return EXIT_RUNTIME;
     }
@@ -207,8 +207,8 @@ int sweep_execute(const il_sweep_grid *g, const sweep_where *w)
         fprintf(stderr, "sweep: %zu cell%s of a process that died will run again\n", reclaimed,
                 reclaimed == 1 ? "" : "s");
     rc = w->jobs > 1 ? work_forked(g, w, progress) : work(g, w, progress);
-    if ((st = il_sweep_store_open(w->db, g, &s, &err)) != IL_OK ||
-        (st = il_sweep_store_counts(s, w->shard_i, w->shard_n, counts, &secs, &err)) != IL_OK) {
+    if (il_sweep_store_open(w->db, g, &s, &err) != IL_OK ||
+        il_sweep_store_counts(s, w->shard_i, w->shard_n, counts, &secs, &err) != IL_OK) {
         cli_error("sweep: %s", err.message);
         il_sweep_store_close(s);
         return EXIT_RUNTIME;

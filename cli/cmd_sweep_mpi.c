@@ -48,8 +48,10 @@ static void send_result(uint64_t index, il_sweep_status status, double seconds, 
     size_t len = text ? strlen(text) + 1 : 0;
     char *buf = malloc(sizeof(result_head) + len);
     result_head h = {index, seconds, (int32_t)status, 0};
-    if (!buf)
+    if (!buf) {
         MPI_Abort(MPI_COMM_WORLD, EXIT_NOMEM);
+        return;
+    }
     memcpy(buf, &h, sizeof h);
     if (len)
         memcpy(buf + sizeof h, text, len);
@@ -92,10 +94,11 @@ static int coordinator(const il_sweep_grid *g, const sweep_where *w, int size)
     char safe[TERM_ESCAPE_MAX];
 
     err.message[0] = '\0';
-    if ((st = il_sweep_store_open(w->db, g, &s, &err)) != IL_OK ||
-        (st = il_sweep_store_reclaim(s, sweep_host(), &reclaimed, &err)) != IL_OK) {
+    if (il_sweep_store_open(w->db, g, &s, &err) != IL_OK ||
+        il_sweep_store_reclaim(s, sweep_host(), &reclaimed, &err) != IL_OK) {
         cli_error("sweep: %s", err.message);
         MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME);
+        return EXIT_RUNTIME;
     }
     while (active) {
         MPI_Status ms;
@@ -105,8 +108,10 @@ static int coordinator(const il_sweep_grid *g, const sweep_where *w, int size)
         size_t index = 0;
         MPI_Probe(MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &ms);
         MPI_Get_count(&ms, MPI_BYTE, &len);
-        if (!(buf = malloc((size_t)len + 1)))
+        if (!(buf = malloc((size_t)len + 1))) {
             MPI_Abort(MPI_COMM_WORLD, EXIT_NOMEM);
+            return EXIT_NOMEM;
+        }
         MPI_Recv(buf, len, MPI_BYTE, ms.MPI_SOURCE, TAG_RESULT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         buf[len] = '\0';
         memcpy(&h, buf, sizeof h);
@@ -172,8 +177,11 @@ int sweep_mpi(const il_sweep_grid *g, const sweep_where *w, int *rc)
     /* every rank read the same command line; check that it made one grid */
     len = strlen(il_sweep_grid_json(g)) + 1;
     MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
-    if (!(text = malloc(len)))
+    if (!(text = malloc(len))) {
         MPI_Abort(MPI_COMM_WORLD, EXIT_NOMEM);
+        *rc = EXIT_NOMEM;
+        return 1;
+    }
     if (rank == 0)
         memcpy(text, il_sweep_grid_json(g), len);
     MPI_Bcast(text, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD);

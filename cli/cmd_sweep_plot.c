@@ -252,7 +252,7 @@ int sweep_plot(int argc, char **argv)
         rc = EXIT_NOMEM;
         goto done;
     }
-    if ((st = il_sweep_store_each(s, collect, &a, &err)) != IL_OK) {
+    if (il_sweep_store_each(s, collect, &a, &err) != IL_OK) {
         cli_error("sweep plot: %s", err.message);
         rc = EXIT_RUNTIME;
         goto done;
@@ -280,7 +280,8 @@ int sweep_plot(int argc, char **argv)
             zlo = isfinite(zlo) ? zlo - 0.5 : 0;
             zhi = zlo + 1;
         }
-        if (!o.no_theory && strcmp(o.x, "sigma_w2") == 0 && strcmp(o.y, "depth") == 0 && !xpos)
+        if (!o.no_theory && strcmp(o.x, "sigma_w2") == 0 && o.y && strcmp(o.y, "depth") == 0 &&
+            !xpos)
             nl = theory_lines(g, &a, ypos, lx, ly, sizeof lx / sizeof lx[0], note, sizeof note);
         snprintf(xl, sizeof xl, "%s%s", o.x, xpos ? " (position)" : "");
         snprintf(yl, sizeof yl, "%s%s", o.y, ypos ? " (position)" : "");

@@ -219,9 +219,10 @@ int sweep_merge(int argc, char **argv)
         il_sweep_grid_free(g);
         return st == IL_EIO ? EXIT_RUNTIME : EXIT_DATA;
     }
+    il_sweep_store_close(in); /* its grid is read; each input is opened in turn */
     for (int i = 2; i <= npos; i++) {
         size_t c = 0, k = 0;
-        if (i > 2 && (st = il_sweep_store_open_existing(argv[i], 0, &in, NULL, &err)) != IL_OK)
+        if ((st = il_sweep_store_open_existing(argv[i], 0, &in, NULL, &err)) != IL_OK)
             break;
         st = il_sweep_store_merge(out, in, &c, &k, &err);
         il_sweep_store_close(in);

@@ -62,10 +62,10 @@ static il_status sort_keys(cJSON *n)
     }
     if (!cJSON_IsObject(n) || count < 2)
         return IL_OK;
-    if (!(items = il_malloc_n(count, sizeof *items)))
+    if (!(items = il_malloc_n(count, sizeof(cJSON *))))
         return IL_ENOMEM;
     cJSON_ArrayForEach(c, n) items[k++] = c;
-    qsort(items, count, sizeof *items, cmp_keys);
+    qsort(items, count, sizeof(cJSON *), cmp_keys);
     for (k = 0; k < count; k++) {
         items[k]->prev = k ? items[k - 1] : items[count - 1]; /* cJSON: head's prev is the tail */
         items[k]->next = k + 1 < count ? items[k + 1] : NULL;
@@ -184,7 +184,7 @@ static il_status canonical(const cJSON *in, il_sweep_grid *g, il_error *err)
         return IL_EFORMAT;
     }
     if (!(g->kind = il__sweep_kind_find(kind ? kind->valuestring : "run"))) {
-        il__set_error(err, "unknown kind \"%.64s\" (valid: %s)", kind->valuestring,
+        il__set_error(err, "unknown kind \"%.64s\" (valid: %s)", kind ? kind->valuestring : "run",
                       il__sweep_kind_names);
         return IL_EINVAL;
     }

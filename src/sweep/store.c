@@ -542,7 +542,7 @@ il_status il_sweep_store_merge(il_sweep_store *dst, il_sweep_store *src, size_t 
         have = status_of(text_or_null(d, 0));
         if (have == IL_SWEEP_DONE || (have == IL_SWEEP_FAILED && r.status == IL_SWEEP_FAILED)) {
             if (have == IL_SWEEP_DONE && r.status == IL_SWEEP_DONE &&
-                (!text_or_null(d, 1) || !r.metrics || strcmp(text_or_null(d, 1), r.metrics)))
+                (!text_or_null(d, 1) || !r.metrics || strcmp(text_or_null(d, 1), r.metrics) != 0))
                 n_conflicts++;
             sqlite3_reset(d);
             continue;
