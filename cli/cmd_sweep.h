@@ -20,6 +20,11 @@ typedef struct sweep_where {
  * failed). */
 int sweep_execute(const il_sweep_grid *g, const sweep_where *w);
 
+/* Before MPI starts in rank 0: make the store, reclaim dead claims and
+ * fork one worker that claims cells from it as --jobs workers do, so that
+ * rank 0 computes too. Returns 0 (*pid the worker's) or an exit code. */
+int sweep_fork_worker(const il_sweep_grid *g, const sweep_where *w, long *pid);
+
 /* This machine's name, for the store's host column. */
 const char *sweep_host(void);
 

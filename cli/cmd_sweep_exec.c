@@ -227,3 +227,32 @@ int sweep_execute(const il_sweep_grid *g, const sweep_where *w)
         rc = EXIT_RUNTIME;
     return rc;
 }
+
+int sweep_fork_worker(const il_sweep_grid *g, const sweep_where *w, long *pid)
+{
+    il_sweep_store *s = NULL;
+    il_error err;
+    pid_t p;
+    int rc;
+
+    *pid = 0;
+    if ((rc = make_folder(w->db)) != 0)
+        return rc;
+    err.message[0] = '\0';
+    if (il_sweep_store_open(w->db, g, &s, &err) != IL_OK ||
+        il_sweep_store_reclaim(s, sweep_host(), NULL, &err) != IL_OK) {
+        cli_error("sweep: %s", err.message);
+        il_sweep_store_close(s);
+        return EXIT_RUNTIME;
+    }
+    il_sweep_store_close(s);
+    fflush(NULL);
+    if ((p = fork()) < 0) {
+        cli_error("sweep: cannot start a worker: %s", strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    if (p == 0)
+        _exit(work(g, w, 0));
+    *pid = (long)p;
+    return 0;
+}

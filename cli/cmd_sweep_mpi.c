@@ -4,12 +4,16 @@
  * store: it claims cells one at a time for whichever rank asks (cells
  * differ in cost by orders of magnitude, so a static split would idle
  * ranks) and records each result as it comes back; the other ranks only
- * run cells. A rank that dies loses its running cell, which stays
+ * run cells. Rank 0 also forks, before MPI starts, one worker of its own
+ * that claims cells from the store directly (as --jobs workers do), so
+ * that rank 0's core computes too: mpirun -n 2 runs two cells at a time.
+ * A rank that dies loses its running cell, which stays
  * "running" under rank 0's pid and is run again by the next sweep.
  */
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,7 +87,7 @@ static int worker(const il_sweep_grid *g, const sweep_where *w)
     }
 }
 
-static int coordinator(const il_sweep_grid *g, const sweep_where *w, int size)
+static int coordinator(const il_sweep_grid *g, const sweep_where *w, int size, pid_t local)
 {
     il_sweep_store *s = NULL;
     il_error err;
@@ -106,7 +110,16 @@ static int coordinator(const il_sweep_grid *g, const sweep_where *w, int size)
         char *buf;
         result_head h;
         size_t index = 0;
-        MPI_Probe(MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &ms);
+        int ready = 0;
+        /* OpenMPI's blocking probe spins a core, which rank 0's forked
+         * worker needs: poll every 2 ms instead */
+        for (;;) {
+            struct timespec pause = {0, 2000000};
+            MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &ready, &ms);
+            if (ready)
+                break;
+            nanosleep(&pause, NULL);
+        }
         MPI_Get_count(&ms, MPI_BYTE, &len);
         if (!(buf = malloc((size_t)len + 1))) {
             MPI_Abort(MPI_COMM_WORLD, EXIT_NOMEM);
@@ -140,14 +153,19 @@ static int coordinator(const il_sweep_grid *g, const sweep_where *w, int size)
         }
         if (progress &&
             il_sweep_store_counts(s, w->shard_i, w->shard_n, counts, &secs, &err) == IL_OK)
-            sweep_progress(counts, shard_cells(g, w), secs, (size_t)size - 1, 0);
+            sweep_progress(counts, shard_cells(g, w), secs, (size_t)size - (local > 0 ? 0 : 1), 0);
+    }
+    if (local > 0) { /* the forked worker's last cell */
+        int status;
+        if (waitpid(local, &status, 0) != local || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            rc = EXIT_RUNTIME;
     }
     if (il_sweep_store_counts(s, w->shard_i, w->shard_n, counts, &secs, &err) != IL_OK) {
         cli_error("sweep: %s", err.message);
         rc = EXIT_RUNTIME;
     } else {
         if (progress)
-            sweep_progress(counts, shard_cells(g, w), secs, (size_t)size - 1, 1);
+            sweep_progress(counts, shard_cells(g, w), secs, (size_t)size, 1);
         printf("sweep: %s: %zu of %zu cells done, %zu failed, %zu pending (%d ranks)\n",
                term_escape(safe, sizeof safe, w->db), counts[IL_SWEEP_DONE], shard_cells(g, w),
                counts[IL_SWEEP_FAILED], counts[IL_SWEEP_PENDING] + counts[IL_SWEEP_RUNNING], size);
@@ -163,10 +181,18 @@ int sweep_mpi(const il_sweep_grid *g, const sweep_where *w, int *rc)
     int rank, size, same;
     unsigned long long len;
     char *text;
+    const char *env_rank = getenv("OMPI_COMM_WORLD_RANK"),
+               *env_size = getenv("OMPI_COMM_WORLD_SIZE");
+    long local = 0;
 
     /* only under a launcher: a plain `initlab sweep` never starts MPI */
     if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK") && !getenv("PMI_SIZE"))
         return 0;
+    /* OpenMPI names the rank before MPI_Init: rank 0 forks its worker now,
+     * while the process holds no MPI state to share with a child */
+    if (env_rank && env_size && atoi(env_rank) == 0 && atoi(env_size) > 1 &&
+        (*rc = sweep_fork_worker(g, w, &local)) != 0)
+        return 1;
     MPI_Init(NULL, NULL);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -196,7 +222,7 @@ int sweep_mpi(const il_sweep_grid *g, const sweep_where *w, int *rc)
     } else {
         if (rank != 0)
             il_sweep_set_threads(1); /* as every cell (cmd_sweep_exec.c says why) */
-        *rc = rank == 0 ? coordinator(g, w, size) : worker(g, w);
+        *rc = rank == 0 ? coordinator(g, w, size, (pid_t)local) : worker(g, w);
     }
     MPI_Finalize();
     return 1;
