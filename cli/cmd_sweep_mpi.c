@@ -190,7 +190,7 @@ int sweep_mpi(const il_sweep_grid *g, const sweep_where *w, int *rc)
         return 0;
     /* OpenMPI names the rank before MPI_Init: rank 0 forks its worker now,
      * while the process holds no MPI state to share with a child */
-    if (env_rank && env_size && atoi(env_rank) == 0 && atoi(env_size) > 1 &&
+    if (env_rank && env_size && strtol(env_rank, NULL, 10) == 0 && strtol(env_size, NULL, 10) > 1 &&
         (*rc = sweep_fork_worker(g, w, &local)) != 0)
         return 1;
     MPI_Init(NULL, NULL);
