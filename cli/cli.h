@@ -248,5 +248,6 @@ int cmd_advise(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const cli_command commands[] = {
      "a network preset or JSON expanded: its layers, parameters and a recipe's stds"},
     {"inspect", cmd_inspect, "read a checkpoint: each tensor's fans, std and the schemes it fits"},
     {"init", cmd_init, "sample one tensor with an initializer; its fans, gain, std and bound"},
+    {"sweep", cmd_sweep, "grids of runs into one SQLite store: resumable, split over jobs, shards"},
     {"serve", cmd_serve, "the live page: change init, activation and depth, watch every layer"},
     {"list", cmd_list, "list the initializers, activations and generators"},
     {"help", cmd_help, "show help for initlab or for one command"},

@@ -17,6 +17,8 @@ packages=(
   locales                                       # locale sources: the CSV reader's comma-locale test
   dataset-fashion-mnist                         # the default training data (initlab train)
   libmicrohttpd-dev                             # initlab serve
+  libsqlite3-dev                                # initlab sweep's result store
+  libopenmpi-dev openmpi-bin                    # initlab sweep under mpirun (optional: INITLAB_MPI)
   curl chromium                                 # serve's API test and its browser test
   python3-numpy python3-pytest                  # the Python package (python/) and its test
   python3-pip python3-setuptools python3-wheel  # its editable install (python_package below)

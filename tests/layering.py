@@ -30,7 +30,7 @@ import tempfile
 
 # The layer order, lowest first. docs/design.md quotes this line.
 ORDER = ["core", "io", "rng", "dist", "act", "init", "stats", "nn", "theory", "exp", "data",
-         "train", "report", "run", "plot", "cli"]
+         "train", "report", "run", "sweep", "plot", "cli"]
 
 # Every header and the module it belongs to.
 HEADERS = {
@@ -70,6 +70,7 @@ HEADERS = {
     "initlab/train.h": "train",
     "initlab/report.h": "report",
     "initlab/run.h": "run",
+    "initlab/sweep.h": "sweep",
     "initlab/plot.h": "plot",
     "internal/png.h": "plot",
 }
@@ -86,6 +87,8 @@ EXTERNAL = {
     "cairo-svg.h": "plot",
     "ft2build.h": "plot",
     "microhttpd.h": "cli",
+    "sqlite3.h": "sweep",
+    "mpi.h": "cli",
 }
 
 # Exact (file, included header) pairs tolerated for now. Each must still

@@ -79,6 +79,7 @@
 #include "initlab/data.h"
 #include "initlab/train.h"
 #include "initlab/run.h"
+#include "initlab/sweep.h"
 #include "initlab/sink.h"
 #include "initlab/version.h"
 #endif
