@@ -36,7 +36,12 @@
 extern "C" {
 #endif
 
-typedef enum il_nt_opt { IL_NT_SGD, IL_NT_MOMENTUM, IL_NT_ADAM, IL_NT_ADAMW } il_nt_opt;
+typedef enum il_nt_opt {
+    IL_NT_SGD,
+    IL_NT_MOMENTUM,
+    IL_NT_ADAM,
+    IL_NT_ADAMW
+} il_nt_opt;
 
 /* "sgd", "momentum", "adam", "adamw"; -1 for an unknown name. */
 int il_nt_opt_parse(const char *name);
@@ -84,7 +89,10 @@ il_status il_nt_xent(const double *logits, size_t rows, size_t classes, const ui
 
 /* ---- parametrizations (ARCHITECTURES.md, section 4) ---- */
 
-typedef enum il_nt_param { IL_NT_SP, IL_NT_MUP } il_nt_param;
+typedef enum il_nt_param {
+    IL_NT_SP,
+    IL_NT_MUP
+} il_nt_param;
 
 /* What a parameter is to muP: by which of its dimensions differ from the
  * base network's (mup's set_base_shapes). */
@@ -121,8 +129,8 @@ il_status il_nt_scalings(const il_net *n, const il_net *base, il_nt_param param,
 /* A classifier for training: the description's ops on inputs of
  * 'features' values, with a dense readout of 'classes' outputs appended
  * (biased as the description's first dense op, or not). */
-il_status il_nt_build_classifier(const il_netdesc *d, size_t features, size_t classes,
-                                 size_t batch, il_net **out, il_error *err);
+il_status il_nt_build_classifier(const il_netdesc *d, size_t features, size_t classes, size_t batch,
+                                 il_net **out, il_error *err);
 
 /* The least-squares slope of log y against log x over n points (NAN when
  * fewer than two, or a value is not positive). */

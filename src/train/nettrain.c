@@ -252,8 +252,7 @@ il_status il_nt_scalings(const il_net *n, const il_net *base, il_nt_param param,
             bout = o;
         }
         if (bin > in || bout > o) {
-            il__set_error(err, "%s: the base width exceeds the network's",
-                          il_net_param_name(n, i));
+            il__set_error(err, "%s: the base width exceeds the network's", il_net_param_name(n, i));
             return IL_EINVAL;
         }
         inf_in = in != bin;
@@ -287,8 +286,8 @@ il_status il_nt_scalings(const il_net *n, const il_net *base, il_nt_param param,
     return IL_OK;
 }
 
-il_status il_nt_build_classifier(const il_netdesc *d, size_t features, size_t classes,
-                                 size_t batch, il_net **out, il_error *err)
+il_status il_nt_build_classifier(const il_netdesc *d, size_t features, size_t classes, size_t batch,
+                                 il_net **out, il_error *err)
 {
     size_t n_ops;
     const il_op *ops = il_netdesc_ops(d, &n_ops);
@@ -354,8 +353,8 @@ void il_nt_measure(const double *x, size_t rows, size_t units, il_nt_point_stats
         sq += v * v;
         ab += fabs(v);
         if (v >= IL_NT_HIST_LO && v < IL_NT_HIST_HI) {
-            size_t b = (size_t)((v - IL_NT_HIST_LO) / (IL_NT_HIST_HI - IL_NT_HIST_LO) *
-                                IL_NT_HIST_BINS);
+            size_t b =
+                (size_t)((v - IL_NT_HIST_LO) / (IL_NT_HIST_HI - IL_NT_HIST_LO) * IL_NT_HIST_BINS);
             out->hist[b < IL_NT_HIST_BINS ? b : IL_NT_HIST_BINS - 1]++;
         }
     }

@@ -134,8 +134,8 @@ static size_t first_nonfinite(const il_net *n, size_t n_points)
 il_status il_nt_train(il_net *n, const il_nt_config *cfg, const il_nt_source *src, il_rng *rng,
                       il_nt_progress_fn progress, void *ctx, il_nt_result **out, il_error *err)
 {
-    size_t batch = il_net_batch(n), in = il_tshape_size(il_net_input_shape(n)), last,
-           classes, rows, n_out, xlen, tlen;
+    size_t batch = il_net_batch(n), in = il_tshape_size(il_net_input_shape(n)), last, classes, rows,
+           n_out, xlen, tlen;
     il_nt_result *r = NULL;
     il_nt_optim *o = NULL;
     double *x = NULL, *dy = NULL, *ratio = NULL;
@@ -166,8 +166,8 @@ il_status il_nt_train(il_net *n, const il_nt_config *cfg, const il_nt_source *sr
     r->n_points = il_nt_point_count(n);
     r->n_params = il_net_param_count(n);
     r->div_point = SIZE_MAX;
-    r->cap_records = cfg->record_every ? (cfg->steps + cfg->record_every - 1) / cfg->record_every
-                                       : 0;
+    r->cap_records =
+        cfg->record_every ? (cfg->steps + cfg->record_every - 1) / cfg->record_every : 0;
     x = il_calloc(xlen, sizeof *x);
     dy = il_calloc(n_out, sizeof *dy);
     t = il_calloc(tlen, sizeof *t);
@@ -176,8 +176,7 @@ il_status il_nt_train(il_net *n, const il_nt_config *cfg, const il_nt_source *sr
     r->rec_step = il_calloc(r->cap_records + 1, sizeof *r->rec_step);
     r->rec_points = il_calloc((r->cap_records + 1) * (r->n_points + 1), sizeof *r->rec_points);
     r->rec_params = il_calloc((r->cap_records + 1) * (r->n_params + 1) * 3, sizeof(double));
-    if (!x || !dy || !t || !ratio || !r->losses || !r->rec_step || !r->rec_points ||
-        !r->rec_params)
+    if (!x || !dy || !t || !ratio || !r->losses || !r->rec_step || !r->rec_points || !r->rec_params)
         goto done;
     for (size_t step = 0; step < cfg->steps; step++) {
         double loss;
