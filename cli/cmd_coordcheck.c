@@ -211,7 +211,6 @@ int cmd_coordcheck(int argc, char **argv)
     uint8_t *text = NULL;
     size_t text_len = 0;
     il_recipe_spec rs;
-    il_error err;
     double lr;
     int help_flag, npos, rc, param, opt, grows = 0;
 
@@ -255,11 +254,8 @@ int cmd_coordcheck(int argc, char **argv)
                   bw, w[0]);
         return EXIT_USAGE;
     }
-    err.message[0] = '\0';
-    if (il_recipe_parse(recipe_text, &rs, &err) != IL_OK) {
-        cli_error("coordcheck: --recipe: %s", err.message);
-        return EXIT_USAGE;
-    }
+    if ((rc = train_net_recipe("coordcheck", recipe_text, &rs)) != 0)
+        return rc;
     for (size_t i = 0; i < nw; i++) {
         char preset[512];
         il_netdesc *di = NULL;

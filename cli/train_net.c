@@ -419,11 +419,8 @@ int cmd_train_net(int argc, char **argv)
         err.message[0] = '\0';
         snprintf(arms[r].recipe, sizeof arms[r].recipe, "%s",
                  recipes.n ? recipes.items[r] : "torch_default");
-        if (il_recipe_parse(arms[r].recipe, &rs, &err) != IL_OK) {
-            cli_error("train: --recipe: %s", err.message);
-            rc = EXIT_USAGE;
+        if ((rc = train_net_recipe("train", arms[r].recipe, &rs)) != 0)
             break;
-        }
         if ((rc = train_net_build("train", d, is_text ? NULL : &train, batch, &arms[r].net)) != 0)
             break;
         size_t np = il_net_param_count(arms[r].net);

@@ -41,6 +41,10 @@ int train_net_load_images(const char *cmd, const char *dir, const char *split, i
  * il_malloc into *text. */
 int train_net_load_text(const char *cmd, const char *path, uint8_t **text, size_t *len);
 
+/* A recipe "NAME[:k=v,...]", or "init:SPEC" (one initializer for every
+ * weight). */
+int train_net_recipe(const char *cmd, const char *text, il_recipe_spec *out);
+
 /* A positive finite number for option 'opt'. */
 int train_net_number(const char *cmd, const char *opt, const char *text, int allow_zero,
                      double *out);

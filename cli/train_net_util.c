@@ -275,3 +275,17 @@ int train_net_number(const char *cmd, const char *opt, const char *text, int all
     }
     return 0;
 }
+
+int train_net_recipe(const char *cmd, const char *text, il_recipe_spec *out)
+{
+    il_error err;
+    il_status st;
+    err.message[0] = '\0';
+    st = strncmp(text, "init:", 5) == 0 ? il_recipe_by_init(text + 5, out, &err)
+                                        : il_recipe_parse(text, out, &err);
+    if (st != IL_OK) {
+        cli_error("%s: --recipe: %s", cmd, err.message[0] ? err.message : il_status_str(st));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
