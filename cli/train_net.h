@@ -49,4 +49,12 @@ int train_net_recipe(const char *cmd, const char *text, il_recipe_spec *out);
 int train_net_number(const char *cmd, const char *opt, const char *text, int allow_zero,
                      double *out);
 
+/* net show's muP table: per parameter of 'n' (the preset 'preset' as
+ * built by run), its role, width multiplier, init std (the recipe's,
+ * default torch_default, times muP's factor) and LR factor for 'opt'
+ * (default adam) under 'param' ("sp" or "mup") against 'base_width'. */
+int train_net_show_scalings(const char *cmd, const char *preset, const il_netdesc *d,
+                            const il_net *n, const char *param, size_t base_width, const char *opt,
+                            const char *recipe);
+
 #endif

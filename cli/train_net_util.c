@@ -289,3 +289,71 @@ int train_net_recipe(const char *cmd, const char *text, il_recipe_spec *out)
     }
     return 0;
 }
+
+int train_net_show_scalings(const char *cmd, const char *preset, const il_netdesc *d,
+                            const il_net *n, const char *param, size_t base_width, const char *opt,
+                            const char *recipe)
+{
+    char text[512];
+    il_netdesc *bd = NULL;
+    il_net *base = NULL;
+    il_nt_scaling *sc;
+    il_recipe_spec rs;
+    il_error err;
+    int o = il_nt_opt_parse(opt ? opt : "adam"), mup = strcmp(param, "mup") == 0, rc;
+
+    err.message[0] = '\0';
+    if (!mup && strcmp(param, "sp") != 0) {
+        cli_error("%s: invalid value '%s' for --param: expected sp or mup", cmd, param);
+        return EXIT_USAGE;
+    }
+    if (o < 0) {
+        cli_error("%s: unknown --opt '%s' (valid: sgd, momentum, adam, adamw)", cmd, opt);
+        return EXIT_USAGE;
+    }
+    if (mup && (!base_width || !il_netdesc_preset(d))) {
+        cli_error("%s: --param mup needs a preset and --base-width N", cmd);
+        return EXIT_USAGE;
+    }
+    if ((rc = train_net_recipe(cmd, recipe ? recipe : "torch_default", &rs)) != 0)
+        return rc;
+    if (!(sc = il_calloc(il_net_param_count(n) + 1, sizeof *sc)))
+        return EXIT_NOMEM;
+    if (mup) {
+        if (!train_net_with_width(preset, base_width, text, sizeof text) ||
+            (rc = train_net_load(cmd, text, &bd)) != 0) {
+            il_free(sc);
+            return rc ? rc : EXIT_USAGE;
+        }
+        if (il_netdesc_build(bd, 1, &base, &err) != IL_OK) {
+            cli_error("%s: --base-width %zu: %s", cmd, base_width, err.message);
+            rc = EXIT_USAGE;
+        }
+        il_netdesc_free(bd);
+    }
+    if (!rc &&
+        il_nt_scalings(n, base, mup ? IL_NT_MUP : IL_NT_SP, (il_nt_opt)o, sc, &err) != IL_OK) {
+        cli_error("%s: --base-width %zu: %s", cmd, base_width, err.message);
+        rc = EXIT_USAGE;
+    }
+    if (!rc) {
+        printf("\n%s (%s, base width %zu), init from %s:\n", mup ? "muP" : "SP",
+               il_nt_opt_name((il_nt_opt)o), base_width, recipe ? recipe : "torch_default");
+        printf("%-34s %-7s %10s %12s %10s\n", "parameter", "role", "width_mult", "init std",
+               "lr mult");
+    }
+    for (size_t i = 0; !rc && i < il_net_param_count(n); i++) {
+        il_param_rule rule;
+        if (il_recipe_rule(&rs, n, i, &rule, &err) != IL_OK) {
+            cli_error("%s: %s: %s", cmd, il_net_param_name(n, i), err.message);
+            rc = EXIT_DATA;
+            break;
+        }
+        printf("%-34s %-7s %10.4g %12.6g %10.6g\n", il_net_param_name(n, i),
+               il_nt_role_name(sc[i].role), sc[i].width_mult, rule.std * sc[i].init_mult,
+               sc[i].lr_mult);
+    }
+    il_net_free(base);
+    il_free(sc);
+    return rc;
+}
