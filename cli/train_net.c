@@ -219,8 +219,9 @@ static int write_report(const arm_run *a, size_t n_arms)
 }
 
 /* Figures of the first arm: one line per point or parameter over the
- * recorded steps (at most IL_PLOT_MAX_SERIES of them). */
-static int figures(const arm_run *a)
+ * recorded steps (at most IL_PLOT_MAX_SERIES of them); every arm's
+ * colorful dimension (colorful.png, colorful_arm2.png, ...). */
+static int figures(const arm_run *a, size_t arm)
 {
     size_t nk = il_nt_record_count(a->res), np = il_nt_point_count(a->net),
            npar = il_net_param_count(a->net), nl;
@@ -238,7 +239,7 @@ static int figures(const arm_run *a)
     }
     for (size_t k = 0; k < nk; k++)
         x[k] = (double)il_nt_record_step(a->res, k);
-    for (int fig = 0; fig < 3 && !rc && nk > 0; fig++) {
+    for (int fig = 0; arm == 0 && fig < 3 && !rc && nk > 0; fig++) {
         size_t n = fig == 1 ? npar : np;
         nl = n < IL_PLOT_MAX_SERIES - (fig == 1) ? n : IL_PLOT_MAX_SERIES - (fig == 1);
         for (size_t j = 0; j < nl; j++) {
@@ -296,7 +297,10 @@ static int figures(const arm_run *a)
         il_heatmap h = {
             title,           "step", "activation", "log(1+count)", x, yb, nk, IL_NT_HIST_BINS, z, 0,
             hi > 0 ? hi : 1, 0,      NULL,         NULL,           0};
-        snprintf(path, sizeof path, "%s/colorful.png", out_dir);
+        if (arm == 0)
+            snprintf(path, sizeof path, "%s/colorful.png", out_dir);
+        else
+            snprintf(path, sizeof path, "%s/colorful_arm%zu.png", out_dir, arm + 1);
         err.message[0] = '\0';
         if (z && cli_write_heatmap(path, &h, IL_PLOT_PNG, &err) != IL_OK) {
             cli_error("train: %s: %s", path, err.message);
@@ -470,11 +474,11 @@ int cmd_train_net(int argc, char **argv)
         rc = write_csv(arms, n_arms);
     if (!rc)
         rc = write_report(arms, n_arms);
-    if (!rc)
-        rc = figures(&arms[0]);
+    for (size_t r = 0; !rc && r < n_arms; r++)
+        rc = figures(&arms[r], r);
     if (!rc)
         printf("wrote %s/{dynamics.csv,report.json,dynamics_std.png,update_ratio.png,dead.png,"
-               "colorful.png}\n",
+               "colorful*.png}\n",
                out_dir);
     for (size_t r = 0; r < n_arms; r++) {
         il_nt_result_free(arms[r].res);
