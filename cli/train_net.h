@@ -16,8 +16,10 @@ size_t train_net_with_width(const char *preset, size_t width, char *buf, size_t 
 /* The description of a preset or a JSON file (errors printed). */
 int train_net_load(const char *cmd, const char *what, il_netdesc **d);
 
-/* The network for 'd' and the data: token networks as described,
- * others with a readout of the data's classes appended. */
+/* The network for 'd' and the data: token and image networks as
+ * described (an image network's input must hold the data's values),
+ * feature networks with a readout of the data's classes appended;
+ * sequence networks without tokens are refused. */
 int train_net_build(const char *cmd, const il_netdesc *d, const il_data *data, size_t batch,
                     il_net **out);
 

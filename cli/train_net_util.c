@@ -74,7 +74,21 @@ int train_net_build(const char *cmd, const il_netdesc *d, const il_data *data, s
     il_status st;
 
     err.message[0] = '\0';
-    if (il_netdesc_input_kind(d) == IL_NET_INPUT_TOKENS)
+    il_net_input_kind kind = il_netdesc_input_kind(d);
+    if (kind == IL_NET_INPUT_SEQ) {
+        cli_error("%s: --net: a sequence network trains on tokens: give it vocab=256 (next-byte "
+                  "prediction on --data TEXT)",
+                  cmd);
+        return EXIT_USAGE;
+    }
+    if (kind == IL_NET_INPUT_IMAGE && data && il_tshape_size(il_netdesc_input(d)) != data->dim) {
+        cli_error("%s: --net: the network takes %zu values per image, the data has %zu "
+                  "(cnn:in=1,size=28 for Fashion-MNIST)",
+                  cmd, il_tshape_size(il_netdesc_input(d)), data->dim);
+        return EXIT_USAGE;
+    }
+    /* token and image networks carry their own readout; feature networks get one */
+    if (kind == IL_NET_INPUT_TOKENS || kind == IL_NET_INPUT_IMAGE)
         st = il_netdesc_build(d, batch, out, &err);
     else if (!data) {
         cli_error("%s: --net: a text is for a token network (transformer:...,vocab=256)", cmd);
