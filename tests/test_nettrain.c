@@ -261,5 +261,40 @@ static void mup_roles(void)
     il_net_free(b);
 }
 
+/* Attention's score_scale (muP's 1/d scores): scores scaled by c / sqrt(dh)
+ * equal the default's with the query projection scaled by c. */
+static void attention_scale(void)
+{
+    il_op a = op_of("attention");
+    il_tshape in = {2, {3, 4, 0, 0}};
+    il_net *n[2] = {NULL, NULL};
+    double x[2 * 3 * 4];
+    const double c = 0.25;
+    a.heads = 2;
+    a.bias = 1;
+    REQUIRE(il_net_new(&in, &a, 1, 2, &n[0], NULL) == IL_OK);
+    a.score_scale = c / sqrt(2.0); /* dh = 4 / 2 */
+    REQUIRE(il_net_new(&in, &a, 1, 2, &n[1], NULL) == IL_OK);
+    for (size_t j = 0; j < 24; j++)
+        x[j] = sin(1.0 + (double)j);
+    for (int v = 0; v < 2; v++)
+        for (size_t i = 0; i < il_net_param_count(n[v]); i++) {
+            double *p = il_net_param_data(n[v], i);
+            size_t len = il_tshape_size(&il_net_param(n[v], i, NULL)->shape);
+            /* q.weight, q.bias first: scaled by c in the default network */
+            for (size_t j = 0; j < len; j++)
+                p[j] = cos(0.7 * (double)(j + 5 * i)) * (v == 0 && i < 2 ? c : 1);
+        }
+    CHECK_STR(il_net_param_name(n[0], 0), "layers.0.q.weight");
+    CHECK_STR(il_net_param_name(n[0], 1), "layers.0.q.bias");
+    REQUIRE(il_net_forward(n[0], x) == IL_OK);
+    REQUIRE(il_net_forward(n[1], x) == IL_OK);
+    for (size_t j = 0; j < 24; j++)
+        CHECK_NEAR(il_net_output(n[1], 0)[j], il_net_output(n[0], 0)[j], 1e-12, 1e-14);
+    il_net_free(n[0]);
+    il_net_free(n[1]);
+}
+
 TEST_MAIN({"golden_steps", golden_steps}, {"dead_units", dead_units}, {"slope", slope},
-          {"coord_synthetic", coord_synthetic}, {"schedule", schedule}, {"mup_roles", mup_roles})
+          {"coord_synthetic", coord_synthetic}, {"schedule", schedule}, {"mup_roles", mup_roles},
+          {"attention_scale", attention_scale})
