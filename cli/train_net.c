@@ -465,7 +465,7 @@ int cmd_train_net(int argc, char **argv)
                             ? "no point (the loss only)"
                             : il_net_op_name(arms[r].net, il_nt_point_node(arms[r].net, dp)),
                         il_nt_record_count(arms[r].res));
-            printf("%-24s steps %zu  first loss %.4f  last loss %.4f\n", arms[r].recipe, done,
+            printf("%-24s steps %zu  first loss %.6g  last loss %.6g\n", arms[r].recipe, done,
                    done ? il_nt_losses(arms[r].res)[0] : (double)NAN,
                    done ? il_nt_losses(arms[r].res)[done - 1] : (double)NAN);
         }

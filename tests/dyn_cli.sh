@@ -46,6 +46,17 @@ for p in d['points']:
     done
     # 4 records (steps 0, 5, 10, 15) x (3 points + 3 parameters) + the header
     check csv_rows test "$(wc -l <"$tmp/tr/dynamics.csv")" -eq 25
+    # a linear stack at SGD lr 10 overflows: stopped, named, and what came before kept
+    "$bin" train --net mlp:depth=4,width=64,act=identity --opt sgd --lr 10 --steps 50 \
+        --record-every 1 --out "$tmp/div" >/dev/null 2>"$tmp/div.err"
+    check diverged_message grep -q "diverged at step [0-9]* (non-finite loss), first in layers" \
+        "$tmp/div.err"
+    check diverged_report python3 -c "
+import json
+a = json.load(open('$tmp/div/report.json'))['arms'][0]
+assert a['diverged'] and a['steps_done'] == a['diverged']['step'] < 50, a['diverged']
+assert len(a['timeline']) == a['steps_done']
+"
 fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
