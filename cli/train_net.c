@@ -85,6 +85,7 @@ typedef struct arm_run {
     char recipe[128];
     il_net *net;
     il_nt_result *res;
+    double heldout_loss, heldout_acc; /* NAN: not evaluated */
 } arm_run;
 
 static il_status produce_buf(void *pctx, il_write_fn w, void *wctx)
@@ -173,6 +174,10 @@ static int write_report(const arm_run *a, size_t n_arms)
                     dp == SIZE_MAX ? "" : il_net_op_name(a[r].net, il_nt_point_node(a[r].net, dp)));
         else
             bprintf(&b, "null");
+        bprintf(&b, ", \"heldout_loss\": ");
+        bnum(&b, a[r].heldout_loss);
+        bprintf(&b, ", \"heldout_accuracy\": ");
+        bnum(&b, a[r].heldout_acc);
         bprintf(&b, ",\n     \"loss\": [");
         for (size_t s = 0; s < done; s++) {
             bprintf(&b, s ? "," : "");
@@ -465,9 +470,20 @@ int cmd_train_net(int argc, char **argv)
                             ? "no point (the loss only)"
                             : il_net_op_name(arms[r].net, il_nt_point_node(arms[r].net, dp)),
                         il_nt_record_count(arms[r].res));
-            printf("%-24s steps %zu  first loss %.6g  last loss %.6g\n", arms[r].recipe, done,
-                   done ? il_nt_losses(arms[r].res)[0] : (double)NAN,
-                   done ? il_nt_losses(arms[r].res)[done - 1] : (double)NAN);
+            /* held out: the test split, or the text's last tenth (20 batches at most) */
+            il_nt_source ho = {is_text ? NULL : &test, text + src.text_len,
+                               text_len - src.text_len};
+            arms[r].heldout_loss = arms[r].heldout_acc = (double)NAN;
+            if (!il_nt_diverged(arms[r].res, NULL, NULL) &&
+                il_nt_evaluate(arms[r].net, &ho, 20, &arms[r].heldout_loss, &arms[r].heldout_acc,
+                               &err) != IL_OK)
+                fprintf(stderr, "train: %s: no held-out evaluation: %s\n", arms[r].recipe,
+                        err.message);
+            printf("%-24s steps %zu  first loss %.6g  last loss %.6g  held-out loss %.4f "
+                   "accuracy %.4f\n",
+                   arms[r].recipe, done, done ? il_nt_losses(arms[r].res)[0] : (double)NAN,
+                   done ? il_nt_losses(arms[r].res)[done - 1] : (double)NAN, arms[r].heldout_loss,
+                   arms[r].heldout_acc);
         }
     }
     if (!rc)

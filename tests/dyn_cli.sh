@@ -45,6 +45,11 @@ for p in d['points']:
         check "file_$f" test -s "$tmp/tr/$f"
     done
     # 4 records (steps 0, 5, 10, 15) x (3 points + 3 parameters) + the header
+    check heldout python3 -c "
+import json
+a = json.load(open('$tmp/tr/report.json'))['arms'][0]
+assert 0 < a['heldout_accuracy'] <= 1 and a['heldout_loss'] > 0, a
+"
     check csv_rows test "$(wc -l <"$tmp/tr/dynamics.csv")" -eq 25
     # a linear stack at SGD lr 10 overflows: stopped, named, and what came before kept
     "$bin" train --net mlp:depth=4,width=64,act=identity --opt sgd --lr 10 --steps 50 \

@@ -209,6 +209,12 @@ const il_nt_point_stats *il_nt_record_point(const il_nt_result *r, size_t k, siz
 void il_nt_record_param(const il_nt_result *r, size_t k, size_t i, double *w_std, double *g_std,
                         double *ratio);
 
+/* The mean loss and accuracy (argmax = target) of 'n' on 'src' in whole
+ * batches of consecutive rows (or non-overlapping windows), at most
+ * 'max_batches' of them. IL_EINVAL when not one batch fits; IL_ENOMEM. */
+il_status il_nt_evaluate(il_net *n, const il_nt_source *src, size_t max_batches, double *loss,
+                         double *accuracy, il_error *err);
+
 /* 1 when the loss became non-finite: at which step, and the first point
  * (index into the points; SIZE_MAX: none) whose output was non-finite. */
 int il_nt_diverged(const il_nt_result *r, size_t *step, size_t *point);

@@ -264,3 +264,71 @@ int il_nt_diverged(const il_nt_result *r, size_t *step, size_t *point)
         *point = r->div_point;
     return r->diverged;
 }
+
+il_status il_nt_evaluate(il_net *n, const il_nt_source *src, size_t max_batches, double *loss,
+                         double *accuracy, il_error *err)
+{
+    size_t batch = il_net_batch(n), in = il_tshape_size(il_net_input_shape(n)),
+           last = il_net_op_count(n) - 1, nb, rows, classes, xlen;
+    const il_tshape *os = il_net_shape(n, last);
+    double *x, sum = 0, hits = 0, count = 0;
+    const double *y;
+    uint32_t *t;
+    il_status st = IL_OK;
+
+    classes = os->rank ? os->dim[os->rank - 1] : 1;
+    rows = batch * (il_tshape_size(os) / classes);
+    nb = src->data ? src->data->n / batch
+                   : (src->text_len > in ? (src->text_len - 1) / in : 0) / batch;
+    nb = nb < max_batches ? nb : max_batches;
+    if (nb == 0) {
+        il__set_error(err, "the held-out data holds less than one batch");
+        return IL_EINVAL;
+    }
+    if (!il_mul_size(batch, in, &xlen))
+        return IL_ELIMIT;
+    x = il_calloc(xlen, sizeof *x);
+    t = il_calloc(rows, sizeof *t);
+    if (!x || !t) {
+        st = IL_ENOMEM;
+        goto done;
+    }
+    for (size_t k = 0; k < nb && st == IL_OK; k++) {
+        for (size_t b = 0; b < batch; b++) {
+            size_t e = k * batch + b;
+            if (src->data) {
+                il_data_row(src->data, e, x + b * in);
+                t[b] = src->data->labels[e];
+            } else {
+                for (size_t j = 0; j < in; j++) {
+                    x[b * in + j] = src->text[e * in + j];
+                    t[b * in + j] = src->text[e * in + j + 1];
+                }
+            }
+        }
+        double l;
+        if ((st = il_net_forward(n, x)) != IL_OK)
+            break;
+        y = il_net_output(n, last);
+        if ((st = il_nt_xent(y, rows, classes, t, &l, NULL)) != IL_OK) {
+            il__set_error(err, "a target is out of the readout's %zu classes", classes);
+            break;
+        }
+        sum += l;
+        for (size_t r = 0; r < rows; r++) {
+            size_t best = 0;
+            for (size_t c = 1; c < classes; c++)
+                best = y[r * classes + c] > y[r * classes + best] ? c : best;
+            hits += best == t[r];
+            count += 1;
+        }
+    }
+    if (st == IL_OK) {
+        *loss = sum / (double)nb;
+        *accuracy = hits / count;
+    }
+done:
+    il_free(x);
+    il_free(t);
+    return st;
+}
