@@ -246,6 +246,10 @@ int cmd_run(int argc, char **argv);
 int cmd_theory(int argc, char **argv);
 int cmd_advise(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+/* train_net.c: initlab train --net (cmd_train dispatches to it) */
+int cmd_train_net(int argc, char **argv);
+/* cmd_coordcheck.c */
+int cmd_coordcheck(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);

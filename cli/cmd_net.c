@@ -11,10 +11,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "train_net.h"
 
 typedef struct net_opts {
     const char *recipe;
     int json, layers;
+    const char *param, *opt; /* muP's table (train_net_util.c) */
+    size_t base_width, width;
 } net_opts;
 
 static const cli_option net_options[] = {
@@ -23,6 +26,11 @@ static const cli_option net_options[] = {
     CLI_OPT("layers", CLI_FLAG, net_opts, layers, NULL,
             "also every layer (node) with its output shape"),
     CLI_OPT("json", CLI_FLAG, net_opts, json, NULL, "print only the expanded JSON"),
+    CLI_OPT("param", CLI_STRING, net_opts, param, "sp|mup",
+            "each parameter's muP role, init std and LR factor (with --base-width)"),
+    CLI_OPT("base-width", CLI_SIZE, net_opts, base_width, "N", "muP's base width"),
+    CLI_OPT("width", CLI_SIZE, net_opts, width, "N", "the preset at this width"),
+    CLI_OPT("opt", CLI_STRING, net_opts, opt, "NAME", "LR factors for sgd or adam (default)"),
     {NULL, CLI_FLAG, NULL, NULL, NULL, 0},
 };
 
@@ -136,7 +144,12 @@ static int show(const net_opts *o, const char *what)
     size_t total = 0;
     int rc;
 
-    if ((rc = load("net show", what, &d)) != 0)
+    char wide[512];
+    if (o->width && !train_net_with_width(what, o->width, wide, sizeof wide)) {
+        cli_error("net show: --width: the preset is too long");
+        return EXIT_USAGE;
+    }
+    if ((rc = load("net show", o->width ? wide : what, &d)) != 0)
         return rc;
     if (o->recipe && il_recipe_parse(o->recipe, &r, &err) != IL_OK) {
         cli_error("net show: --recipe: %s", err.message);
@@ -192,6 +205,9 @@ static int show(const net_opts *o, const char *what)
         }
         printf("\n");
     }
+    if (o->param && (rc = train_net_show_scalings("net show", o->width ? wide : what, d, n,
+                                                  o->param, o->base_width, o->opt, o->recipe)) != 0)
+        goto done;
     printf("\n%zu layers, %zu parameter tensors, %zu values\n", il_net_op_count(n),
            il_net_param_count(n), total);
     rc = EXIT_OK;
@@ -204,7 +220,7 @@ done:
 
 int cmd_net(int argc, char **argv)
 {
-    net_opts o = {NULL, 0, 0};
+    net_opts o = {NULL, 0, 0, NULL, NULL, 0, 0};
     int npos, rc;
 
     if (!cli_begin("net", net_options, &o, help, 2, argc, argv, &npos, &rc))

@@ -303,6 +303,9 @@ int cmd_train(int argc, char **argv)
     double train_seconds = 0;
     char b1[32], b2[32];
 
+    for (int i = 1; i < argc; i++) /* any network: its own options (train_net.c) */
+        if (strcmp(argv[i], "--net") == 0 || strncmp(argv[i], "--net=", 6) == 0)
+            return cmd_train_net(argc, argv);
     clock_gettime(CLOCK_MONOTONIC, &prog.t0);
     rc = cli_parse("train", train_options, argc, argv, &npos, &help_flag);
     if (rc)

@@ -14,6 +14,7 @@ static const cli_command commands[] = {
     {"theory", cmd_theory, "mean-field predictions: per-layer statistics, chi1, edge of chaos"},
     {"advise", cmd_advise, "which initialization for an activation, from theory, with a check"},
     {"train", cmd_train, "train one network per initializer on real data; loss curves"},
+    {"coordcheck", cmd_coordcheck, "muP coordinate check: activation size against width over a few steps"},
     {"net", cmd_net,
      "a network preset or JSON expanded: its layers, parameters and a recipe's stds"},
     {"inspect", cmd_inspect, "read a checkpoint: each tensor's fans, std and the schemes it fits"},

@@ -16,6 +16,7 @@ packages=(
   valgrind clang-tidy cppcheck                  # the reliability checks in scripts/test.sh
   locales                                       # locale sources: the CSV reader's comma-locale test
   dataset-fashion-mnist                         # the default training data (initlab train)
+  fortunes                                      # byte-level language-model text (train --net transformer)
   libmicrohttpd-dev                             # initlab serve
   libsqlite3-dev                                # initlab sweep's result store
   libopenmpi-dev openmpi-bin                    # initlab sweep under mpirun (optional: INITLAB_MPI)

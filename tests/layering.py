@@ -68,6 +68,7 @@ HEADERS = {
     "initlab/exp.h": "exp",
     "initlab/data.h": "data",
     "initlab/train.h": "train",
+    "initlab/nettrain.h": "train",
     "initlab/report.h": "report",
     "initlab/run.h": "run",
     "initlab/sweep.h": "sweep",

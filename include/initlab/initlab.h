@@ -78,6 +78,7 @@
 #include "initlab/theory.h"
 #include "initlab/data.h"
 #include "initlab/train.h"
+#include "initlab/nettrain.h"
 #include "initlab/run.h"
 #include "initlab/sweep.h"
 #include "initlab/sink.h"

@@ -99,6 +99,9 @@ typedef struct il_op {
     const struct il_op *shortcut;
     double alpha;
     int has_alpha;
+    /* attention: the scores' factor; 0 is 1/sqrt(D/H). muP's 1/d attention
+     * sets sqrt(dh0)/dh (TP5 App. B.1, dh0 the base width's head size). */
+    double score_scale;
 } il_op;
 
 /* What an op's pass reads and writes, for 'batch' examples. */

@@ -145,7 +145,7 @@ static il_status attn_forward(const il_op *op, const il_op_io *io)
 {
     size_t seq = io->in.dim[0], d = io->in.dim[1], h = op->heads, dh = d / h,
            rows = io->batch * seq;
-    double scale = 1 / sqrt((double)dh), *tmp = io->scratch;
+    double scale = op->score_scale > 0 ? op->score_scale : 1 / sqrt((double)dh), *tmp = io->scratch;
     il_status st;
 
     for (size_t m = 0; m < 3; m++) {
@@ -219,7 +219,7 @@ static il_status head_backward(const il_op *op, const il_op_io *io, size_t b, si
     /* dprobs = dout v^T, then through the softmax and the scale */
     if ((st = il__gemm_nt(IL_DTYPE_F64, dout, seq, dh, v, seq, dp)) != IL_OK)
         return st;
-    softmax_backward(p, dp, seq, 1 / sqrt((double)dh));
+    softmax_backward(p, dp, seq, op->score_scale > 0 ? op->score_scale : 1 / sqrt((double)dh));
     /* dq = dscores k, dk = dscores^T q */
     if ((st = il_gemm(IL_DTYPE_F64, dp, seq, seq, k, dh, prod)) != IL_OK)
         return st;
