@@ -102,7 +102,8 @@ struct il_init_type {
      * and calling from_noise, for a scheme some generator draws faster by
      * another exact method (the truncated normals: philox's rejection).
      * It gives the law of from_noise, and with a generator that has no
-     * such method the very values from_noise makes of its base noise. */
+     * such method the values from_noise makes of its base noise (the
+     * truncated normals' from_noise, vectorised, to 16 ulp of them). */
     il_status (*fill)(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
                       il_error *err);
     /* NULL, or il_init_fill_f32's way for this scheme: fill's values
