@@ -33,7 +33,7 @@
 # usage: bench/perf.sh [ROUNDS]      (default 5; root installs the references)
 #        BENCH_ONLY=REGEX bench/perf.sh [ROUNDS]   only the cases whose name
 #        matches (grep -E), the other rows printed as nan, no lecture;
-#        BENCH_NO_DEPS=1 skips [ "${BENCH_NO_DEPS:-0}" = 1 ] || scripts/install-deps.sh
+#        BENCH_NO_DEPS=1 skips scripts/install-deps.sh
 #
 # OpenBLAS picks its kernels from the CPU unless OPENBLAS_CORETYPE says
 # otherwise; some sandboxes set it (this one sets Haswell on an AVX-512
@@ -52,7 +52,7 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-scripts/install-deps.sh
+[ "${BENCH_NO_DEPS:-0}" = 1 ] || scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build build >/dev/null
 cmake --build build --target bench_kernels >/dev/null
@@ -176,7 +176,7 @@ row "trunc N f32, 2 threads vs trunc_normal_ (2)" "$(rate il-trunc-f32-2 $T)" "$
 best=$(faster torch-trunc-f32-1 torch-trunc-f32-2)
 row "he_normal init f32 vs trunc_normal_ (${best##*-})" "$(med il-init-he-f32) s" "$(med "$best") s" "$(ratio "$best" il-init-he-f32)"
 row "he_normal init f32 vs init lecture_he" "$(med il-init-he-f32) s" "$(med il-init-lecture-f32) s" "$(ratio il-init-lecture-f32 il-init-he-f32)"
-rss=$(sort -n "$tmp/init-he_normal.rss" 2>/dev/null | tail -1); rss=${rss:-0}
+rss=$(sort -n "$tmp/init-he_normal.rss" 2>/dev/null | tail -1 || true); rss=${rss:-0}
 row "init f32 8192^2: peak RSS vs 1.1 T + 64 MiB" "$((rss / 1024)) MiB" "$(((T * 4 * 11 / 10 + 67108864) / 1048576)) MiB" \
     "$(awk -v r="$rss" -v t=$T 'BEGIN { printf "%.2fx", r * 1024 / (t * 4 * 1.1 + 67108864) }')"
 row "  (spread: init he_normal; lecture_he)" "$(spread il-init-he-f32)" "$(spread il-init-lecture-f32)" ""
@@ -198,7 +198,7 @@ row "run he_normal f64 vs numpy" "$(med il-forward-he) s" "$(med np-forward-f64)
 row "  (spread: run he_normal; kaiming_normal)" "$(spread il-forward-he)" "$(spread il-forward-f64)" ""
 gemm=$(awk -v g="$(med il-gemm-f64)" 'BEGIN { printf "%.1f", 20 * g }')
 row "forward f64: 20 dgemm alone (share)" "$gemm s" "" "$(awk -v g="$gemm" -v t="$(med il-forward-f64)" 'BEGIN { printf "%.0f%%", 100 * g / t }')"
-rss=$(sort -n "$tmp/forward.rss" 2>/dev/null | tail -1); rss=${rss:-0}
+rss=$(sort -n "$tmp/forward.rss" 2>/dev/null | tail -1 || true); rss=${rss:-0}
 row "forward f64: peak RSS vs W + 2 activations" "$((rss / 1024)) MiB" "$((3 * L * 8 / 1048576)) MiB" \
     "$(awk -v r="$rss" -v l=$L 'BEGIN { printf "%.2fx", r * 1024 / (3 * l * 8) }')"
 [ -z "${BENCH_ONLY:-}" ] || exit 0
