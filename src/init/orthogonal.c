@@ -14,7 +14,6 @@
  * of the matrix. The result is the float64 one up to float32 rounding,
  * not its bits.
  */
-#include <cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <omp.h>
@@ -44,6 +43,9 @@ void slarfb_(const char *side, const char *trans, const char *direct, const char
              const int *m, const int *n, const int *k, const float *v, const int *ldv,
              const float *t, const int *ldt, float *c, const int *ldc, float *work,
              const int *ldwork, size_t, size_t, size_t, size_t);
+
+/* OpenBLAS's own thread setting (its cblas.h is nn's, tests/layering.py) */
+void openblas_set_num_threads(int num_threads);
 
 /* The float32 path draws its normals in float64 pieces of this many values
  * (even, so the pieces are one fill of the generator), rounding each. */
