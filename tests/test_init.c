@@ -350,7 +350,7 @@ static void trunc_from_uniform_fast(void)
         il__trunc_normal_from_uniform(t, u, want, n);
         il__trunc_normal_from_uniform_fast(t, u, got, n);
         for (size_t i = 0; i < n; i++) {
-            double ulp = nextafter(fabs(want[i]), INFINITY) - fabs(want[i]);
+            double ulp = nextafter(fabs(want[i]), (double)INFINITY) - fabs(want[i]);
             worst = fmax(worst, fabs(got[i] - want[i]) / ulp);
             outside += !(got[i] >= t->a && got[i] <= t->b);
         }
