@@ -10,6 +10,9 @@
  *                                            defaults), il_dist_fill_trunc_normal
  *   bench_kernels trunc-f32 N THREADS [RNG]  the same as float32: il_init_fill_f32 of
  *                                            trunc_normal (drawn in f64, rounded in pieces)
+ *   bench_kernels orth-f64 N THREADS [RNG]   orthogonal of N x N (il_init_fill: dgeqrf, dorgqr)
+ *   bench_kernels orth-f32 N THREADS [RNG]   the same as float32 (il_init_fill_f32: sgelqf,
+ *                                            sorglq), against torch.nn.init.orthogonal_
  *   bench_kernels stats N          histogram (30 bins) + moments of N normals
  *   bench_kernels read N           one streaming read of N doubles (bandwidth)
  *   bench_kernels gemm-f64 N       one N x N x N product (cblas_dgemm); gemm-f32 likewise
@@ -35,9 +38,10 @@ static double now(void)
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: bench_kernels normal-f64|normal-f32|trunc-f64|trunc-f32|stats|read N [THREADS] "
-            "[RNG]\n");
+    fprintf(stderr, "usage: bench_kernels "
+                    "normal-f64|normal-f32|trunc-f64|trunc-f32|orth-f64|orth-f32|stats|read "
+                    "N [THREADS] "
+                    "[RNG]\n");
     return 2;
 }
 
@@ -131,6 +135,26 @@ int main(int argc, char **argv)
         il_init_fill_f32(&init, &n, 1, IL_LAYOUT_DENSE, rng, x, NULL);
         t1 = now();
         free(x);
+    } else if (strncmp(argv[1], "orth-f", 6) == 0) {
+        /* the whole fill (the normals, the factorisation, the sign fix), as
+         * torch's call does; the second call is timed, after OpenBLAS has
+         * set up its buffers and the pages have been touched */
+        size_t shape[2] = {n, n}, nn = n * n;
+        int f32 = strcmp(argv[1], "orth-f32") == 0;
+        void *w = malloc(nn * (f32 ? sizeof(float) : sizeof(double)));
+        il_init init;
+        il_status st = IL_OK;
+        if (!w || il_init_parse("orthogonal", &init, NULL) != IL_OK)
+            return 1;
+        for (int k = 0; k < 2 && st == IL_OK; k++) {
+            t0 = now();
+            st = f32 ? il_init_fill_f32(&init, shape, 2, IL_LAYOUT_DENSE, rng, w, NULL)
+                     : il_init_fill(&init, shape, 2, IL_LAYOUT_DENSE, rng, w, NULL);
+            t1 = now();
+        }
+        free(w);
+        if (st != IL_OK)
+            return 1;
     } else if (strcmp(argv[1], "normal-f32") == 0) {
         float *x = malloc(n * sizeof *x);
         if (!x)

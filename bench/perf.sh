@@ -16,15 +16,24 @@
 #                  against `init lecture_he` (plain normals) and against
 #                  trunc_normal_ at torch's better thread count, with the
 #                  command's peak RSS against the tensor's bytes
+#   orthogonal     4096^2, f32 and f64: bench_kernels orth-* (il_init_fill_f32:
+#                  single-precision LAPACK; il_init_fill: double) on 2 threads
+#                  against torch.nn.init.orthogonal_ at torch's better of 1
+#                  and 2 threads, the calls alone
 #   stats          a 4096^2 layer's histogram (30 bins) and moments against
 #                  np.histogram + mean + std; and against one streaming read
 #   forward        20 layers, 4096 wide, batch 4096, He + ReLU, weights drawn
 #                  inside the pass, f64 and f32: `initlab run [--dtype f32]` (the whole command: start,
 #                  every layer's statistics, report and figures) against
-#                  numpy and torch doing the pass alone
+#                  numpy and torch doing the pass alone; and the f64 run with
+#                  he_normal (Keras's truncated normal, from the run's shared
+#                  uniform noise) against the same run with kaiming_normal
 #   lecture        bench/lecture.sh
 #
 # usage: bench/perf.sh [ROUNDS]      (default 5; root installs the references)
+#        BENCH_ONLY=REGEX bench/perf.sh [ROUNDS]   only the cases whose name
+#        matches (grep -E), the other rows printed as nan, no lecture;
+#        BENCH_NO_DEPS=1 skips scripts/install-deps.sh
 #
 # OpenBLAS picks its kernels from the CPU unless OPENBLAS_CORETYPE says
 # otherwise; some sandboxes set it (this one sets Haswell on an AVX-512
@@ -43,7 +52,7 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-scripts/install-deps.sh
+[ "${BENCH_NO_DEPS:-0}" = 1 ] || scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build build >/dev/null
 cmake --build build --target bench_kernels >/dev/null
@@ -79,6 +88,12 @@ cases=(
   "torch-trunc-f64-2|$py trunc f64 $T 2"
   "torch-trunc-f32-1|$py trunc f32 $T 1"
   "torch-trunc-f32-2|$py trunc f32 $T 2"
+  "il-orth-f32|$k orth-f32 4096 2"
+  "il-orth-f64|$k orth-f64 4096 2"
+  "torch-orth-f32-1|$py orth f32 4096 1"
+  "torch-orth-f32-2|$py orth f32 4096 2"
+  "torch-orth-f64-1|$py orth f64 4096 1"
+  "torch-orth-f64-2|$py orth f64 4096 2"
   "il-init-he-f32|INIT he_normal"
   "il-init-lecture-f32|INIT lecture_he"
   "il-stats-1|env OMP_NUM_THREADS=1 $k stats $L 1"
@@ -88,20 +103,21 @@ cases=(
   "il-gemm-f64|$k gemm-f64 4096"
   "il-forward-f64|FORWARD f64"
   "il-forward-f32|FORWARD f32"
+  "il-forward-he|FORWARD f64 he_normal"
   "np-forward-f64|$py forward numpy f64"
   "torch-forward-f64|$py forward torch f64"
   "np-forward-f32|$py forward numpy f32"
   "torch-forward-f32|$py forward torch f32"
 )
 
-run_forward() { # DTYPE: the whole command, timed from outside; f64's peak RSS kept
+run_forward() { # DTYPE [INIT]: the whole command, timed from outside; f64 kaiming's peak RSS kept
   local t0 t1
   t0=$(date +%s%N)
   /usr/bin/time -f "%M" -o "$tmp/rss" build/initlab run --depth 20 --width 4096 --batch 4096 \
-      --arm kaiming_normal:nonlinearity=relu/relu --out "$tmp/fwd" --max-memory 2G \
+      --arm "${2:-kaiming_normal:nonlinearity=relu}/relu" --out "$tmp/fwd" --max-memory 2G \
       --dtype "$1" >/dev/null
   t1=$(date +%s%N)
-  [ "$1" = f64 ] && cat "$tmp/rss" >>"$tmp/forward.rss"
+  [ "$1" = f64 ] && [ -z "${2:-}" ] && cat "$tmp/rss" >>"$tmp/forward.rss"
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", (b - a) / 1e9 }'
 }
 
@@ -118,18 +134,19 @@ for r in $(seq "$rounds"); do
   echo "perf: round $r of $rounds" >&2
   for c in "${cases[@]}"; do
     name=${c%%|*} cmd=${c#*|}
+    [ -z "${BENCH_ONLY:-}" ] || echo "$name" | grep -q -E "$BENCH_ONLY" || continue
     case "$cmd" in
-      FORWARD*) run_forward "${cmd#FORWARD }";;
+      FORWARD*) run_forward ${cmd#FORWARD };;
       INIT*) run_init "${cmd#INIT }";;
       *) $cmd;;
     esac >>"$tmp/$name"
   done
 done
 
-med() { sort -g "$tmp/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+med() { [ -f "$tmp/$1" ] || { echo nan; return; }; sort -g "$tmp/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rate() { awk -v n="$2" -v t="$(med "$1")" 'BEGIN { printf "%.0f M/s", n / t / 1e6 }'; }
 ratio() { awk -v a="$(med "$1")" -v b="$(med "$2")" 'BEGIN { printf "%.2fx", a / b }'; }
-spread() { sort -g "$tmp/$1" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.3g-%.3g s", lo, hi }'; }
+spread() { [ -f "$tmp/$1" ] || { echo nan; return; }; sort -g "$tmp/$1" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.3g-%.3g s", lo, hi }'; }
 faster() { # the name of the faster of two measurements (by median)
   awk -v a="$(med "$1")" -v b="$(med "$2")" -v na="$1" -v nb="$2" 'BEGIN { print (a <= b) ? na : nb }'
 }
@@ -159,10 +176,15 @@ row "trunc N f32, 2 threads vs trunc_normal_ (2)" "$(rate il-trunc-f32-2 $T)" "$
 best=$(faster torch-trunc-f32-1 torch-trunc-f32-2)
 row "he_normal init f32 vs trunc_normal_ (${best##*-})" "$(med il-init-he-f32) s" "$(med "$best") s" "$(ratio "$best" il-init-he-f32)"
 row "he_normal init f32 vs init lecture_he" "$(med il-init-he-f32) s" "$(med il-init-lecture-f32) s" "$(ratio il-init-lecture-f32 il-init-he-f32)"
-rss=$(sort -n "$tmp/init-he_normal.rss" | tail -1)
+rss=$(sort -n "$tmp/init-he_normal.rss" 2>/dev/null | tail -1 || true); rss=${rss:-0}
 row "init f32 8192^2: peak RSS vs 1.1 T + 64 MiB" "$((rss / 1024)) MiB" "$(((T * 4 * 11 / 10 + 67108864) / 1048576)) MiB" \
     "$(awk -v r="$rss" -v t=$T 'BEGIN { printf "%.2fx", r * 1024 / (t * 4 * 1.1 + 67108864) }')"
 row "  (spread: init he_normal; lecture_he)" "$(spread il-init-he-f32)" "$(spread il-init-lecture-f32)" ""
+best=$(faster torch-orth-f32-1 torch-orth-f32-2)
+row "orthogonal 4096^2 f32 vs orthogonal_ (${best##*-})" "$(med il-orth-f32) s" "$(med "$best") s" "$(ratio "$best" il-orth-f32)"
+best=$(faster torch-orth-f64-1 torch-orth-f64-2)
+row "orthogonal 4096^2 f64 vs orthogonal_ (${best##*-})" "$(med il-orth-f64) s" "$(med "$best") s" "$(ratio "$best" il-orth-f64)"
+row "  (spread: orthogonal f32; f64)" "$(spread il-orth-f32)" "$(spread il-orth-f64)" ""
 row "hist+moments 4096^2, 1 thread vs numpy" "$(med il-stats-1) s" "$(med np-stats) s" "$(ratio np-stats il-stats-1)"
 row "hist+moments 4096^2, 2 threads vs numpy" "$(med il-stats-2) s" "$(med np-stats) s" "$(ratio np-stats il-stats-2)"
 row "hist+moments vs one read (2 threads)" "$(awk -v t="$(med il-stats-2)" -v n=$L 'BEGIN { printf "%.1f GB/s", n * 8 / t / 1e9 }')" \
@@ -171,11 +193,15 @@ row "forward f64 (initlab run) vs numpy" "$(med il-forward-f64) s" "$(med np-for
 row "forward f64 (initlab run) vs torch" "$(med il-forward-f64) s" "$(med torch-forward-f64) s" "$(ratio torch-forward-f64 il-forward-f64)"
 row "forward f32 (initlab run --dtype f32) vs numpy" "$(med il-forward-f32) s" "$(med np-forward-f32) s" "$(ratio np-forward-f32 il-forward-f32)"
 row "forward f32 (initlab run --dtype f32) vs torch" "$(med il-forward-f32) s" "$(med torch-forward-f32) s" "$(ratio torch-forward-f32 il-forward-f32)"
+row "run he_normal f64 vs run kaiming_normal" "$(med il-forward-he) s" "$(med il-forward-f64) s" "$(ratio il-forward-f64 il-forward-he)"
+row "run he_normal f64 vs numpy" "$(med il-forward-he) s" "$(med np-forward-f64) s" "$(ratio np-forward-f64 il-forward-he)"
+row "  (spread: run he_normal; kaiming_normal)" "$(spread il-forward-he)" "$(spread il-forward-f64)" ""
 gemm=$(awk -v g="$(med il-gemm-f64)" 'BEGIN { printf "%.1f", 20 * g }')
 row "forward f64: 20 dgemm alone (share)" "$gemm s" "" "$(awk -v g="$gemm" -v t="$(med il-forward-f64)" 'BEGIN { printf "%.0f%%", 100 * g / t }')"
-rss=$(sort -n "$tmp/forward.rss" | tail -1)
+rss=$(sort -n "$tmp/forward.rss" 2>/dev/null | tail -1 || true); rss=${rss:-0}
 row "forward f64: peak RSS vs W + 2 activations" "$((rss / 1024)) MiB" "$((3 * L * 8 / 1048576)) MiB" \
     "$(awk -v r="$rss" -v l=$L 'BEGIN { printf "%.2fx", r * 1024 / (3 * l * 8) }')"
+[ -z "${BENCH_ONLY:-}" ] || exit 0
 echo
 echo "perf: bench/lecture.sh $rounds" >&2
 bench/lecture.sh "$rounds" | tail -3

@@ -10,6 +10,8 @@ which is the whole `initlab run` command).
                                            DYNAMIC_ARCH OpenBLAS), printed instead of seconds
   perf_ref.py trunc DTYPE N THREADS        torch.nn.init.trunc_normal_ (mean 0, std 1, a -2, b 2)
                                            on N values, the call alone
+  perf_ref.py orth DTYPE N THREADS         torch.nn.init.orthogonal_ of an N x N tensor, the
+                                           call alone (the second; the first sets up)
   perf_ref.py stats N                      np.histogram(x, 30, (-4, 4)) + x.mean() + x.std()
   perf_ref.py forward LIB DTYPE            LIB: numpy, torch; 20 layers, 4096 wide,
                                            batch 4096, He (std sqrt(2/4096)) + ReLU,
@@ -67,6 +69,16 @@ def main():
         torch.nn.init.trunc_normal_(out)  # touch the pages
         t0 = time.perf_counter()
         torch.nn.init.trunc_normal_(out)
+        t1 = time.perf_counter()
+    elif what == "orth":
+        import torch
+        dtype, n, threads = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        torch.set_num_threads(threads)
+        dt = torch.float64 if dtype == "f64" else torch.float32
+        out = torch.empty(n, n, dtype=dt)
+        torch.nn.init.orthogonal_(out)
+        t0 = time.perf_counter()
+        torch.nn.init.orthogonal_(out)
         t1 = time.perf_counter()
     elif what == "stats":
         import numpy as np

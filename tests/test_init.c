@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Initializer registry, spec strings, fans and the lecture's fills. */
+#include <math.h>
+#include <omp.h>
+
 #include "initlab/dist.h"
 #include "initlab/init.h"
+#include "internal/dist_impl.h"
 #include "internal/init_impl.h"
 #include "test.h"
 
@@ -183,7 +187,7 @@ static void registry(void)
     CHECK(il_init_type_at(n) == NULL);
 }
 
-/* il_init_fill_f32 is il_init_fill rounded, for every scheme and both
+/* il_init_fill_f32 is il_init_fill rounded (orthogonal: close), for every scheme and both
  * generators, from a generator a word into its stream; the elementwise
  * schemes in pieces of 4096 values (65 on 515 x 511: the fill's own 2^22
  * would need 32 MiB tensors to cross a piece's end) and whole, the others
@@ -225,9 +229,13 @@ static void fill_f32_is_fill_rounded(void)
                      : il_init_fill_f32(&in, shape, 2, IL_LAYOUT_DENSE, r2, f, NULL);
             CHECK_EQ_INT(s2, s1);
             if (s1 == IL_OK) {
+                /* orthogonal factorises in single precision: within float32's
+                 * error of a QR (orthogonal_f32), not the bits */
+                int close = strcmp(t->name, "orthogonal") == 0;
                 for (size_t k = 0; k < n; k++) {
                     float want = (float)d[k];
-                    bad += memcmp(&want, &f[k], sizeof want) != 0;
+                    bad += close ? !(fabs((double)f[k] - d[k]) <= 2e-5)
+                                 : memcmp(&want, &f[k], sizeof want) != 0;
                 }
                 if (bad)
                     fprintf(stderr, "  %s (%s%s): %zu values differ\n", spec, gens[g],
@@ -244,6 +252,126 @@ static void fill_f32_is_fill_rounded(void)
     free(f);
 }
 
+/* orthogonal in float32 (sgeqrf, sorgqr by panels of 32 columns): for
+ * wide, square and tall matrices, panels' ends crossed, both layouts and
+ * two gains, and either generator, the rows or columns are orthonormal
+ * (times gain) and the tensor is the float64 one (the same normals) to
+ * float32's error of a QR; the generator ends where il_init_fill leaves
+ * it, and the OpenMP / BLAS thread setting, which the panels change for
+ * their duration, is restored. The bounds: single precision's unit
+ * roundoff is 6e-8, and Householder QR's error grows with the size
+ * (Higham, Accuracy and Stability, ch. 19); the worst seen on these
+ * cases was 5.6e-7 (orthonormality) and 2.7e-6 (against float64: 65 x
+ * 64, torch layout, philox), as this test prints when a bound fails
+ * (run with the bounds at 0); 2e-5 leaves room for other BLAS kernels'
+ * summation orders. */
+static void orthogonal_f32(void)
+{
+    static const size_t shapes[][4] = {{3, 4},        {4, 3},     {64, 65},  {65, 64},
+                                       {100, 7},      {7, 100},   {96, 96},  {97, 33},
+                                       {20, 2, 3, 4}, {130, 200}, {200, 130}};
+    static const size_t ndims[] = {2, 2, 2, 2, 2, 2, 2, 2, 4, 2, 2};
+    static const char *const gens[] = {"philox", "mt19937"};
+    double *d = malloc(200 * 130 * sizeof *d);
+    float *f = malloc(200 * 130 * sizeof *f);
+    const int threads = omp_get_max_threads();
+    REQUIRE(d && f);
+    for (size_t c = 0; c < 2 * 2 * 2 * (sizeof ndims / sizeof ndims[0]); c++) {
+        size_t s = c / 8, rows, cols, n = 1;
+        int torch = (c >> 2) & 1, g = (c >> 1) & 1, gen = c & 1;
+        il_layout lay = torch ? IL_LAYOUT_TORCH : IL_LAYOUT_DENSE;
+        double gain = g ? 0.37 : 1.0, ortho = 0, diff = 0;
+        il_rng *r1 = NULL, *r2 = NULL;
+        il_init in;
+        for (size_t k = 0; k < ndims[s]; k++)
+            n *= shapes[s][k];
+        rows = torch ? shapes[s][0] : n / shapes[s][ndims[s] - 1];
+        cols = n / rows;
+        REQUIRE(il_init_parse(g ? "orthogonal:gain=0.37" : "orthogonal", &in, NULL) == IL_OK);
+        REQUIRE(il_rng_new(il_rng_find(gens[gen]), 31 + c, &r1) == IL_OK);
+        REQUIRE(il_rng_new(il_rng_find(gens[gen]), 31 + c, &r2) == IL_OK);
+        REQUIRE(il_init_fill(&in, shapes[s], ndims[s], lay, r1, d, NULL) == IL_OK);
+        REQUIRE(il_init_fill_f32(&in, shapes[s], ndims[s], lay, r2, f, NULL) == IL_OK);
+        CHECK_EQ_U64(il_rng_next_u32(r1), il_rng_next_u32(r2));
+        CHECK_EQ_INT(omp_get_max_threads(), threads);
+        for (size_t k = 0; k < n; k++)
+            diff = fmax(diff, fabs((double)f[k] - d[k]));
+        for (size_t i = 0; i < (rows <= cols ? rows : cols); i++)
+            for (size_t j = 0; j <= i; j++) {
+                double dot = 0;
+                if (rows <= cols)
+                    for (size_t k = 0; k < cols; k++)
+                        dot += (double)f[i * cols + k] * (double)f[j * cols + k];
+                else
+                    for (size_t k = 0; k < rows; k++)
+                        dot += (double)f[k * cols + i] * (double)f[k * cols + j];
+                ortho = fmax(ortho, fabs(dot - (i == j ? gain * gain : 0)));
+            }
+        if (!(ortho <= 2e-5 && diff <= 2e-5))
+            fprintf(stderr,
+                    "  orthogonal f32 %zux%zu (%s, gain %g, %s): |W W^T - g^2 I| = %.3g, "
+                    "|f32 - f64| = %.3g\n",
+                    rows, cols, torch ? "torch" : "dense", gain, gens[gen], ortho, diff);
+        CHECK(ortho <= 2e-5);
+        CHECK(diff <= 2e-5);
+        il_rng_free(r1);
+        il_rng_free(r2);
+    }
+    free(d);
+    free(f);
+}
+
+/* The vectorised inverse CDF of shared noise against il__trunc_normal_from_uniform
+ * (the C library's erf and erfc) on the same 10^6 uniforms and 0: within
+ * 16 ulp of it, never outside [a, b], the same in place. The vectorised
+ * erf is a series, 3e-16 relative, and near a cut at 2 std (erf 0.95,
+ * slope 0.18) that becomes up to 7 ulp of erfinv, where the exact path's
+ * erfc keeps those digits; the worst seen was 12 ulp (law 0), 9 (law 1),
+ * as this test prints when the bound fails (run it with 0). Laws: torch's
+ * default, Keras's he_normal cut (2 std of 0.05), a narrow cut, one
+ * off-centre, one partly past |2u'-1| = 0.97 and one wholly past it
+ * (il__erfinv there: bit for bit). */
+static void trunc_from_uniform_fast(void)
+{
+    static const il_trunc_normal laws[] = {{0, 1, -2, 2},     {0, 0.05, -0.1, 0.1},
+                                           {0, 1, -0.5, 0.5}, {5, 2, 4.5, 4.75},
+                                           {0, 1, -3, 3},     {0, 1, 2.5, 3}};
+    const size_t n = 1000000;
+    double *u = malloc(n * sizeof *u), *want = malloc(n * sizeof *want),
+           *got = malloc(n * sizeof *got);
+    il_rng *r = new_mt(23);
+    REQUIRE(u && want && got && r);
+    for (size_t k = 0; k < sizeof laws / sizeof laws[0]; k++) {
+        const il_trunc_normal *t = &laws[k];
+        double worst = 0;
+        size_t outside = 0, tails_differ = 0;
+        il_rng_fill_double(r, u, n);
+        u[0] = 0.0;
+        il__trunc_normal_from_uniform(t, u, want, n);
+        il__trunc_normal_from_uniform_fast(t, u, got, n);
+        for (size_t i = 0; i < n; i++) {
+            double ulp = nextafter(fabs(want[i]), (double)INFINITY) - fabs(want[i]);
+            worst = fmax(worst, fabs(got[i] - want[i]) / ulp);
+            outside += !(got[i] >= t->a && got[i] <= t->b);
+        }
+        if (k == 5) /* 2 Phi(2.5) - 1 = 0.9876: all past 0.97 */
+            for (size_t i = 0; i < n; i++)
+                tails_differ += memcmp(&got[i], &want[i], sizeof got[i]) != 0;
+        if (!(worst <= 16))
+            fprintf(stderr, "  law %zu: %.3g ulp\n", k, worst);
+        CHECK(worst <= 16);
+        CHECK_EQ_U64(outside, 0);
+        CHECK_EQ_U64(tails_differ, 0);
+        il__trunc_normal_from_uniform_fast(t, u, u, n); /* in place */
+        CHECK(memcmp(u, got, n * sizeof *u) == 0);
+    }
+    il_rng_free(r);
+    free(u);
+    free(want);
+    free(got);
+}
+
 TEST_MAIN({"parse_and_format", parse_and_format}, {"parse_errors", parse_errors}, {"fans", fans},
           {"lecture_fills", lecture_fills}, {"describe", describe}, {"fill_errors", fill_errors},
-          {"registry", registry}, {"fill_f32_is_fill_rounded", fill_f32_is_fill_rounded})
+          {"registry", registry}, {"fill_f32_is_fill_rounded", fill_f32_is_fill_rounded},
+          {"orthogonal_f32", orthogonal_f32}, {"trunc_from_uniform_fast", trunc_from_uniform_fast})

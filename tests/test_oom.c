@@ -102,9 +102,9 @@ static il_status s_init_orthogonal(void)
 }
 
 /* float32 fills: the pieces' scratch (kaiming_normal), the inverse CDF's
- * (a cut keeping 2% of the mass), and the float64 tensor of a scheme
- * filled whole (orthogonal, with its own allocations); he_normal
- * allocates nothing */
+ * (a cut keeping 2% of the mass), and orthogonal's own (the normals'
+ * double piece, the float32 matrix of a tall shape, LAPACK's workspace);
+ * he_normal allocates nothing */
 static il_status s_init_f32(void)
 {
     size_t shape[2] = {8, 5};

@@ -102,7 +102,8 @@ struct il_init_type {
      * and calling from_noise, for a scheme some generator draws faster by
      * another exact method (the truncated normals: philox's rejection).
      * It gives the law of from_noise, and with a generator that has no
-     * such method the very values from_noise makes of its base noise. */
+     * such method the values from_noise makes of its base noise (the
+     * truncated normals' from_noise, vectorised, to 16 ulp of them). */
     il_status (*fill)(const il_init *init, const il_init_ctx *ctx, il_rng *rng, double *out,
                       il_error *err);
     /* NULL, or il_init_fill_f32's way for this scheme: fill's values
@@ -143,9 +144,12 @@ il_status il_init_fill(const il_init *init, const size_t *shape, size_t ndim, il
  * state), with no float64 copy of the tensor where the scheme allows: the
  * truncated normals are rounded as they are drawn (fill_f32), other
  * elementwise schemes drawn and rounded in pieces of 2^22 values (32 MiB
- * of scratch); orthogonal, sparse, eye, dirac and lsuv fill a float64
- * tensor and round it. IL_ENOMEM if scratch or that tensor cannot be
- * allocated; otherwise the errors of il_init_fill. */
+ * of scratch); sparse, eye, dirac and lsuv fill a float64 tensor and
+ * round it. Orthogonal is the exception to "rounded": the same normals,
+ * rounded, are factorised in single precision (a float32 scratch matrix
+ * for tall and square shapes), so it is il_init_fill's tensor up to
+ * float32 rounding, not bit for bit. IL_ENOMEM if scratch or that tensor
+ * cannot be allocated; otherwise the errors of il_init_fill. */
 il_status il_init_fill_f32(const il_init *init, const size_t *shape, size_t ndim, il_layout layout,
                            il_rng *rng, float *out, il_error *err);
 

@@ -16,7 +16,9 @@
  * shared noise. Drawn from a generator, the truncated normals are
  * il_dist_fill_trunc_normal's: the fast generator's own rejection method,
  * of the same law (numpy-legacy's are still the inverse CDF of its
- * uniforms).
+ * uniforms, to the bit). Shared noise (from_noise: a paired run's
+ * weights) goes through the vectorised inverse CDF, within 16 ulp of that
+ * one (il__trunc_normal_from_uniform_fast).
  */
 #include <math.h>
 
@@ -100,7 +102,7 @@ static void vs_fill(const vs_config *c, const il_init_ctx *ctx, const double *u,
         il__uniform_from_noise(-limit, limit, u, out, ctx->numel);
     } else if (c->dist == VS_TRUNCATED) {
         il_trunc_normal t = vs_trunc_law(var);
-        il__trunc_normal_from_uniform(&t, u, out, ctx->numel);
+        il__trunc_normal_from_uniform_fast(&t, u, out, ctx->numel);
     } else {
         /* the normal's inverse CDF; the half-ulp shift keeps u = 0 finite */
         double scale = sqrt(var) * sqrt(2.0);

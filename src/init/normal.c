@@ -178,7 +178,7 @@ static il_status trunc_from(const il_init *init, const il_init_ctx *ctx, const d
 {
     il_trunc_normal t = trunc_law(init);
     (void)err;
-    il__trunc_normal_from_uniform(&t, noise, out, ctx->numel);
+    il__trunc_normal_from_uniform_fast(&t, noise, out, ctx->numel);
     return IL_OK;
 }
 

@@ -14,6 +14,15 @@
 void il__trunc_normal_from_uniform(const il_trunc_normal *t, const double *u, double *out,
                                    size_t n);
 
+/* The same law from the same noise, for shared noise (the initializers'
+ * from_noise): the inverse CDF with an erfinv the compiler vectorises
+ * where |2 u' - 1| <= 0.97 (every cut at 2 std or less), il__erfinv
+ * elsewhere; within a few ulp of il__trunc_normal_from_uniform, about
+ * fifteen times faster on one core, but not its bits, which numpy-legacy's
+ * fills keep. */
+void il__trunc_normal_from_uniform_fast(const il_trunc_normal *t, const double *u, double *out,
+                                        size_t n);
+
 /* The inverse error function, accurate to a few ulp on (-1, 1); +-inf at +-1. */
 double il__erfinv(double x);
 
