@@ -86,16 +86,42 @@ static size_t default_need(size_t now, size_t stack)
     return now + START_SLACK + (blas_cores() + 2) * BLAS_BUFFER + 4 * stack + 2 * MIN_RUN;
 }
 
+/* What any other command needs: OpenBLAS's start-up buffers, one more for
+ * the computing thread's first product, and room for a small run. */
+static size_t command_need(size_t now)
+{
+    return now + START_SLACK + (blas_cores() + 1) * BLAS_BUFFER + MIN_RUN;
+}
+
 /* Before OpenBLAS's constructor (constructors with a priority run before
- * those without; glibc passes main's arguments), and only for `serve`: the
- * other commands are not this file's. */
+ * those without; glibc passes main's arguments): under an address-space
+ * limit too small for OpenBLAS's buffers, OpenBLAS would retry its mapping
+ * for ever, before main, so every command would hang. Exit at once instead,
+ * saying what the limit should be. `serve` checks the rest of its room in
+ * serve_check_room, when its options are known. */
 __attribute__((constructor(101))) static void check_before_blas(int argc, char **argv)
 {
     size_t limit, now;
     struct rlimit st;
-    if (argc < 2 || strcmp(argv[1], "serve") != 0 || (limit = as_limit()) == 0)
+    if ((limit = as_limit()) == 0)
         return;
     now = mapped_now();
+    if (argc < 2 || strcmp(argv[1], "serve") != 0) {
+        char have[32], want[32];
+        size_t need = command_need(now);
+        if (need <= limit)
+            return;
+        cli_error("%s%sthe address-space limit (ulimit -v %zu) is %s; initlab needs at least %s "
+                  "(ulimit -v %zu): OpenBLAS maps %zu MiB for each of %zu cores at start and one "
+                  "more for the first product (OMP_NUM_THREADS=1 needs less)",
+                  argc >= 2 && argv[1][0] != '-' ? argv[1] : "",
+                  argc >= 2 && argv[1][0] != '-' ? ": " : "", limit >> 10,
+                  cli_format_bytes(have, sizeof have, (double)limit),
+                  cli_format_bytes(want, sizeof want, (double)need), (need >> 10) + 1,
+                  BLAS_BUFFER >> 20, blas_cores());
+        fflush(stderr);
+        _exit(EXIT_NOMEM);
+    }
     if (now + START_SLACK + blas_cores() * BLAS_BUFFER <= limit)
         return; /* the rest is for serve_check_room, when the options are known */
     if (getrlimit(RLIMIT_STACK, &st) != 0 || st.rlim_cur == RLIM_INFINITY)
