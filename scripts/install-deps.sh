@@ -15,6 +15,7 @@ packages=(
   libclang-rt-14-dev                            # libFuzzer and the sanitizer runtimes for clang
   valgrind clang-tidy cppcheck                  # the reliability checks in scripts/test.sh
   locales                                       # locale sources: the CSV reader's comma-locale test
+  python3-numpy                                 # ctest arch_torch reads the PyTorch goldens (.npz)
   dataset-fashion-mnist                         # the default training data (initlab train)
   libmicrohttpd-dev                             # initlab serve
   curl chromium                                 # serve's API test and its browser test
