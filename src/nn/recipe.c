@@ -125,7 +125,7 @@ il_status il__rule_init(il_param_rule *r, const il__place *pl, const char *spec,
     r->kind = IL_RULE_INIT;
     snprintf(r->init, sizeof r->init, "%s", spec);
     snprintf(r->why, sizeof r->why, "%s", why);
-    r->std = NAN;
+    r->std = (double)NAN;
     if ((st = il_init_parse(spec, &init, err)) != IL_OK)
         return st;
     if (pl->d->role == IL_ROLE_BIAS)
@@ -215,7 +215,7 @@ static il_status by_init_rule(const il_recipe_spec *r, const il_net *n, size_t i
     il_status st = il__recipe_place(n, i, &pl);
     if (st != IL_OK)
         return st;
-    if (il__rule_common(r, &pl, NAN, NULL, out))
+    if (il__rule_common(r, &pl, (double)NAN, NULL, out))
         return IL_OK;
     il_init_format(&r->init, spec, sizeof spec);
     return il__rule_init(out, &pl, spec, "every weight by the arm's initializer", err);

@@ -18,12 +18,13 @@
  * -0.5 is the 1/sqrt(L) branch scaling); NAN: the recipe's own value. */
 #define KEY_ALPHA                                                                                  \
     {                                                                                              \
-        "alpha", IL_PARAM_NUMBER, NAN, 0, NULL, "every residual's alpha (default: the recipe's)",  \
-            0                                                                                      \
+        "alpha", IL_PARAM_NUMBER, (double)NAN, 0, NULL,                                            \
+            "every residual's alpha (default: the recipe's)", 0                                    \
     }
 #define KEY_ALPHA_POW                                                                              \
     {                                                                                              \
-        "alpha_pow", IL_PARAM_NUMBER, NAN, 0, NULL, "every residual's alpha = L^alpha_pow", 0      \
+        "alpha_pow", IL_PARAM_NUMBER, (double)NAN, 0, NULL,                                        \
+            "every residual's alpha = L^alpha_pow", 0                                              \
     }
 
 static const il_param alpha_keys[] = {KEY_ALPHA, KEY_ALPHA_POW};
@@ -111,7 +112,7 @@ static il_status rule_torch_alpha(const il_recipe_spec *r, const il_net *n, size
 static il_status rule_torch_default(const il_recipe_spec *r, const il_net *n, size_t i,
                                     il_param_rule *out, il_error *err)
 {
-    return rule_torch_alpha(r, n, i, out, err, NAN, NULL);
+    return rule_torch_alpha(r, n, i, out, err, (double)NAN, NULL);
 }
 
 static il_status rule_rezero(const il_recipe_spec *r, const il_net *n, size_t i, il_param_rule *out,
@@ -142,14 +143,14 @@ static il_status rule_he(const il_recipe_spec *r, const il_net *n, size_t i, il_
                          il_error *err)
 {
     return rule_scheme(r, n, i, out, err, "kaiming_normal:nonlinearity=relu", "He: N(0, 2/fan_in)",
-                       NAN, NULL);
+                       (double)NAN, NULL);
 }
 
 static il_status rule_xavier(const il_recipe_spec *r, const il_net *n, size_t i, il_param_rule *out,
                              il_error *err)
 {
     return rule_scheme(r, n, i, out, err, "xavier_normal", "Glorot: N(0, 2/(fan_in + fan_out))",
-                       NAN, NULL);
+                       (double)NAN, NULL);
 }
 
 static il_status rule_skipinit(const il_recipe_spec *r, const il_net *n, size_t i,
@@ -208,7 +209,7 @@ static il_status rule_gpt2(const il_recipe_spec *r, const il_net *n, size_t i, i
     char why[160];
     if (st != IL_OK)
         return st;
-    if (il__rule_common(r, &pl, NAN, NULL, out))
+    if (il__rule_common(r, &pl, (double)NAN, NULL, out))
         return IL_OK;
     if (branch_last(&pl)) {
         snprintf(why, sizeof why,
@@ -228,7 +229,7 @@ static il_status rule_depth_init(const il_recipe_spec *r, const il_net *n, size_
     char why[160], spec[160], num[40], lo[40];
     if (st != IL_OK)
         return st;
-    if (il__rule_common(r, &pl, NAN, NULL, out))
+    if (il__rule_common(r, &pl, (double)NAN, NULL, out))
         return IL_OK;
     if (pl.d->role == IL_ROLE_EMBEDDING)
         return il__rule_init(out, &pl, "normal:std=1", "torchtitan: token embedding N(0, 1)", err);
@@ -271,7 +272,7 @@ static il_status rule_t_fixup(const il_recipe_spec *r, const il_net *n, size_t i
 
     if (st != IL_OK)
         return st;
-    if (il__rule_common(r, &pl, NAN, NULL, out))
+    if (il__rule_common(r, &pl, (double)NAN, NULL, out))
         return IL_OK;
     N = (double)(pl.N ? pl.N : 1);
     /* decoder (causal) blocks: (9N)^-1/4; encoder blocks: 0.67 N^-1/4 */
@@ -331,7 +332,7 @@ static il_status rule_delta_orthogonal(const il_recipe_spec *r, const il_net *n,
     double gain = r->values[0].number;
     if (st != IL_OK)
         return st;
-    if (il__rule_common(r, &pl, NAN, NULL, out))
+    if (il__rule_common(r, &pl, (double)NAN, NULL, out))
         return IL_OK;
     if (pl.d->role == IL_ROLE_EMBEDDING)
         return il__rule_init(out, &pl, "normal:std=1", "embedding: N(0, 1)", err);
@@ -359,7 +360,7 @@ static il_status rule_zero(const il_recipe_spec *r, const il_net *n, size_t i, i
     (void)err;
     if (st != IL_OK)
         return st;
-    if (il__rule_common(r, &pl, NAN, NULL, out))
+    if (il__rule_common(r, &pl, (double)NAN, NULL, out))
         return IL_OK;
     if (pl.d->role == IL_ROLE_EMBEDDING)
         return il__rule_init(out, &pl, "normal:std=1", "embedding: N(0, 1) (ZerO has no rule)",

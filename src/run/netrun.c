@@ -64,7 +64,7 @@ static il_status stats_of(const double *v, size_t len, const il_run_spec *s, il_
     il_stats_config cfg = {s->bins, s->lo, s->hi, IL_STATS_LOW, IL_STATS_HIGH};
     il_status status;
     if (isnan(cfg.lo) || isnan(cfg.hi)) { /* the values' own range */
-        double lo = INFINITY, hi = -INFINITY;
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
         for (size_t i = 0; i < len; i++)
             if (isfinite(v[i])) {
                 lo = fmin(lo, v[i]);
@@ -123,7 +123,7 @@ static il_status upstream(const il_run_spec *s, const il_net *n, il_rng *rng, do
     const double *y = il_net_output(n, last);
     double total = 0;
 
-    *loss = NAN;
+    *loss = (double)NAN;
     if (s->grad_source == IL_EXP_GRAD_UNIT) {
         il_dist_fill_standard_normal(rng, dy, len);
         return IL_OK;
@@ -132,7 +132,7 @@ static il_status upstream(const il_run_spec *s, const il_net *n, il_rng *rng, do
         return IL_EINVAL;
     for (size_t r = 0; r < rows; r++) {
         const double *z = y + r * c;
-        double *g = dy + r * c, mx = -INFINITY, sum = 0;
+        double *g = dy + r * c, mx = -HUGE_VAL, sum = 0;
         size_t label = (size_t)(il_rng_next_double(rng) * (double)c);
         if (label >= c)
             label = c - 1;
@@ -244,7 +244,7 @@ static il_status measure_points(const il_run_spec *s, il__netrun *nr, net_arm *a
         rp->type = il_net_op(n, k)->type->name;
         rp->shape = sh->dim;
         rp->rank = sh->rank;
-        rp->theory_q = NAN;
+        rp->theory_q = (double)NAN;
         rp->q = mean_square(il_net_output(n, k), len);
         st = stats_of(il_net_output(n, k), len, s, &a->act[p]);
         rp->act = &a->act[p];
@@ -268,7 +268,7 @@ static il_status measure_points(const il_run_spec *s, il__netrun *nr, net_arm *a
             rp->type = strcmp(op->type->name, "attention") == 0 ? "attention_probs" : d->name;
             rp->shape = d->shape.dim;
             rp->rank = d->shape.rank;
-            rp->theory_q = NAN;
+            rp->theory_q = (double)NAN;
             rp->q = mean_square(v, slen);
             st = stats_of(v, slen, s, &a->act[p]);
             rp->act = &a->act[p];
@@ -309,7 +309,7 @@ static il_status measure_params(const il_run_spec *s, il__netrun *nr, net_arm *a
         rp->std = a->rules[i].std;
         st = stats_of(il_net_param_data((il_net *)n, i), len, s, &a->pval[i]);
         rp->value = &a->pval[i];
-        rp->grad_ratio = NAN;
+        rp->grad_ratio = (double)NAN;
         if (st == IL_OK && nr->grad) {
             st = stats_of(il_net_param_grad(n, i), len, s, &a->pgrad[i]);
             rp->grad = &a->pgrad[i];
@@ -382,7 +382,7 @@ static il_status run_arm(const il_run_spec *s, il__netrun *nr, size_t arm, il_er
         st = il_recipe_apply(&s->recipes[arm], n, rng, err);
     if (st == IL_OK)
         st = il_net_forward(n, nr->x);
-    a->rep.loss = NAN;
+    a->rep.loss = (double)NAN;
     if (st == IL_OK && nr->grad) {
         size_t last = il_net_op_count(n) - 1;
         size_t len = nr->batch * il_tshape_size(il_net_shape(n, last));

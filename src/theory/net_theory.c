@@ -25,7 +25,7 @@ typedef struct walk {
 
 static void no_prediction(walk *w, size_t k, const char *why)
 {
-    w->q[k] = NAN;
+    w->q[k] = (double)NAN;
     if (!w->noted && w->note) {
         il__set_error(w->note, "no prediction from %s (%s) on: %s", il_net_op_name(w->n, k),
                       il_net_op(w->n, k)->type->name, why);
