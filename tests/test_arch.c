@@ -319,6 +319,24 @@ static void transformer_recipes(void)
     CHECK_NEAR(tf_formula("gpt2", "layers.0.body.1.o.weight"), 0.0040825, 1e-4, 0);
 }
 
-TEST_MAIN({"residual_he", residual_he}, {"residual_alpha", residual_alpha},
-          {"residual_fixup", residual_fixup}, {"residual_preln", residual_preln},
-          {"transformer_recipes", transformer_recipes})
+/* Preset sizes out of range are refused before any conversion to size_t
+ * (fuzz_netdesc found resmlp:blocks=-3 converting -3 to size_t, undefined;
+ * fuzz/regressions/netdesc/negative-blocks; the asan preset's UBSan traps it). */
+static void preset_ranges(void)
+{
+    const char *bad[] = {"resmlp:blocks=-3", "resmlp:width=-1e300", "transformer:layers=1e300",
+                         "mlp:depth=0.5", "resmlp:blocks=nan"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        il_netdesc *d = NULL;
+        il_error err;
+        il_status st = il_netdesc_parse(bad[i], &d, &err);
+        if (st == IL_OK)
+            TEST_FAIL_("%s: accepted", bad[i]);
+        CHECK(d == NULL);
+        il_netdesc_free(d);
+    }
+}
+
+TEST_MAIN({"preset_ranges", preset_ranges}, {"residual_he", residual_he},
+          {"residual_alpha", residual_alpha}, {"residual_fixup", residual_fixup},
+          {"residual_preln", residual_preln}, {"transformer_recipes", transformer_recipes})
