@@ -3,7 +3,7 @@
 #
 # usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS  time per target (default 600, the CIFuzz default; CI uses 20)
-#   TARGET   npy, csv, spec, idx, request, json, http, npz, safetensors (default: all)
+#   TARGET   npy, csv, spec, idx, request, json, http, npz, safetensors, netdesc (default: all)
 #
 # Each target first replays its seed corpus and every saved regression
 # (fuzz/regressions/TARGET/) once, then fuzzes for SECONDS from a scratch
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(npy csv spec idx request json http npz safetensors)
+[ ${#targets[@]} -eq 0 ] && targets=(npy csv spec idx request json http npz safetensors netdesc)
 
 scripts/install-deps.sh
 if [ ! -f build-fuzz/build.ninja ]; then

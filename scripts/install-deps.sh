@@ -15,6 +15,7 @@ packages=(
   libclang-rt-14-dev                            # libFuzzer and the sanitizer runtimes for clang
   valgrind clang-tidy cppcheck                  # the reliability checks in scripts/test.sh
   locales                                       # locale sources: the CSV reader's comma-locale test
+  python3-numpy                                 # ctest arch_torch reads the PyTorch goldens (.npz)
   dataset-fashion-mnist                         # the default training data (initlab train)
   fortunes                                      # byte-level language-model text (train --net transformer)
   libmicrohttpd-dev                             # initlab serve

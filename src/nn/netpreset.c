@@ -176,7 +176,8 @@ static il_status size_of(const il_param *keys, const il_value *v, size_t i, int 
                          size_t *out, il_error *err)
 {
     double x = v[i].number;
-    if (x != (double)(size_t)x || x < (zero_ok ? 0 : 1) || x > (double)(1u << 24)) {
+    /* the range first: converting a negative, NaN or huge double to size_t is undefined */
+    if (!(x >= (zero_ok ? 0 : 1) && x <= (double)(1u << 24)) || x != (double)(size_t)x) {
         il__set_error(err, "\"%s\" must be a whole number from %d to %u", keys[i].name,
                       zero_ok ? 0 : 1, 1u << 24);
         return IL_EINVAL;

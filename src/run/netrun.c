@@ -64,7 +64,7 @@ static il_status stats_of(const double *v, size_t len, const il_run_spec *s, il_
     il_stats_config cfg = {s->bins, s->lo, s->hi, IL_STATS_LOW, IL_STATS_HIGH};
     il_status status;
     if (isnan(cfg.lo) || isnan(cfg.hi)) { /* the values' own range */
-        double lo = (double)INFINITY, hi = -(double)INFINITY;
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
         for (size_t i = 0; i < len; i++)
             if (isfinite(v[i])) {
                 lo = fmin(lo, v[i]);
@@ -132,7 +132,7 @@ static il_status upstream(const il_run_spec *s, const il_net *n, il_rng *rng, do
         return IL_EINVAL;
     for (size_t r = 0; r < rows; r++) {
         const double *z = y + r * c;
-        double *g = dy + r * c, mx = -(double)INFINITY, sum = 0;
+        double *g = dy + r * c, mx = -HUGE_VAL, sum = 0;
         size_t label = (size_t)(il_rng_next_double(rng) * (double)c);
         if (label >= c)
             label = c - 1;
