@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "initlab/netdesc.h"
+#include "initlab/recipe.h"
 #include "serve.h"
 
 #define BINS        30
@@ -136,7 +137,7 @@ static cJSON *entry_json(cJSON *arr, const char *name, const char *formula, cons
 
 static void handle_list(const serve_config *cfg, serve_response *out)
 {
-    cJSON *root = cJSON_CreateObject(), *inits, *acts, *limits;
+    cJSON *root = cJSON_CreateObject(), *inits, *acts, *nets, *recipes, *limits;
     char *text = NULL;
     int ok = root != NULL;
 
@@ -157,6 +158,25 @@ static void handle_list(const serve_config *cfg, serve_response *out)
         ok = o && cJSON_AddNumberToObject(o, "gain", il_act_gain(&a)) &&
              cJSON_AddNumberToObject(o, "view_lo", t->view_lo) &&
              cJSON_AddNumberToObject(o, "view_hi", t->view_hi);
+    }
+    /* the networks and recipes of net runs (the page's network picker) */
+    nets = ok ? cJSON_AddArrayToObject(root, "nets") : NULL;
+    recipes = nets ? cJSON_AddArrayToObject(root, "recipes") : NULL;
+    ok = nets && recipes;
+    for (size_t i = 0; ok && i < il_net_preset_count(); i++) {
+        const il_net_preset *np = il_net_preset_at(i);
+        cJSON *o = cJSON_CreateObject();
+        ok = o && cJSON_AddItemToArray(nets, o) && cJSON_AddStringToObject(o, "name", np->name) &&
+             cJSON_AddStringToObject(o, "summary", np->summary) &&
+             cJSON_AddStringToObject(o, "keys", np->keys) &&
+             cJSON_AddStringToObject(o, "example", np->example);
+    }
+    for (size_t i = 0; ok && i < il_recipe_count(); i++) {
+        const il_recipe *r = il_recipe_at(i);
+        cJSON *o = cJSON_CreateObject();
+        ok = o && cJSON_AddItemToArray(recipes, o) && cJSON_AddStringToObject(o, "name", r->name) &&
+             cJSON_AddStringToObject(o, "summary", r->summary) &&
+             cJSON_AddStringToObject(o, "source", r->source);
     }
     limits = ok ? cJSON_AddObjectToObject(root, "limits") : NULL;
     ok = limits && cJSON_AddNumberToObject(limits, "max_body_bytes", IL_RUN_MAX_JSON_BYTES) &&
