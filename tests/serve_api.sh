@@ -78,8 +78,14 @@ grep -qE "https?://" "$tmp/page" && fail "the page names an outside address" "$(
 req "GET /api/list" 200 "${url}api/list"
 hdr "list is JSON" "Content-Type: application/json"
 n_inits=$("$exe" list inits | tail -n +2 | wc -l)
-n_listed=$(grep -c '"source":' "$tmp/body")
+n_listed=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["inits"]))' <"$tmp/body")
 [ "$n_inits" -eq "$n_listed" ] && ok "list: all $n_inits initializers of 'initlab list inits'" || fail "list: $n_listed initializers, wanted $n_inits"
+# the network picker's presets and recipes: those of 'initlab list nets' and 'list recipes'
+n_nets=$("$exe" list nets | grep -c '^  [a-z]')
+n_recipes=$("$exe" list recipes | grep -c '^  [a-z]')
+read -r got_nets got_recipes < <(python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["nets"]), len(d["recipes"]))' <"$tmp/body")
+[ "$got_nets" -eq "$n_nets" ] && ok "list: all $n_nets network presets" || fail "list: $got_nets presets, wanted $n_nets"
+[ "$got_recipes" -eq "$n_recipes" ] && ok "list: all $n_recipes recipes" || fail "list: $got_recipes recipes, wanted $n_recipes"
 has "list: xavier_normal" '"name":	"xavier_normal"'
 has "list: its gain parameter" '"name":	"gain"'
 has "list: relu" '"name":	"relu"'

@@ -15,6 +15,16 @@ const PRESETS = {
        arms: [["lecture_he", {}, "relu"], ["lecture_xavier", {}, "relu"]] },
 };
 
+// What each exercise shows (the lecture's lesson, in a sentence)
+const LESSONS = {
+  1: "N(0,1) weights saturate the sigmoid: activations pile at 0 and 1, so gradients vanish. " +
+     "N(0,0.01²) collapses them to 0.5: every unit alike. Neither scale fits the layer's width.",
+  2: "Xavier's std 1/√n keeps the sigmoid's activations spread in every layer; with ReLU, " +
+     "which zeroes half its inputs, the same std halves the variance at every layer.",
+  3: "He's std √(2/n) restores what ReLU halves: the same spread in every layer, " +
+     "where Xavier + ReLU shrinks by √2 a layer.",
+};
+
 const $ = (id) => document.getElementById(id);
 let catalogue = null;       // GET /api/list
 let last = null;            // {body, text, report, serverMs}
@@ -149,6 +159,7 @@ function applyPreset(n) {
   for (const key of ["depth", "width", "batch", "seed"]) $(key).value = p[key];
   p.arms.forEach((a, k) => setArm(k, a[0], a[1], a[2]));
   $("arm1-on").checked = true;
+  $("lesson").textContent = LESSONS[n];
   schedule();
 }
 
@@ -375,7 +386,8 @@ function wrapText(g, text, x, y, width) {
 function drawLines(id, report, which) {
   const arms = report.arms, L = arms[0].layers.length;
   const { g, w, h } = canvasContext(id, 240);
-  const left = 60, right = 16, top = 14, bottom = 34;
+  // the legend goes above the plot (top), clear of the lines and ticks
+  const left = 60, right = 16, top = 28, bottom = 34;
   const series = [];
   arms.forEach((arm, a) => {
     const get = which === "grad" ? (l) => l.grad_pre.std : (l) => l.std;
@@ -396,10 +408,16 @@ function drawLines(id, report, which) {
   for (let e = e0; e <= e1; e++) {
     g.beginPath(); g.moveTo(left, Y(10 ** e)); g.lineTo(w - right, Y(10 ** e)); g.stroke();
     g.fillText("1e" + e, 8, Y(10 ** e) + 4);
+    // over one or two decades, 2 and 5 times each power too
+    if (e1 - e0 <= 2 && e < e1) for (const m of [2, 5]) {
+      g.beginPath(); g.moveTo(left, Y(m * 10 ** e)); g.lineTo(w - right, Y(m * 10 ** e)); g.stroke();
+      g.fillText(m + "e" + e, 8, Y(m * 10 ** e) + 4);
+    }
   }
   const step = Math.max(1, Math.ceil(L / 20));
   for (let l = 0; l < L; l += step) g.fillText(String(l + 1), X(l) - 3, h - bottom + 16);
   g.fillText("layer", w / 2 - 14, h - 4);
+  g.fillText(which === "grad" ? "std of dL/dz (log)" : "std (log)", 8, 12);
   for (const s of series) {
     g.strokeStyle = s.color;
     g.setLineDash(s.dash);
@@ -419,8 +437,10 @@ function drawLines(id, report, which) {
   }
   g.setLineDash([]);
   g.lineWidth = 1;
+  g.strokeStyle = "#5b6475";
+  g.strokeRect(left, top, w - left - right, h - top - bottom);
   series.forEach((s, i) => {
-    const x = left + 10 + i * 130, y = top + 8;
+    const x = left + 100 + i * 130, y = 10;
     g.strokeStyle = s.color;
     g.setLineDash(s.dash);
     g.lineWidth = 2;
