@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "initlab/netdesc.h"
+#include "initlab/recipe.h"
 #include "serve.h"
 
 #define BINS        30
@@ -135,7 +137,7 @@ static cJSON *entry_json(cJSON *arr, const char *name, const char *formula, cons
 
 static void handle_list(const serve_config *cfg, serve_response *out)
 {
-    cJSON *root = cJSON_CreateObject(), *inits, *acts, *limits;
+    cJSON *root = cJSON_CreateObject(), *inits, *acts, *nets, *recipes, *limits;
     char *text = NULL;
     int ok = root != NULL;
 
@@ -156,6 +158,25 @@ static void handle_list(const serve_config *cfg, serve_response *out)
         ok = o && cJSON_AddNumberToObject(o, "gain", il_act_gain(&a)) &&
              cJSON_AddNumberToObject(o, "view_lo", t->view_lo) &&
              cJSON_AddNumberToObject(o, "view_hi", t->view_hi);
+    }
+    /* the networks and recipes of net runs (the page's network picker) */
+    nets = ok ? cJSON_AddArrayToObject(root, "nets") : NULL;
+    recipes = nets ? cJSON_AddArrayToObject(root, "recipes") : NULL;
+    ok = nets && recipes;
+    for (size_t i = 0; ok && i < il_net_preset_count(); i++) {
+        const il_net_preset *np = il_net_preset_at(i);
+        cJSON *o = cJSON_CreateObject();
+        ok = o && cJSON_AddItemToArray(nets, o) && cJSON_AddStringToObject(o, "name", np->name) &&
+             cJSON_AddStringToObject(o, "summary", np->summary) &&
+             cJSON_AddStringToObject(o, "keys", np->keys) &&
+             cJSON_AddStringToObject(o, "example", np->example);
+    }
+    for (size_t i = 0; ok && i < il_recipe_count(); i++) {
+        const il_recipe *r = il_recipe_at(i);
+        cJSON *o = cJSON_CreateObject();
+        ok = o && cJSON_AddItemToArray(recipes, o) && cJSON_AddStringToObject(o, "name", r->name) &&
+             cJSON_AddStringToObject(o, "summary", r->summary) &&
+             cJSON_AddStringToObject(o, "source", r->source);
     }
     limits = ok ? cJSON_AddObjectToObject(root, "limits") : NULL;
     ok = limits && cJSON_AddNumberToObject(limits, "max_body_bytes", IL_RUN_MAX_JSON_BYTES) &&
@@ -220,6 +241,29 @@ static double qr_work(double m, double n)
     return 2.0 * hi * lo * lo;
 }
 
+/* A net run (il_run_spec.net): memory by il_run_memory (it counts the
+ * network's buffers) plus the report's text; work as 2 multiply-adds per
+ * parameter per example per pass, each arm (3 passes with --grad). The
+ * parameters are the bytes il_netdesc_memory does not grow with the
+ * batch, 2 m(1) - m(2), over 8: that counts their gradients too, so it
+ * errs high, which a budget may. */
+static int estimate_net(const il_run_spec *s, size_t exp_bytes, serve_budget *out)
+{
+    size_t m1, m2;
+    double fixed, values, passes = s->grad ? 3.0 : 1.0;
+    if (il_netdesc_memory(s->net, 1, &m1) != IL_OK || il_netdesc_memory(s->net, 2, &m2) != IL_OK)
+        return -1;
+    fixed = 2.0 * (double)m1 - (double)m2;
+    values = (fixed > 0 ? fixed : (double)m1) / 8.0;
+    /* the report's text: about 64 KiB a point list per arm, four copies */
+    double bytes = (double)exp_bytes + RUN_FIXED_BYTES + 4.0 * 65536.0 * (double)(s->n_arms + 1);
+    if (!(bytes < (double)SIZE_MAX))
+        return -1;
+    out->bytes = (size_t)bytes;
+    out->work = 2.0 * values * (double)s->batch * (double)s->n_arms * passes;
+    return 0;
+}
+
 int serve_estimate(const il_run_spec *s, serve_budget *out)
 {
     size_t exp_bytes;
@@ -229,6 +273,8 @@ int serve_estimate(const il_run_spec *s, serve_budget *out)
 
     if (il_run_memory(s, &exp_bytes) != IL_OK)
         return -1;
+    if (s->net)
+        return estimate_net(s, exp_bytes, out);
     text = 4096.0 +
            arm_layers * (TEXT_LAYER + (s->grad ? TEXT_GRAD : 0) + (s->theory ? TEXT_THEORY : 0));
     /* the tree and its text while it is printed, then the text and the

@@ -78,8 +78,14 @@ grep -qE "https?://" "$tmp/page" && fail "the page names an outside address" "$(
 req "GET /api/list" 200 "${url}api/list"
 hdr "list is JSON" "Content-Type: application/json"
 n_inits=$("$exe" list inits | tail -n +2 | wc -l)
-n_listed=$(grep -c '"source":' "$tmp/body")
+n_listed=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["inits"]))' <"$tmp/body")
 [ "$n_inits" -eq "$n_listed" ] && ok "list: all $n_inits initializers of 'initlab list inits'" || fail "list: $n_listed initializers, wanted $n_inits"
+# the network picker's presets and recipes: those of 'initlab list nets' and 'list recipes'
+n_nets=$("$exe" list nets | grep -c '^  [a-z]')
+n_recipes=$("$exe" list recipes | grep -c '^  [a-z]')
+read -r got_nets got_recipes < <(python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["nets"]), len(d["recipes"]))' <"$tmp/body")
+[ "$got_nets" -eq "$n_nets" ] && ok "list: all $n_nets network presets" || fail "list: $got_nets presets, wanted $n_nets"
+[ "$got_recipes" -eq "$n_recipes" ] && ok "list: all $n_recipes recipes" || fail "list: $got_recipes recipes, wanted $n_recipes"
 has "list: xavier_normal" '"name":	"xavier_normal"'
 has "list: its gain parameter" '"name":	"gain"'
 has "list: relu" '"name":	"relu"'
@@ -122,6 +128,13 @@ req "depth 0" 422 -X POST "${J[@]}" -d '{"depth":0,"arms":[{"init":"zeros","act"
 req "fraction" 422 -X POST "${J[@]}" -d '{"batch":1.5,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
 req "over the value cap" 413 -X POST "${J[@]}" -d '{"depth":100,"width":1000,"batch":1000,"arms":[{"init":"zeros","act":"relu"}]}' "${url}api/run"
 json_error "over the value cap"; has "cap: names the limit" "the limit is 2000000"
+# a net run over the budget: resmlp 30 x 4096 is 1e9 weights, about 30 GiB by
+# serve_estimate (il_run_memory), far over the default --max-memory
+req "net run over the memory budget" 413 -X POST "${J[@]}" -d '{"net":"resmlp:blocks=30,width=4096","batch":2000,"arms":[{"recipe":"fixup"}]}' "${url}api/run"
+json_error "net over budget"; has "net budget: names memory" "of memory"
+# a small net run: per arm its points with q and theory
+req "net run" 200 -X POST "${J[@]}" -d '{"net":"resmlp:blocks=3,width=32","batch":16,"arms":[{"recipe":"fixup"},{"recipe":"he"}]}' "${url}api/run"
+has "net run: points" '"points":'
 head -c 70000 /dev/zero | tr '\0' ' ' >"$tmp/big"
 req "body over 64 KiB" 413 -X POST "${J[@]}" --data-binary @"$tmp/big" "${url}api/run"
 req "body over 64 KiB, chunked" 413 -X POST "${J[@]}" -H "Transfer-Encoding: chunked" --data-binary @"$tmp/big" "${url}api/run"
@@ -259,6 +272,14 @@ code=$(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "${url}api/list")
 for i in $(seq 64); do eval "exec {fd_$i}<&-"; done
 sleep 0.3
 req "served again once the 64 closed" 200 "${url}api/list"
+
+# --- a net run's work estimate: resmlp 3 x 32 has 3 x 2 x (32 x 32 + 32) =
+# 6336 weights; 2 per weight per example, batch 1000, 2 arms is over 2.5e7
+# multiply-adds by serve_estimate, over --max-work 1e6; batch 4 is under ---
+start network --max-work 1000000 --quiet
+req "net run over the work budget" 413 -X POST "${J[@]}" -d '{"net":"resmlp:blocks=3,width=32","batch":1000,"arms":[{"recipe":"fixup"},{"recipe":"he"}]}' "${url}api/run"
+json_error "net over work"; has "net work: names the work" "multiply-adds"
+req "net run under the work budget" 200 -X POST "${J[@]}" -d '{"net":"resmlp:blocks=3,width=32","batch":4,"arms":[{"recipe":"fixup"},{"recipe":"he"}]}' "${url}api/run"
 
 # --- connections per address ---
 start perip --max-per-ip 3 --quiet

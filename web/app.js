@@ -15,6 +15,16 @@ const PRESETS = {
        arms: [["lecture_he", {}, "relu"], ["lecture_xavier", {}, "relu"]] },
 };
 
+// What each exercise shows (the lecture's lesson, in a sentence)
+const LESSONS = {
+  1: "N(0,1) weights saturate the sigmoid: activations pile at 0 and 1, so gradients vanish. " +
+     "N(0,0.01²) collapses them to 0.5: every unit alike. Neither scale fits the layer's width.",
+  2: "Xavier's std 1/√n keeps the sigmoid's activations spread in every layer; with ReLU, " +
+     "which zeroes half its inputs, the same std halves the variance at every layer.",
+  3: "He's std √(2/n) restores what ReLU halves: the same spread in every layer, " +
+     "where Xavier + ReLU shrinks by √2 a layer.",
+};
+
 const $ = (id) => document.getElementById(id);
 let catalogue = null;       // GET /api/list
 let last = null;            // {body, text, report, serverMs}
@@ -149,6 +159,7 @@ function applyPreset(n) {
   for (const key of ["depth", "width", "batch", "seed"]) $(key).value = p[key];
   p.arms.forEach((a, k) => setArm(k, a[0], a[1], a[2]));
   $("arm1-on").checked = true;
+  $("lesson").textContent = LESSONS[n];
   schedule();
 }
 
@@ -163,7 +174,20 @@ function intField(id, lo, hi) {
   return v;
 }
 
+function netOn() { return catalogue.nets && $("net-on").checked; }
+
+function netRequest() {
+  const spec = $("net-spec").value.trim();
+  if (!/^[a-z]+(:[a-z_]+=[0-9a-z.]+(,[a-z_]+=[0-9a-z.]+)*)?$/.test(spec))
+    throw new Error("network must be PRESET[:key=value,...], e.g. resmlp:blocks=30,width=256");
+  const arms = [{ recipe: $("recipe0").value }];
+  if ($("arm1-on").checked) arms.push({ recipe: $("recipe1").value });
+  return { net: spec, batch: intField("batch", 1, 1e9), seed: intField("seed", 0, 4294967295),
+           arms, theory: $("theory").checked };
+}
+
 function request() {
+  if (netOn()) return netRequest();
   const arms = [];
   for (let k = 0; k < 2; k++) {
     if (k === 1 && !$("arm1-on").checked) continue;
@@ -190,6 +214,18 @@ function showError(msg) {
   e.hidden = !msg;
 }
 
+// Under an error the figures of an earlier request would read as this
+// one's: blank them and the table.
+function clearFigures() {
+  for (const c of document.querySelectorAll("#view canvas")) {
+    const g = c.getContext("2d");
+    g.clearRect(0, 0, c.width, c.height);
+  }
+  $("numbers").textContent = "";
+  $("notes").textContent = "";
+  last = null;
+}
+
 function schedule() {
   clearTimeout(timer);
   timer = setTimeout(run, 30);
@@ -202,6 +238,7 @@ async function run() {
     body = JSON.stringify(request());
   } catch (err) {
     showError(err.message);
+    clearFigures();
     return;
   }
   inFlight = true;
@@ -214,6 +251,7 @@ async function run() {
       let msg = text;
       try { msg = JSON.parse(text).error; } catch (_) { /* not JSON */ }
       showError(`${resp.status}: ${msg}`);
+      clearFigures();
     } else {
       const t1 = performance.now();
       last = { body, text, report: JSON.parse(text),
@@ -348,7 +386,8 @@ function wrapText(g, text, x, y, width) {
 function drawLines(id, report, which) {
   const arms = report.arms, L = arms[0].layers.length;
   const { g, w, h } = canvasContext(id, 240);
-  const left = 60, right = 16, top = 14, bottom = 34;
+  // the legend goes above the plot (top), clear of the lines and ticks
+  const left = 60, right = 16, top = 28, bottom = 34;
   const series = [];
   arms.forEach((arm, a) => {
     const get = which === "grad" ? (l) => l.grad_pre.std : (l) => l.std;
@@ -369,10 +408,16 @@ function drawLines(id, report, which) {
   for (let e = e0; e <= e1; e++) {
     g.beginPath(); g.moveTo(left, Y(10 ** e)); g.lineTo(w - right, Y(10 ** e)); g.stroke();
     g.fillText("1e" + e, 8, Y(10 ** e) + 4);
+    // over one or two decades, 2 and 5 times each power too
+    if (e1 - e0 <= 2 && e < e1) for (const m of [2, 5]) {
+      g.beginPath(); g.moveTo(left, Y(m * 10 ** e)); g.lineTo(w - right, Y(m * 10 ** e)); g.stroke();
+      g.fillText(m + "e" + e, 8, Y(m * 10 ** e) + 4);
+    }
   }
   const step = Math.max(1, Math.ceil(L / 20));
   for (let l = 0; l < L; l += step) g.fillText(String(l + 1), X(l) - 3, h - bottom + 16);
   g.fillText("layer", w / 2 - 14, h - 4);
+  g.fillText(which === "grad" ? "std of dL/dz (log)" : "std (log)", 8, 12);
   for (const s of series) {
     g.strokeStyle = s.color;
     g.setLineDash(s.dash);
@@ -392,8 +437,10 @@ function drawLines(id, report, which) {
   }
   g.setLineDash([]);
   g.lineWidth = 1;
+  g.strokeStyle = "#5b6475";
+  g.strokeRect(left, top, w - left - right, h - top - bottom);
   series.forEach((s, i) => {
-    const x = left + 10 + i * 130, y = top + 8;
+    const x = left + 100 + i * 130, y = 10;
     g.strokeStyle = s.color;
     g.setLineDash(s.dash);
     g.lineWidth = 2;
@@ -449,8 +496,101 @@ function drawTable(report) {
   $("notes").textContent = notes.join(" · ");
 }
 
+// The residual stream's points, as depth.png (cli/run_net.c) picks them:
+// the top-level residual nodes, else every top-level node.
+function streamPoints(points) {
+  const top = points.filter((p) => /^layers\.\d+$/.test(p.name));
+  const res = top.filter((p) => p.type === "residual");
+  return res.length ? res : top;
+}
+
+// rms per block on a log scale, one line per arm, theory dashed.
+function drawDepth(report) {
+  const { g, w, h } = canvasContext("depthchart", 300);
+  const left = 64, right = 16, top = 30, bottom = 40;
+  const series = [];
+  report.arms.forEach((arm, a) => {
+    const pts = streamPoints(arm.points);
+    series.push({ ys: pts.map((p) => Math.sqrt(p.q)), color: COLORS[a], dash: [],
+                  label: arm.label || arm.recipe });
+    if (pts.length && pts.every((p) => p.theory && p.theory.q !== undefined))
+      series.push({ ys: pts.map((p) => Math.sqrt(p.theory.q)), color: COLORS[a], dash: [6, 4],
+                    label: (arm.label || arm.recipe) + ", theory" });
+  });
+  const L = Math.max(...series.map((s) => s.ys.length));
+  let lo = Infinity, hi = -Infinity;
+  for (const s of series) for (const v of s.ys) if (v > 0 && isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!isFinite(lo)) { lo = 1e-3; hi = 1; }
+  let e0 = Math.floor(Math.log10(lo)), e1 = Math.ceil(Math.log10(hi));
+  if (e1 <= e0) e1 = e0 + 1;
+  const X = (l) => left + (L <= 1 ? 0.5 : l / (L - 1)) * (w - left - right);
+  const Y = (v) => top + (1 - (Math.log10(v) - e0) / (e1 - e0)) * (h - top - bottom);
+  g.fillStyle = "#1d2330";
+  g.fillText(`rms of the stream per block: ${report.arms[0].net}`, left, 14);
+  g.strokeStyle = "#e6e9ef";
+  g.fillStyle = "#5b6475";
+  const every = Math.max(1, Math.ceil((e1 - e0) / 10));
+  for (let e = e0; e <= e1; e += every) {
+    g.beginPath(); g.moveTo(left, Y(10 ** e)); g.lineTo(w - right, Y(10 ** e)); g.stroke();
+    g.fillText("1e" + e, 8, Y(10 ** e) + 4);
+  }
+  g.strokeStyle = "#5b6475";
+  g.strokeRect(left, top, w - left - right, h - top - bottom);
+  const step = Math.max(1, Math.ceil(L / 20));
+  for (let l = 0; l < L; l += step) g.fillText(String(l + 1), X(l) - 3, h - bottom + 16);
+  g.fillText("block", w / 2 - 14, h - 6);
+  for (const s of series) {
+    g.strokeStyle = s.color; g.setLineDash(s.dash); g.lineWidth = 2;
+    g.beginPath();
+    let started = false;
+    s.ys.forEach((v, l) => {
+      if (!(v > 0 && isFinite(v))) { started = false; return; }
+      if (started) g.lineTo(X(l), Y(v)); else g.moveTo(X(l), Y(v));
+      started = true;
+    });
+    g.stroke();
+  }
+  g.setLineDash([]); g.lineWidth = 1;
+  // the legend inside the plot, in its upper left, on a white box
+  const lw = Math.max(...series.map((s) => g.measureText(s.label).width)) + 40;
+  g.fillStyle = "rgba(255,255,255,0.9)";
+  g.fillRect(left + 6, top + 6, lw, 16 * series.length + 6);
+  series.forEach((s, i) => {
+    const x = left + 12, y = top + 16 + i * 16;
+    g.strokeStyle = s.color; g.setLineDash(s.dash); g.lineWidth = 2;
+    g.beginPath(); g.moveTo(x, y); g.lineTo(x + 22, y); g.stroke();
+    g.setLineDash([]); g.lineWidth = 1;
+    g.fillStyle = "#1d2330";
+    g.fillText(s.label, x + 26, y + 4);
+  });
+}
+
+function drawNetTable(report) {
+  const t = $("numbers");
+  t.textContent = "";
+  const cols = report.arms.map((a) => streamPoints(a.points));
+  const head = ["block"];
+  report.arms.forEach((a) => { head.push(`${a.label} rms`); if (cols[0][0] && cols[0][0].theory) head.push(`${a.label} theory`); });
+  const rows = [head];
+  for (let l = 0; l < cols[0].length; l++) {
+    const row = [String(l + 1)];
+    cols.forEach((c) => { row.push(fmt(Math.sqrt(c[l].q))); if (cols[0][0].theory) row.push(c[l].theory ? fmt(Math.sqrt(c[l].theory.q)) : "–"); });
+    rows.push(row);
+  }
+  rows.forEach((r, i) => {
+    const tr = document.createElement("tr");
+    for (const c of r) { const cell = document.createElement(i === 0 ? "th" : "td"); cell.textContent = c; tr.appendChild(cell); }
+    t.appendChild(tr);
+  });
+  $("notes").textContent = "";
+}
+
 function draw() {
   const r = last.report;
+  const net = r.arms[0].points !== undefined;
+  $("depth-view").hidden = !net;
+  $("mlp-view").hidden = net;
+  if (net) { drawDepth(r); drawNetTable(r); return; }
   drawGrid("hists", r, "act");
   drawLines("std", r, "act");
   const grad = r.arms[0].layers[0].grad_pre !== undefined;
@@ -522,6 +662,29 @@ async function start() {
   }
   buildArm(0);
   buildArm(1);
+  if (catalogue.nets) {
+    for (const n of catalogue.nets) option($("net-preset"), n.example, n.name);
+    for (let k = 0; k < 2; k++) for (const r of catalogue.recipes) option($(`recipe${k}`), r.name, r.name);
+    $("net-preset").value = "resmlp:blocks=30,width=256,norm=none";
+    $("recipe0").value = "he";
+    $("recipe1").value = "fixup";
+    const keys = () => {
+      const n = catalogue.nets.find((x) => x.example === $("net-preset").value);
+      $("net-keys").textContent = n ? `${n.summary}. keys: ${n.keys}` : "";
+    };
+    keys();
+    $("net-preset").addEventListener("change", () => { $("net-spec").value = $("net-preset").value; keys(); schedule(); });
+    // 30 blocks of 256 for 1000 examples, two arms, is over the default
+    // memory budget (384 MiB): a network run starts from a batch of 256
+    $("net-on").addEventListener("change", () => {
+      if ($("net-on").checked && Number($("batch").value) > 256) $("batch").value = "256";
+      schedule();
+    });
+    for (const id of ["recipe0", "recipe1"]) $(id).addEventListener("change", schedule);
+    $("net-spec").addEventListener("input", schedule);
+  } else {
+    $("netpick").hidden = true;
+  }
   for (const id of ["depth", "width", "batch", "seed"]) $(id).addEventListener("input", schedule);
   for (const id of ["theory", "grad"]) $(id).addEventListener("change", schedule);
   document.querySelectorAll("[data-preset]").forEach((b) =>

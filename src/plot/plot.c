@@ -152,6 +152,19 @@ void il__plot_text(cairo_t *cr, double x, double y, const char *s, double size, 
     cairo_show_text(cr, s);
 }
 
+double il__plot_text_width(cairo_t *cr, const char *s, double size, int bold)
+{
+    cairo_text_extents_t e;
+    if (font_faces[bold != 0])
+        cairo_set_font_face(cr, font_faces[bold != 0]);
+    else
+        cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+                               bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+    cairo_text_extents(cr, s, &e);
+    return e.x_advance;
+}
+
 void il__plot_tick_label(char *buf, size_t cap, double v, double step)
 {
     if (fabs(v) < step * 1e-9)

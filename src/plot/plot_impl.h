@@ -26,6 +26,8 @@ void il__plot_load_fonts(void);
 cairo_font_face_t *il__plot_font(int bold);
 
 /* Draw 's' at ('x', 'y'), 'align' 0 left of x, 0.5 centred on it, 1 right. */
+/* The advance width of s at the given size, in the plot's font. */
+double il__plot_text_width(cairo_t *cr, const char *s, double size, int bold);
 void il__plot_text(cairo_t *cr, double x, double y, const char *s, double size, int bold,
                    double align);
 

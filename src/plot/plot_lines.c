@@ -8,6 +8,7 @@
 #include <cairo.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "initlab/plot.h"
 #include "plot_impl.h"
@@ -160,7 +161,17 @@ static void draw_series(cairo_t *cr, const il_line_plot *p, const il__plot_frame
 /* The legend, right of the plot: the series that have a label. */
 static void draw_legend(cairo_t *cr, const il_line_plot *p, const il__plot_frame *f)
 {
-    double px = f->px, py = f->py, pw = f->pw;
+    double px = f->px, py = f->py, pw = f->pw, size = 11, widest = 0;
+    /* a label wider than the legend's room (LP_RIGHT less the swatch) was
+     * cut at the figure's right edge (issue 22): the font shrinks to fit,
+     * down to 8 pt, and a label still too wide ends in "..." */
+    for (size_t s = 0; s < p->n_series; s++)
+        if (p->series[s].label) {
+            double wd = il__plot_text_width(cr, p->series[s].label, size, 0);
+            widest = wd > widest ? wd : widest;
+        }
+    if (widest > LP_RIGHT - 48)
+        size = fmax(8.0, size * (LP_RIGHT - 48) / widest);
     for (size_t s = 0, row = 0; s < p->n_series; s++) {
         const double *c = series_color(p, s);
         double ly = py + 10 + 20.0 * (double)row;
@@ -173,7 +184,17 @@ static void draw_legend(cairo_t *cr, const il_line_plot *p, const il__plot_frame
         cairo_stroke(cr);
         set_style(cr, c, IL_LINE_SOLID);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        il__plot_text(cr, px + pw + 42, ly + 4, p->series[s].label, 11, 0, 0.0);
+        {
+            char buf[256];
+            size_t n = strlen(p->series[s].label);
+            snprintf(buf, sizeof buf, "%s", p->series[s].label);
+            n = n < sizeof buf - 1 ? n : sizeof buf - 1;
+            while (n > 4 && il__plot_text_width(cr, buf, size, 0) > LP_RIGHT - 48) {
+                n--;
+                memcpy(buf + n - 3, "...", 4);
+            }
+            il__plot_text(cr, px + pw + 42, ly + 4, buf, size, 0, 0.0);
+        }
     }
 }
 

@@ -117,6 +117,43 @@ try {
   const png = downloads["initlab.png"].bytes;
   check(png.length > 1000 && png.readUInt32BE(0) === 0x89504e47, `the PNG is a PNG (${png.length} bytes)`);
   check(errors.length === 0, "still no page errors" + (errors.length ? ": " + errors.join("; ") : ""));
+
+  // the network picker: resmlp 8 x 64, recipes he and fixup as the arms,
+  // the depth chart (the stream's rms per block). He on both dense layers
+  // triples the stream's second moment per block (issue 18), so its rms
+  // grows by sqrt(3) a block; fixup's last dense is zero, so it stays.
+  runs = (await state()).runs;
+  await page.uncheck("#grad");
+  await page.check("#net-on");
+  await page.fill("#net-spec", "resmlp:blocks=8,width=64");
+  await page.waitForFunction(() => !document.getElementById("depth-view").hidden &&
+    document.querySelectorAll("#numbers tr").length === 9, null, { timeout: 20000 })
+    .catch(async (e) => { console.log("net picker:", await page.evaluate(() =>
+      document.getElementById("error").textContent + " | " + document.getElementById("status").textContent)); throw e; });
+  const net = await page.evaluate(() => ({
+    head: [...document.querySelectorAll("#numbers th")].map((c) => c.textContent),
+    rows: [...document.querySelectorAll("#numbers tr")].slice(1).map((r) =>
+      [...r.querySelectorAll("td")].map((c) => Number(c.textContent))),
+    mlpHidden: document.getElementById("mlp-view").hidden,
+    depth: document.getElementById("depthchart").toDataURL(),
+  }));
+  check(net.mlpHidden, "the MLP charts are hidden for a net run");
+  check(net.head.join(",") === "block,he rms,he theory,fixup rms,fixup theory",
+        `the stream table's columns (got ${net.head.join(",")})`);
+  const heGrowth = net.rows[7][1] / net.rows[0][1];
+  check(heGrowth > 30 && heGrowth < 70, `he: rms grows ${heGrowth.toFixed(1)}x over 7 blocks (sqrt(3)^7 = 46.8)`);
+  check(Math.abs(net.rows[7][3] / net.rows[0][3] - 1) < 1e-9, "fixup: the stream's rms stays");
+  check(net.depth.length > 5000, "the depth chart is drawn");
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${outDir}/page_net.png`, fullPage: false });
+  // an error blanks the figures and the table
+  await page.fill("#net-spec", "resmlp:blocks=0");
+  await page.waitForFunction(() => !document.getElementById("error").hidden, null, { timeout: 20000 });
+  const cleared = await page.evaluate(() => document.querySelectorAll("#numbers tr").length);
+  check(cleared === 0, `an error clears the stale table (${cleared} rows left)`);
+  // the 422 of blocks=0 is the one failed request the browser reports
+  const others = errors.filter((e) => !/status of 422/.test(e));
+  check(others.length === 0, "no page errors after the net runs" + (others.length ? ": " + others.join("; ") : ""));
 } finally {
   await browser.close();
 }
