@@ -1,5 +1,5 @@
 /* Made by tests/golden/dyn/make_dyn.py (PyTorch 1.13, float64); do not edit. */
-/* clang-format off: generated numbers, one array per line */
+/* clang-format off */
 #define DYN_STEPS 5
 #define DYN_BATCH 4
 #define DYN_IN 4

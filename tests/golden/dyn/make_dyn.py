@@ -76,7 +76,7 @@ def c_array(name, values):
 
 def main():
     print("/* Made by tests/golden/dyn/make_dyn.py (PyTorch 1.13, float64); do not edit. */")
-    print("/* clang-format off: generated numbers, one array per line */")
+    print("/* clang-format off */")
     print(f"#define DYN_STEPS {STEPS}\n#define DYN_BATCH {BATCH}\n#define DYN_IN {IN}\n"
           f"#define DYN_CLASSES {CLASSES}")
     print(c_array("dyn_x", xs.ravel()))
