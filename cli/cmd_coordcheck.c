@@ -128,7 +128,7 @@ static int one_run(const il_netdesc *d, const char *preset, const il_data *data,
             for (size_t k = 0; k < il_nt_record_count(res); k++)
                 pts[j].l1[k][wi] += il_nt_record_point(res, k, j)->l1 / (double)seeds;
             for (size_t k = il_nt_record_count(res); k < steps; k++)
-                pts[j].l1[k][wi] = NAN; /* diverged */
+                pts[j].l1[k][wi] = (double)NAN; /* diverged */
         }
     }
     il_nt_result_free(res);

@@ -265,7 +265,7 @@ int sweep_plot(int argc, char **argv)
                  il_plot_format_ext((il_plot_format)fmt));
     if (a.two_d) {
         il_heatmap h = {0};
-        double zlo = INFINITY, zhi = -INFINITY;
+        double zlo = (double)INFINITY, zhi = -(double)INFINITY;
         char xl[300], yl[300];
         size_t nl = 0;
         coords(g, a.ky, y, &ypos);

@@ -247,8 +247,8 @@ static double tf_formula(const char *recipe, const char *name)
 
     if (sscanf(name, "layers.%u.body.%63s", &r, rest) != 2 || strstr(rest, "weight") == NULL ||
         strcmp(rest, "0.weight") == 0)
-        return NAN;    /* norms: ones, checked by test_recipe */
-    attn = r % 2 == 0; /* residual 2l: attention; 2l + 1: the MLP */
+        return (double)NAN; /* norms: ones, checked by test_recipe */
+    attn = r % 2 == 0;      /* residual 2l: attention; 2l + 1: the MLP */
     qk = attn && (strcmp(rest, "1.q.weight") == 0 || strcmp(rest, "1.k.weight") == 0);
     /* the residual projections: attention's o, the MLP's second dense */
     proj = attn ? strcmp(rest, "1.o.weight") == 0 : strcmp(rest, "3.weight") == 0;
@@ -263,7 +263,7 @@ static double tf_formula(const char *recipe, const char *name)
         return qk ? xav : xav * pow(9 * n, -0.25);
     if (strcmp(recipe, "deepnorm") == 0) /* encoder-only beta = (8N)^-1/4 */
         return qk ? xav : xav * pow(8 * n, -0.25);
-    return NAN;
+    return (double)NAN;
 }
 
 static double rms(il_net *n, size_t i)

@@ -109,7 +109,7 @@ void il__rule_const(il_param_rule *r, double v, const char *why)
         snprintf(r->init, sizeof r->init, "zeros");
     else if (v == 1)
         snprintf(r->init, sizeof r->init, "ones");
-    snprintf(r->why, sizeof r->why, "%s", why);
+    snprintf(r->why, sizeof r->why, "%s", why ? why : "");
 }
 
 /* An initializer spec: the rule, and the std it aims at for the tensor. */

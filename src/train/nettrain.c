@@ -315,10 +315,10 @@ double il_nt_loglog_slope(const double *x, const double *y, size_t n)
 {
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
     if (n < 2)
-        return NAN;
+        return (double)NAN;
     for (size_t i = 0; i < n; i++) {
         if (!(x[i] > 0) || !(y[i] > 0))
-            return NAN;
+            return (double)NAN;
         double lx = log(x[i]), ly = log(y[i]);
         sx += lx;
         sy += ly;
