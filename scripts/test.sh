@@ -6,7 +6,7 @@
 #   4. an ASan+UBSan build and its tests;
 #   5. static analysis (cppcheck, clang-tidy: scripts/lint.sh);
 #   6. each fuzz target for 20 s under ASan+UBSan, after replaying its
-#      corpus (scripts/fuzz.sh; 600 s runs are documented in docs/fuzzing.md).
+#      corpus (scripts/fuzz.sh; 600 s runs are documented in docs/reliability.md, "Fuzzing").
 # The gcc build's tests include the CLI once under valgrind.
 # Ends with one line "N passed, N failed" over all test programs.
 set -uo pipefail
