@@ -337,6 +337,35 @@ static void preset_ranges(void)
     }
 }
 
-TEST_MAIN({"preset_ranges", preset_ranges}, {"residual_he", residual_he},
-          {"residual_alpha", residual_alpha}, {"residual_fixup", residual_fixup},
-          {"residual_preln", residual_preln}, {"transformer_recipes", transformer_recipes})
+/* A preset stops where the JSON reader stops (100000 ops, bodies
+ * included), so whatever a preset gives writes JSON that reads back:
+ * mlp:depth=50001 once wrote 100002 ops that from_json refused, and
+ * mlp:depth=16777216 asked for 33 million ops before any check. 50000
+ * residual blocks of three ops is 200000 ops: refused too. */
+static void preset_limit(void)
+{
+    const char *ok = "mlp:depth=50000",
+               *bad[] = {"mlp:depth=50001", "mlp:depth=16777216", "resmlp:blocks=50000"};
+    il_netdesc *d = NULL, *d2 = NULL;
+    il_error err;
+    char *json;
+
+    REQUIRE(il_netdesc_parse(ok, &d, &err) == IL_OK);
+    json = il_netdesc_to_json(d);
+    REQUIRE(json != NULL);
+    CHECK(il_netdesc_from_json(json, strlen(json), &d2, &err) == IL_OK);
+    il_free(json);
+    il_netdesc_free(d2);
+    il_netdesc_free(d);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        d = NULL;
+        CHECK_EQ_INT(il_netdesc_parse(bad[i], &d, &err), IL_ELIMIT);
+        CHECK(d == NULL);
+        CHECK(strstr(err.message, "more than 100000 layers") != NULL);
+    }
+}
+
+TEST_MAIN({"preset_ranges", preset_ranges}, {"preset_limit", preset_limit},
+          {"residual_he", residual_he}, {"residual_alpha", residual_alpha},
+          {"residual_fixup", residual_fixup}, {"residual_preln", residual_preln},
+          {"transformer_recipes", transformer_recipes})

@@ -11,6 +11,11 @@
 
 #include "initlab/netdesc.h"
 
+/* Ops in one description, residual bodies and shortcuts included: the JSON
+ * reader and the presets both refuse more, so what one writes the other
+ * reads. */
+#define IL__NETDESC_MAX_OPS 100000
+
 struct il_netdesc {
     il_net_input_kind kind;
     il_tshape input;

@@ -17,14 +17,24 @@
 #include "internal/netdesc_impl.h"
 #include "internal/spec_impl.h"
 
-/* The builder's state: the first error wins; building goes on harmlessly. */
+/* The builder's state: the first error wins; building goes on harmlessly.
+ * It counts the ops it hands out so that a preset stops at the JSON
+ * reader's limit before allocating: mlp:depth=16777216 is 18 characters
+ * and would otherwise ask for 33 million ops. */
 typedef struct builder {
     il_status st;
+    size_t n_ops;
 } builder;
 
 static il_op *ops_new(builder *b, size_t n)
 {
-    il_op *ops = b->st == IL_OK ? il_calloc(n, sizeof *ops) : NULL;
+    il_op *ops = NULL;
+    if (b->st == IL_OK && n > IL__NETDESC_MAX_OPS - b->n_ops)
+        b->st = IL_ELIMIT;
+    if (b->st == IL_OK) {
+        ops = il_calloc(n, sizeof *ops);
+        b->n_ops += n;
+    }
     if (!ops && b->st == IL_OK)
         b->st = IL_ENOMEM;
     return ops;
@@ -191,7 +201,7 @@ static il_status size_of(const il_param *keys, const il_value *v, size_t i, int 
 static il_status build_mlp(const il_value *v, const il_act *a, il_netdesc *d, il_error *err)
 {
     size_t depth, width, in;
-    builder b = {IL_OK};
+    builder b = {IL_OK, 0};
     il_status st;
 
     if ((st = size_of(mlp_keys, v, MLP_DEPTH, 0, &depth, err)) != IL_OK ||
@@ -213,7 +223,7 @@ static il_status build_resmlp(const il_value *v, const il_act *a, il_netdesc *d,
 {
     size_t blocks, width, in, per, k = 0;
     int bias = v[RES_BIAS].choice, nrm = v[RES_NORM].choice;
-    builder b = {IL_OK};
+    builder b = {IL_OK, 0};
     il_status st;
 
     if ((st = size_of(resmlp_keys, v, RES_BLOCKS, 0, &blocks, err)) != IL_OK ||
@@ -248,7 +258,7 @@ static il_status build_transformer(const il_value *v, const il_act *a, il_netdes
 {
     size_t layers, dm, heads, seq, ratio, vocab, n, k = 0;
     int nrm = v[TF_NORM].choice;
-    builder b = {IL_OK};
+    builder b = {IL_OK, 0};
     il_act gelu;
     il_status st;
 
@@ -318,7 +328,7 @@ static il_status build_cnn(const il_value *v, const il_act *a, il_netdesc *d, il
 {
     size_t blocks, width, classes, in, size, n, k = 0;
     int bn = v[CNN_NORM].choice == 0;
-    builder b = {IL_OK};
+    builder b = {IL_OK, 0};
     il_status st;
 
     if ((st = size_of(cnn_keys, v, CNN_BLOCKS, 0, &blocks, err)) != IL_OK ||
@@ -465,6 +475,9 @@ il_status il_netdesc_from_preset(const char *text, il_netdesc **out, il_error *e
     }
     memcpy(d->preset, text, strlen(text) + 1);
     st = row->build(values, &a, d, err);
+    if (st == IL_ELIMIT)
+        il__set_error(err, "%s: more than %d layers, residual bodies included", text,
+                      IL__NETDESC_MAX_OPS);
     if (st == IL_OK && !all_typed(d->ops, d->n_ops)) {
         il__set_error(err, "%s: this build lacks a layer kind the preset needs", row->info.name);
         st = IL_ENOTFOUND;
