@@ -341,7 +341,8 @@ static void preset_ranges(void)
  * included), so whatever a preset gives writes JSON that reads back:
  * mlp:depth=50001 once wrote 100002 ops that from_json refused, and
  * mlp:depth=16777216 asked for 33 million ops before any check. 50000
- * residual blocks of three ops is 200000 ops: refused too. */
+ * residual blocks (a residual and its three body ops each) are 200000
+ * ops: refused too. */
 static void preset_limit(void)
 {
     const char *ok = "mlp:depth=50000",

@@ -267,8 +267,9 @@ static il_status read_layer(reader *r, const cJSON *obj, const char *where, il_o
 static il_status read_list(reader *r, const cJSON *arr, const char *where, il_op **out,
                            size_t *n_out)
 {
-    size_t n = (size_t)cJSON_GetArraySize(arr);
+    size_t n = (size_t)cJSON_GetArraySize(arr), k = 0;
     il_op *ops = il_calloc(n ? n : 1, sizeof *ops);
+    const cJSON *item;
     il_status st = IL_OK;
 
     *out = ops;
@@ -277,12 +278,10 @@ static il_status read_list(reader *r, const cJSON *arr, const char *where, il_op
         return IL_ENOMEM;
     /* walk the list once: cJSON_GetArrayItem(arr, k) starts from the head
      * each time, which made a 40000-layer network take minutes to read */
-    size_t k = 0;
-    const cJSON *item;
     cJSON_ArrayForEach(item, arr)
     {
         char name[256], index[24];
-        if (k >= n || st != IL_OK)
+        if (st != IL_OK)
             break;
         snprintf(index, sizeof index, ".%zu", k);
         path_join(name, sizeof name, where, index);
