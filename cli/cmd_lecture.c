@@ -445,6 +445,7 @@ int cmd_lecture(int argc, char **argv)
                                           theory ? il_run_result_theory(results[e], k) : NULL,
                                           theory ? il_run_result_theory_note(results[e], k) : NULL,
                                           NULL,
+                                          NULL,
                                           NULL};
         }
         groups[n_groups++] = (il_report_group){e + 1, rnets[e], ex->n_nets};

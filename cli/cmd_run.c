@@ -25,7 +25,7 @@ typedef struct run_opts {
     size_t depth, width, batch, bins, classes;
     double range[2];
     uint64_t seed;
-    int save_activations, json, no_paired, paired_flag, grad, theory;
+    int save_activations, json, no_paired, paired_flag, grad, theory, corr;
 } run_opts;
 
 static const run_opts run_defaults = {
@@ -90,6 +90,9 @@ static const cli_option run_options[] = {
     CLI_OPT("classes", CLI_SIZE, run_opts, classes, "K", "labels for softmax_ce (default 10)"),
     CLI_OPT("theory", CLI_FLAG, run_opts, theory, NULL,
             "mean-field theory's prediction beside each measured layer (tables, figures, report)"),
+    CLI_OPT("corr", CLI_FLAG, run_opts, corr, NULL,
+            "each layer's correlation between rows (two inputs' activations; with --theory the "
+            "correlation map's prediction); MLP runs"),
     CLI_OPT("dtype", CLI_STRING, run_opts, dtype_name, "T",
             "f64 (default) or f32: float32 activations and weights, sgemm, the same draws; "
             "statistics in double (forward only)"),
@@ -163,13 +166,15 @@ static void print_arm(FILE *f, size_t a, const il_run_result *run, size_t n_laye
     size_t first_bad, first_dead;
     int grads = il_exp_grad_pre(r, a, 0) != NULL;
     const il_theory_layer *pred = il_run_result_theory(run, a);
+    const double *corr = il_exp_corr(r, a), *corr_pred = il_run_result_theory_corr(run, a);
 
     fprintf(f, "\n  arm %zu: %s", a + 1, label);
     if (grads && isfinite(il_exp_loss(r, a)))
         fprintf(f, "   (loss %.4f)", il_exp_loss(r, a));
-    fprintf(f, "\n    layer        mean         std         min         max   zeros  outside%s%s\n",
-            pred ? "  theory mean  theory std" : "",
-            grads ? "  std dL/dz  std dL/dW  dW/W ratio" : "");
+    fprintf(
+        f, "\n    layer        mean         std         min         max   zeros  outside%s%s%s%s\n",
+        pred ? "  theory mean  theory std" : "", grads ? "  std dL/dz  std dL/dW  dW/W ratio" : "",
+        corr ? "      corr" : "", corr_pred ? "  theory corr" : "");
     for (size_t i = 0; i < n; i++) {
         const il_layer_stats *s = il_exp_stats(r, a, rows[i]);
         double finite = (double)(s->count - s->nonfinite);
@@ -185,6 +190,10 @@ static void print_arm(FILE *f, size_t a, const il_run_result *run, size_t n_laye
         if (grads)
             fprintf(f, "  %9.3g  %9.3g  %10.3g", il_exp_grad_pre(r, a, rows[i])->std,
                     il_exp_grad_w(r, a, rows[i])->std, il_exp_grad_ratio(r, a, rows[i]));
+        if (corr)
+            fprintf(f, "  %8.4f", corr[rows[i]]);
+        if (corr_pred)
+            fprintf(f, "  %11.4f", corr_pred[rows[i]]);
         if (s->nonfinite)
             fprintf(f, "  non-finite %.1f%%", 100.0 * (double)s->nonfinite / (double)s->count);
         fputc('\n', f);
@@ -431,6 +440,7 @@ static int spec_from_flags(run_opts *o, il_run_spec *s, il_array *input, size_t 
     s->dtype = strcmp(o->dtype_name, "f32") == 0 ? IL_DTYPE_F32 : IL_DTYPE_F64;
     s->grad |= o->grad;
     s->theory |= o->theory;
+    s->corr |= o->corr;
     if (s->dtype == IL_DTYPE_F32 && (s->grad || o->save_activations)) {
         cli_error("run: --dtype f32 runs forward only: leave out --grad and --save-activations");
         return EXIT_USAGE;

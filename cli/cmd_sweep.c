@@ -81,15 +81,17 @@ static void help(FILE *f)
 }
 
 /* The depth-scale preset: tanh with sigma_b2 = 0.05 over sigma_w2 x depth,
- * forward only; the last layer's std, and its mean, against depth. */
+ * forward only; the last layer's correlation between inputs (what the
+ * depth scale xi_c says is forgotten), its std and its mean. */
 static const char preset_depth_scale[] =
     "{\"kind\": \"run\", \"seed\": 1,"
-    " \"base\": {\"width\": 100, \"batch\": 200, \"arms\": [{\"init\": \"normal\", \"act\": "
-    "\"tanh\"}]},"
+    " \"base\": {\"width\": 100, \"batch\": 200, \"corr\": true,"
+    " \"arms\": [{\"init\": \"normal\", \"act\": \"tanh\"}]},"
     " \"axes\": [{\"name\": \"sigma_w2\", \"linspace\": [1, 4, 13]},"
     "          {\"name\": \"sigma_b2\", \"values\": [0.05]},"
     "          {\"name\": \"depth\", \"linspace\": [5, 60, 12]}],"
-    " \"metrics\": [\"arms.0.layers.-1.std\", \"arms.0.layers.-1.mean\"]}";
+    " \"metrics\": [\"arms.0.layers.-1.corr\", \"arms.0.layers.-1.std\","
+    " \"arms.0.layers.-1.mean\"]}";
 
 static char *read_text(const char *path, size_t *len)
 {

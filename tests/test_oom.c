@@ -182,7 +182,8 @@ static il_status s_experiment(void)
     if (st == IL_OK)
         st = il_exp_theory(&cfg, 1, th, NULL);
     if (st == IL_OK) {
-        il_report_net net = {"kaiming_normal", "relu", "a", res, 0, NULL, th, NULL, NULL, NULL};
+        il_report_net net = {
+            "kaiming_normal", "relu", "a", res, 0, NULL, th, NULL, NULL, NULL, NULL};
         il_report_group g = {1, &net, 1};
         il_report rep = {"run", 9, "mt19937", &g, 1, 1, "paired", 1};
         st = il_report_write_csv(&rep, il_membuf_write, &m);

@@ -43,7 +43,8 @@ static void json_shape_and_values(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"lecture_he", "relu", "He + ReLU", res, 0, NULL, NULL, NULL, NULL, NULL};
+        il_report_net n = {"lecture_he", "relu", "He + ReLU", res,  0,   NULL,
+                           NULL,         NULL,   NULL,        NULL, NULL};
         il_report_group g = {3, &n, 1};
         il_report r = {"lecture", 100, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
@@ -102,8 +103,17 @@ static void json_nonfinite_is_null(void)
     s = il_exp_stats(res, 0, 1);
     REQUIRE(s->nonfinite == s->count); /* everything overflowed */
     {
-        il_report_net n = {
-            "normal:mean=0,std=1e+200", "identity", NULL, res, 0, NULL, NULL, NULL, NULL, NULL};
+        il_report_net n = {"normal:mean=0,std=1e+200",
+                           "identity",
+                           NULL,
+                           res,
+                           0,
+                           NULL,
+                           NULL,
+                           NULL,
+                           NULL,
+                           NULL,
+                           NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"lecture", 1, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
@@ -141,7 +151,7 @@ static void csv_rows(void)
     REQUIRE(res);
     {
         il_report_net n = {
-            "normal:mean=0,std=1", "relu", "x", res, 0, NULL, NULL, NULL, NULL, NULL};
+            "normal:mean=0,std=1", "relu", "x", res, 0, NULL, NULL, NULL, NULL, NULL, NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"lecture", 2, "mt19937", &g, 1, 0, NULL, 0};
         REQUIRE(il_report_write_csv(&r, il_membuf_write, &m) == IL_OK);
@@ -169,8 +179,8 @@ static void json_arms_shape(void)
     res = run_small(rng, 0);
     REQUIRE(res);
     {
-        il_report_net n = {"lecture_he", "relu", "he/relu", res,  0,
-                           "zeros",      NULL,   NULL,      NULL, NULL};
+        il_report_net n = {"lecture_he", "relu", "he/relu", res,  0,   "zeros",
+                           NULL,         NULL,   NULL,      NULL, NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);
@@ -211,8 +221,8 @@ static void theory_fields(void)
         static double expected[IL_HIST_MAX_BINS];
         const double *hists[2] = {NULL, expected};
         il_report_net n[2] = {
-            {"lecture_he", "relu", "a", res, 0, NULL, pred, NULL, hists, NULL},
-            {"lecture_he", "relu", "b", res, 0, NULL, NULL, "no theory: why", NULL, NULL}};
+            {"lecture_he", "relu", "a", res, 0, NULL, pred, NULL, hists, NULL, NULL},
+            {"lecture_he", "relu", "b", res, 0, NULL, NULL, "no theory: why", NULL, NULL, NULL}};
         il_report_group g = {1, n, 2};
         il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 1};
         expected[2] = 2.5;
@@ -250,7 +260,7 @@ static void theory_fields(void)
     /* without theory the keys are absent, as before */
     m.len = 0;
     {
-        il_report_net n = {"lecture_he", "relu", "a", res, 0, NULL, pred, NULL, NULL, NULL};
+        il_report_net n = {"lecture_he", "relu", "a", res, 0, NULL, pred, NULL, NULL, NULL, NULL};
         il_report_group g = {1, &n, 1};
         il_report r = {"run", 3, "mt19937", &g, 1, 1, "paired", 0};
         REQUIRE(il_report_write_json(&r, il_membuf_write, &m) == IL_OK);

@@ -3,6 +3,7 @@
  * key), validation naming the flag, and the executor (the same numbers as
  * the experiment it runs, progress, cancellation). */
 #include <math.h>
+#include <string.h>
 
 #include "initlab/run.h"
 #include "test.h"
@@ -198,5 +199,44 @@ static void executes(void)
     il_run_spec_release(&s);
 }
 
+/* "corr": each layer's measured correlation between rows in report.json,
+ * and with "theory" the correlation map's beside it; absent otherwise;
+ * refused on a network of layer ops. */
+static void corr_in_the_report(void)
+{
+    static const char with[] = "{\"depth\": 3, \"width\": 40, \"batch\": 30, \"corr\": true, "
+                               "\"theory\": true, \"arms\": [{\"init\": \"xavier_normal\", "
+                               "\"act\": \"tanh\", \"bias\": \"normal:std=0.3\"}]}";
+    static const char without[] = "{\"depth\": 3, \"width\": 40, \"batch\": 30, \"arms\": "
+                                  "[{\"init\": \"xavier_normal\", \"act\": \"tanh\"}]}";
+    static const char net[] = "{\"net\": \"mlp:depth=2,width=8\", \"corr\": true, \"arms\": "
+                              "[{\"init\": \"kaiming_normal\"}]}";
+    il_membuf m = {0};
+    il_error err;
+    const char *text, *at;
+    REQUIRE(il_run_json_report(with, sizeof with - 1, 0, NULL, il_membuf_write, &m, &err) == IL_OK);
+    REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
+    text = (const char *)m.data;
+    /* each of the 3 layers: its "corr", and its theory's */
+    at = text;
+    for (int k = 0; k < 6; k++) {
+        at = strstr(at, "\"corr\":");
+        REQUIRE(at);
+        at++;
+    }
+    CHECK(strstr(at, "\"corr\":") == NULL);
+    il_membuf_release(&m);
+    m = (il_membuf){0};
+    REQUIRE(il_run_json_report(without, sizeof without - 1, 0, NULL, il_membuf_write, &m, &err) ==
+            IL_OK);
+    REQUIRE(il_membuf_write(&m, "", 1) == IL_OK);
+    CHECK(strstr((const char *)m.data, "\"corr\"") == NULL);
+    il_membuf_release(&m);
+    m = (il_membuf){0};
+    CHECK(il_run_json_report(net, sizeof net - 1, 0, NULL, il_membuf_write, &m, &err) == IL_EINVAL);
+    CHECK_CONTAINS(err.message, "\"corr\" is measured on MLP runs");
+    il_membuf_release(&m);
+}
+
 TEST_MAIN({"accepts", accepts}, {"refuses", refuses}, {"validates", validates},
-          {"executes", executes})
+          {"executes", executes}, {"corr_in_the_report", corr_in_the_report})

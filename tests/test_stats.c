@@ -500,6 +500,52 @@ static void mapped_add_equals_map_then_add(void)
     free(y);
 }
 
+/* il_stats_row_corr against the pairwise sum it stands for, in double and
+ * float, and its undefined cases. */
+static void row_corr_is_the_pairwise_mean(void)
+{
+    enum {
+        ROWS = 7,
+        COLS = 5
+    };
+    double y[ROWS * COLS], corr, cross = 0.0, sq = 0.0, nan_row[2 * COLS] = {0};
+    float yf[ROWS * COLS];
+    for (size_t i = 0; i < ROWS * COLS; i++) {
+        y[i] = sin((double)i * 1.7) + 0.25; /* a common offset: the rows correlate */
+        yf[i] = (float)y[i];
+    }
+    for (size_t a = 0; a < ROWS; a++)
+        for (size_t b = 0; b < ROWS; b++)
+            for (size_t j = 0; j < COLS; j++) {
+                double p = y[a * COLS + j] * y[b * COLS + j];
+                if (a == b)
+                    sq += p;
+                else
+                    cross += p;
+            }
+    REQUIRE(il_stats_row_corr(y, IL_DTYPE_F64, ROWS, COLS, &corr) == IL_OK);
+    CHECK_NEAR(corr, cross / ((ROWS - 1) * sq), 1e-14, 1e-15);
+    /* the float copy: the same formula over the rounded values */
+    REQUIRE(il_stats_row_corr(yf, IL_DTYPE_F32, ROWS, COLS, &corr) == IL_OK);
+    CHECK_NEAR(corr, cross / ((ROWS - 1) * sq), 1e-6, 1e-7);
+    /* one row: no pair; rows of zeros: no length; a NAN poisons it */
+    REQUIRE(il_stats_row_corr(y, IL_DTYPE_F64, 1, COLS, &corr) == IL_OK);
+    CHECK(isnan(corr));
+    REQUIRE(il_stats_row_corr(nan_row, IL_DTYPE_F64, 2, COLS, &corr) == IL_OK);
+    CHECK(isnan(corr));
+    nan_row[3] = (double)NAN;
+    REQUIRE(il_stats_row_corr(nan_row, IL_DTYPE_F64, 2, COLS, &corr) == IL_OK);
+    CHECK(isnan(corr));
+    /* two equal rows correlate fully; two opposite ones at -1 */
+    {
+        double same[4] = {1, -2, 1, -2}, opposite[4] = {1, -2, -1, 2};
+        REQUIRE(il_stats_row_corr(same, IL_DTYPE_F64, 2, 2, &corr) == IL_OK);
+        CHECK_NEAR(corr, 1.0, 1e-15, 0);
+        REQUIRE(il_stats_row_corr(opposite, IL_DTYPE_F64, 2, 2, &corr) == IL_OK);
+        CHECK_NEAR(corr, -1.0, 1e-15, 0);
+    }
+}
+
 TEST_MAIN({"threads_give_the_same_bits", threads_give_the_same_bits},
           {"variance_stability", variance_stability}, {"moments_vs_two_pass", moments_vs_two_pass},
           {"histogram_edges", histogram_edges}, {"histogram_ulp_edges", histogram_ulp_edges},
@@ -509,4 +555,5 @@ TEST_MAIN({"threads_give_the_same_bits", threads_give_the_same_bits},
           {"block_kernels_agree", block_kernels_agree},
           {"mapped_add_equals_map_then_add", mapped_add_equals_map_then_add},
           {"made_add_equals_add", made_add_equals_add},
-          {"inside_a_parallel_region", inside_a_parallel_region})
+          {"inside_a_parallel_region", inside_a_parallel_region},
+          {"row_corr_is_the_pairwise_mean", row_corr_is_the_pairwise_mean})

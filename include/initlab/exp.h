@@ -83,6 +83,8 @@ typedef struct il_exp_config {
      * over the rounded values. Forward only: no grad, no LSUV arms, no
      * on_layer callback (IL_EINVAL). */
     int f32;
+    /* Nonzero: each layer's correlation between rows (il_exp_corr). */
+    int corr;
     il_exp_tick_fn tick; /* or NULL */
     void *tick_ctx;
 } il_exp_config;
@@ -124,6 +126,13 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
 il_status il_exp_theory(const il_exp_config *cfg, size_t arm, il_theory_layer *layers,
                         il_error *err);
 
+/* The same for the correlation of two inputs' activations
+ * (il_theory_corr_layers), into 'corr' ('cfg->n_layers' entries). Drawn
+ * inputs of mean m and variance v have correlation m^2 / (m^2 + v); given
+ * ones (input_data) their measured il_stats_row_corr. Errors as
+ * il_exp_theory. */
+il_status il_exp_theory_corr(const il_exp_config *cfg, size_t arm, double *corr, il_error *err);
+
 /* Statistics of arm 'arm' (0-based), layer 'layer' (0-based). */
 const il_layer_stats *il_exp_stats(const il_exp_result *r, size_t arm, size_t layer);
 
@@ -131,6 +140,10 @@ const il_layer_stats *il_exp_stats(const il_exp_result *r, size_t arm, size_t la
  * the first whose activations are all exactly zero; 0 if there is none. */
 size_t il_exp_first_nonfinite(const il_exp_result *r, size_t arm);
 size_t il_exp_first_dead(const il_exp_result *r, size_t arm);
+
+/* With cfg->corr: arm 'arm''s il_stats_row_corr of every layer's
+ * activations (n_layers values); NULL otherwise. */
+const double *il_exp_corr(const il_exp_result *r, size_t arm);
 
 /* Gradient statistics (NULL / NAN without a backward pass). */
 const il_layer_stats *il_exp_grad_pre(const il_exp_result *r, size_t arm, size_t layer);

@@ -112,6 +112,9 @@ typedef struct il_report_net {
     /* A network of layer ops: "points" and "params" instead of "layers"
      * (result is then NULL); NULL for the MLP. */
     const il_report_netrun *net;
+    /* Per layer, the theory's correlation between rows (beside the
+     * measured il_exp_corr), or NULL. */
+    const double *theory_corr;
 } il_report_net;
 
 /* One exercise (a group of networks run together). */

@@ -19,7 +19,7 @@
  *                                         input width then layer widths)
  *    "batch": 1000, "seed": 100,
  *    "arms": [{"init": "kaiming_normal", "act": "relu", "bias": "zeros"}, ...],
- *    "grad": false, "theory": false}
+ *    "grad": false, "theory": false, "corr": false}
  *
  * Or on a network of layer ops (docs/architectures.md):
  *
@@ -79,6 +79,7 @@ typedef struct il_run_spec {
     size_t classes;           /* logits for the softmax source */
     int theory;               /* mean-field predictions beside the measurements */
     int theory_hists;         /* and each layer's predicted histogram in the report */
+    int corr;                 /* each layer's correlation between rows ("corr"; MLP runs) */
     size_t bins;              /* histogram bins */
     double lo, hi;            /* histogram range; NAN: one that shows every arm's activation */
     char input[256];          /* the input's initializer spec */
@@ -158,6 +159,9 @@ const il_report_point *il_run_result_points(const il_run_result *r, size_t arm);
 const il_exp_result *il_run_result_exp(const il_run_result *r);
 const il_theory_layer *il_run_result_theory(const il_run_result *r, size_t arm);
 const char *il_run_result_theory_note(const il_run_result *r, size_t arm);
+/* With theory and corr, arm 'arm''s predicted correlation per layer
+ * (beside the measured il_exp_corr); NULL otherwise. */
+const double *il_run_result_theory_corr(const il_run_result *r, size_t arm);
 /* "INIT/ACT[/BIAS]" as given, the bias in canonical form. */
 const char *il_run_result_label(const il_run_result *r, size_t arm);
 

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 
+#include "initlab/dtype.h"
 #include "initlab/status.h"
 
 #ifdef __cplusplus
@@ -117,6 +118,16 @@ void il_layer_stats_finish(il_layer_stats *s);
 
 /* Release the counts; 's' may then be initialised again. */
 void il_layer_stats_release(il_layer_stats *s);
+
+/* The rows' correlation, as mean-field theory means it for two inputs:
+ * the mean product of two different rows over the mean square of one,
+ *     corr = sum_{a != b} y_a . y_b / ((rows - 1) sum_a y_a . y_a),
+ * for 'rows' x 'cols' values (row-major) of type 'dtype'. Uncentred, so
+ * that rows sent to the same point give 1 and unrelated zero-mean rows 0.
+ * One pass over the values: sum_{a != b} y_a . y_b is |sum_a y_a|^2 minus
+ * sum_a |y_a|^2. Into *corr: NAN for fewer than two rows, rows of zeros
+ * only, or a non-finite value. IL_ENOMEM (a column-sized scratch). */
+il_status il_stats_row_corr(const void *y, il_dtype dtype, size_t rows, size_t cols, double *corr);
 
 /* The book's smooth_curve (common/util.py), for drawing a noisy series
  * such as a training loss: a Kaiser window of length 11, beta 2, convolved

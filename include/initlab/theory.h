@@ -74,6 +74,19 @@ il_status il_theory_run(const il_act *act, double sigma_w2, double sigma_b2, dou
 il_status il_theory_layers(const il_act *act, const double *sigma_w2, const double *sigma_b2,
                            double input_q, size_t depth, il_theory_layer *layers);
 
+/* The correlation of two inputs' activations, layer by layer, for the
+ * network of il_theory_layers: inputs of mean square 'input_q' whose mean
+ * product is input_c * input_q (|input_c| <= 1). Layer l's pre-activations
+ * have length q_l = sigma_w2[l] M_{l-1} + sigma_b2[l] and correlation
+ * c_l = (sigma_w2[l] K_{l-1} + sigma_b2[l]) / q_l, where M and K are the
+ * previous activations' mean square and mean product (the inputs' for
+ * l = 0); corr[l] = K_l / M_l with K_l = E[f(u1) f(u2)] at (q_l, c_l), the
+ * quantity il_stats_row_corr measures (NAN where M_l = 0). The 2-D
+ * expectation is the correlation map's Gauss-Hermite rule. IL_EINVAL as
+ * il_theory_layers, or for |input_c| > 1. */
+il_status il_theory_corr_layers(const il_act *act, const double *sigma_w2, const double *sigma_b2,
+                                double input_q, double input_c, size_t depth, double *corr);
+
 /* The predicted histogram of f(sqrt(q) z): the probability of each of
  * 'bins' equal bins over [lo, hi] (into 'frac'), and of falling below lo
  * and above hi ('below', 'above' may be NULL). A midpoint rule over

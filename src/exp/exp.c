@@ -133,6 +133,8 @@ il_status il_exp_run(const il_exp_config *cfg, il_rng *rng, il_exp_layer_fn on_l
                 goto done;
             }
             il_layer_stats_finish(s);
+            if ((st = il__exp_measure_corr(cfg, res, a, l, y, IL_DTYPE_F64)) != IL_OK)
+                goto done;
             if (on_layer) {
                 st = on_layer(ctx, a, l, y, cfg->batch, width);
                 if (st != IL_OK)

@@ -16,7 +16,8 @@ struct il_exp_result {
     size_t n_arms, n_layers;
     il_layer_stats *grad_pre, *grad_w; /* arm-major; NULL without gradients */
     double *grad_ratio, *loss;
-    size_t *lsuv;           /* rescalings per arm and layer, arm-major; NULL when no arm is LSUV */
+    size_t *lsuv; /* rescalings per arm and layer, arm-major; NULL when no arm is LSUV */
+    double *corr; /* il_stats_row_corr per arm and layer, arm-major; NULL unless cfg->corr */
     il_layer_stats stats[]; /* arm-major */
 };
 
@@ -32,6 +33,11 @@ int il__exp_buffer_sizes(const il_exp_config *cfg, exp_buffers *b);
 /* A result with initialised statistics (and LSUV counts if an arm is
  * LSUV); NULL with *st set. */
 il_exp_result *il__exp_result_new(const il_exp_config *cfg, il_status *st);
+
+/* With cfg->corr, the correlation of arm a's layer l from its activations
+ * 'y' (batch x width, of 'dtype'). IL_ENOMEM. */
+il_status il__exp_measure_corr(const il_exp_config *cfg, il_exp_result *res, size_t a, size_t l,
+                               const void *y, il_dtype dtype);
 
 /* The caller's tick after step 'done' of 'total': IL_ECANCELED if it says stop. */
 il_status il__exp_tick(const il_exp_config *cfg, size_t done, size_t total);

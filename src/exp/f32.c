@@ -113,6 +113,8 @@ il_status il__exp_run_f32(const il_exp_config *cfg, il_rng *rng, il_exp_result *
             }
             finish_f32_layer(arm, arm->has_bias ? fb.bias : NULL, width, fb.y[a],
                              cfg->batch * width, &res->stats[a * cfg->n_layers + l]);
+            if ((st = il__exp_measure_corr(cfg, res, a, l, fb.y[a], IL_DTYPE_F32)) != IL_OK)
+                goto done;
             il__exp_forward_swap(&fb, a);
         }
         prev = width;

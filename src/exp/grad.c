@@ -210,6 +210,9 @@ il_status il__exp_run_with_grad(const il_exp_config *cfg, il_rng *rng, il_exp_la
             il_layer_stats *s = &res->stats[a * L + l];
             il_layer_stats_add(s, il_mlp_act(m, l), cfg->batch * cfg->widths[l]);
             il_layer_stats_finish(s);
+            if ((st = il__exp_measure_corr(cfg, res, a, l, il_mlp_act(m, l), IL_DTYPE_F64)) !=
+                IL_OK)
+                goto done;
             if (on_layer) {
                 st = on_layer(ctx, a, l, il_mlp_act(m, l), cfg->batch, cfg->widths[l]);
                 if (st != IL_OK)

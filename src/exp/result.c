@@ -69,6 +69,10 @@ il_status il_exp_memory(const il_exp_config *cfg, size_t *bytes)
         !il_mul_size(cfg->n_arms, cfg->n_layers, &n_stats) || stats_each == 0 ||
         !il_mul_size(n_stats, stats_each, &stats) || !il_add_size(total, stats, &total))
         return IL_ELIMIT;
+    /* the correlations, and il_stats_row_corr's column sums */
+    if (cfg->corr && (!il_add_size(n_stats, b.widest, &w) || !il_mul_size(w, sizeof(double), &w) ||
+                      !il_add_size(total, w, &total)))
+        return IL_ELIMIT;
     if (cfg->grad != IL_EXP_GRAD_NONE) {
         /* one il_mlp per arm with everything kept, and the classifier */
         size_t *ws = il_malloc_n(cfg->n_layers + 1, sizeof *ws), per_net, nets;
@@ -106,12 +110,27 @@ void il_exp_result_free(il_exp_result *r)
     il_free(r->grad_ratio);
     il_free(r->loss);
     il_free(r->lsuv);
+    il_free(r->corr);
     il_free(r);
 }
 
 const size_t *il_exp_lsuv_iters(const il_exp_result *r, size_t arm)
 {
     return r->lsuv && r->lsuv[arm * r->n_layers] != SIZE_MAX ? &r->lsuv[arm * r->n_layers] : NULL;
+}
+
+const double *il_exp_corr(const il_exp_result *r, size_t arm)
+{
+    return r->corr ? &r->corr[arm * r->n_layers] : NULL;
+}
+
+il_status il__exp_measure_corr(const il_exp_config *cfg, il_exp_result *res, size_t a, size_t l,
+                               const void *y, il_dtype dtype)
+{
+    if (!res->corr)
+        return IL_OK;
+    return il_stats_row_corr(y, dtype, cfg->batch, cfg->widths[l],
+                             &res->corr[a * cfg->n_layers + l]);
 }
 
 const il_layer_stats *il_exp_grad_pre(const il_exp_result *r, size_t arm, size_t layer)
@@ -197,6 +216,16 @@ il_exp_result *il__exp_result_new(const il_exp_config *cfg, il_status *st)
                 r->lsuv[i] =
                     il_init_is_lsuv(&cfg->arms[i / cfg->n_layers].init, NULL, NULL) ? 0 : SIZE_MAX;
         }
+    if (cfg->corr) {
+        r->corr = il_malloc_n(n, sizeof *r->corr);
+        if (!r->corr) {
+            il_exp_result_free(r);
+            *st = IL_ENOMEM;
+            return NULL;
+        }
+        for (size_t i = 0; i < n; i++)
+            r->corr[i] = (double)NAN;
+    }
     for (size_t i = 0; i < n; i++) {
         *st = il_layer_stats_init(&r->stats[i], &cfg->stats);
         if (*st != IL_OK) {

@@ -128,7 +128,8 @@ static cJSON *layer_json(size_t layer, const il_layer_stats *s)
 
 /* {"q", "act_mean", "act_std"[, "hist"]} or null; 'hist' holds 'bins'
  * expected counts, or is NULL. */
-static cJSON *theory_json(const il_theory_layer *t, const double *hist, size_t bins)
+static cJSON *theory_json(const il_theory_layer *t, const double *hist, size_t bins,
+                          const double *corr)
 {
     cJSON *o, *arr;
     if (!t)
@@ -136,7 +137,8 @@ static cJSON *theory_json(const il_theory_layer *t, const double *hist, size_t b
     o = cJSON_CreateObject();
     if (!o || !il__rep_add(o, "q", il__rep_number(t->q)) ||
         !il__rep_add(o, "act_mean", il__rep_number(t->act_mean)) ||
-        !il__rep_add(o, "act_std", il__rep_number(t->act_std)))
+        !il__rep_add(o, "act_std", il__rep_number(t->act_std)) ||
+        (corr && !il__rep_add(o, "corr", il__rep_number(*corr))))
         goto fail;
     if (hist) {
         if (!(arr = cJSON_CreateArray()) || !il__rep_add(o, "hist", arr))
@@ -169,6 +171,9 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms, int theo
         if (!lj)
             goto fail;
         cJSON_AddItemToArray(layers, lj);
+        if (il_exp_corr(n->result, n->arm) &&
+            !il__rep_add(lj, "corr", il__rep_number(il_exp_corr(n->result, n->arm)[l])))
+            goto fail;
         if (il_exp_grad_pre(n->result, n->arm, l) &&
             (!il__rep_add(lj, "grad_pre", il__rep_grad(il_exp_grad_pre(n->result, n->arm, l))) ||
              !il__rep_add(lj, "grad_w", il__rep_grad(il_exp_grad_w(n->result, n->arm, l))) ||
@@ -179,7 +184,8 @@ static cJSON *net_json(size_t number, const il_report_net *n, int arms, int theo
             !il__rep_add(lj, "theory",
                          theory_json(n->theory ? &n->theory[l] : NULL,
                                      n->theory && n->theory_hist ? n->theory_hist[l] : NULL,
-                                     il_exp_stats(n->result, n->arm, l)->bins)))
+                                     il_exp_stats(n->result, n->arm, l)->bins,
+                                     n->theory_corr ? &n->theory_corr[l] : NULL)))
             goto fail;
     }
     if (!il__rep_add(o, arms ? "arm" : "network", il__rep_count(number)) ||
@@ -370,6 +376,14 @@ static il_status csv_row(il_write_fn w, void *ctx, const il_report *r, size_t ex
         if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
             return st;
     }
+    if (il_exp_corr(n->result, n->arm)) {
+        il__rep_csv_number(num[0], sizeof num[0], il_exp_corr(n->result, n->arm)[layer - 1]);
+        il__rep_csv_number(num[1], sizeof num[1],
+                           n->theory_corr ? n->theory_corr[layer - 1] : (double)NAN);
+        k = snprintf(buf, sizeof buf, r->theory ? ",%s,%s" : ",%s", num[0], num[1]);
+        if ((st = w(ctx, buf, (size_t)k)) != IL_OK)
+            return st;
+    }
     return w(ctx, "\n", 1);
 }
 
@@ -381,13 +395,15 @@ il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
                                        "grad_w_mean,grad_w_std,grad_w_nonfinite,grad_ratio";
     static const char theory_columns[] = ",theory_q,theory_act_mean,theory_act_std";
     const char *head = r->arms ? "arm,init,act,bias," : "exercise,network,init,act,";
-    int grads;
+    int grads, corr;
     il_status st;
 
     if (r->arms && r->n_groups > 0 && r->groups[0].n_nets > 0 && r->groups[0].nets[0].net)
         return il__rep_netrun_csv(r, w, ctx);
     grads = r->n_groups > 0 && r->groups[0].n_nets > 0 &&
             il_exp_grad_pre(r->groups[0].nets[0].result, r->groups[0].nets[0].arm, 0);
+    corr = r->n_groups > 0 && r->groups[0].n_nets > 0 &&
+           il_exp_corr(r->groups[0].nets[0].result, r->groups[0].nets[0].arm);
     st = w(ctx, head, strlen(head));
 
     if (st == IL_OK)
@@ -396,6 +412,8 @@ il_status il_report_write_csv(const il_report *r, il_write_fn w, void *ctx)
         st = w(ctx, grad_columns, sizeof grad_columns - 1);
     if (st == IL_OK && r->theory)
         st = w(ctx, theory_columns, sizeof theory_columns - 1);
+    if (st == IL_OK && corr)
+        st = r->theory ? w(ctx, ",corr,theory_corr", 17) : w(ctx, ",corr", 5);
     if (st == IL_OK)
         st = w(ctx, "\n", 1);
 

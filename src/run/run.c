@@ -18,6 +18,7 @@ struct il_run_result {
     int theory;
     size_t n_arms, n_layers;
     il_theory_layer *pred; /* arm-major; NULL without theory */
+    double *pred_corr;     /* arm-major; NULL without theory or corr */
     il_error *notes;       /* per arm: why there is no prediction, or "" */
     double **hists;        /* arm-major per layer, or NULL: predicted bin probabilities */
     char init_specs[IL_RUN_MAX_ARMS][256], bias_specs[IL_RUN_MAX_ARMS][256];
@@ -41,6 +42,7 @@ static void exp_config(const il_run_spec *s, il_exp_config *c)
     c->stats = (il_stats_config){s->bins, s->lo, s->hi, IL_STATS_LOW, IL_STATS_HIGH};
     c->order = s->order;
     c->f32 = s->dtype == IL_DTYPE_F32;
+    c->corr = s->corr;
     if (s->grad) {
         c->grad = s->grad_source;
         c->classes = s->classes;
@@ -77,6 +79,21 @@ static il_status predict(const il_exp_config *c, il_run_result *r)
             snprintf(note->message, sizeof note->message, "%s", il_status_str(st));
         else if (st == IL_OK)
             note->message[0] = '\0';
+    }
+    if (!c->corr)
+        return IL_OK;
+    r->pred_corr = il_malloc_n(n, sizeof *r->pred_corr);
+    if (!r->pred_corr)
+        return IL_ENOMEM;
+    for (size_t a = 0; a < c->n_arms; a++) {
+        il_status st = r->notes[a].message[0]
+                           ? IL_EINVAL
+                           : il_exp_theory_corr(c, a, r->pred_corr + a * c->n_layers, NULL);
+        if (st == IL_ENOMEM)
+            return st;
+        if (st != IL_OK)
+            for (size_t l = 0; l < c->n_layers; l++)
+                r->pred_corr[a * c->n_layers + l] = (double)NAN;
     }
     return IL_OK;
 }
@@ -139,7 +156,8 @@ static void describe(const il_run_spec *s, il_run_result *r)
                             il_run_result_theory(r, a),
                             il_run_result_theory_note(r, a),
                             r->hists ? (const double *const *)r->hists + a * r->n_layers : NULL,
-                            NULL};
+                            NULL,
+                            il_run_result_theory_corr(r, a)};
     }
     r->group = (il_report_group){1, r->nets, s->n_arms};
 }
@@ -160,7 +178,8 @@ static void describe_net(const il_run_spec *s, il_run_result *r)
                                      NULL,
                                      il__netrun_note(r->net, a),
                                      NULL,
-                                     il__netrun_report(r->net, a)};
+                                     il__netrun_report(r->net, a),
+                                     NULL};
     }
     r->group = (il_report_group){1, r->nets, s->n_arms};
 }
@@ -239,6 +258,7 @@ void il_run_result_free(il_run_result *r)
             il_free(r->hists[i]);
     il_free(r->hists);
     il_free(r->pred);
+    il_free(r->pred_corr);
     il_free(r->notes);
     il_exp_result_free(r->exp);
     il__netrun_free(r->net);
@@ -297,6 +317,13 @@ const il_theory_layer *il_run_result_theory(const il_run_result *r, size_t arm)
     if (!r->pred || arm >= r->n_arms || r->notes[arm].message[0])
         return NULL;
     return r->pred + arm * r->n_layers;
+}
+
+const double *il_run_result_theory_corr(const il_run_result *r, size_t arm)
+{
+    if (!r->pred_corr || !il_run_result_theory(r, arm))
+        return NULL;
+    return r->pred_corr + arm * r->n_layers;
 }
 
 const char *il_run_result_theory_note(const il_run_result *r, size_t arm)

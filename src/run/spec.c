@@ -113,6 +113,13 @@ il_status il_run_spec_validate(il_run_spec *s, il_error *err)
     if (s->net) {
         if ((st = validate_net_arms(s, err)) != IL_OK)
             return st;
+        if (s->corr) {
+            il__set_error(err,
+                          "%s is measured on MLP runs (depth and width), not on networks of "
+                          "layer ops",
+                          field(s, "\"corr\"", "--corr"));
+            return IL_EINVAL;
+        }
         if (s->dtype == IL_DTYPE_F32 || s->order == IL_EXP_LECTURE || s->input_data) {
             il__set_error(err, "networks of layer ops run in float64, paired, with drawn inputs");
             return IL_EINVAL;

@@ -88,8 +88,8 @@ static int known_key(const char *key, const char *const *keys)
 
 static il_status parse_root(const cJSON *root, size_t max_values, il_run_spec *out, il_error *err)
 {
-    static const char *const top_keys[] = {"depth", "width", "widths", "batch", "seed",
-                                           "arms",  "grad",  "theory", "net",   NULL};
+    static const char *const top_keys[] = {"depth", "width",  "widths", "batch", "seed", "arms",
+                                           "grad",  "theory", "corr",   "net",   NULL};
     static const char *const arm_keys[] = {"init", "act", "bias", "recipe", NULL};
     const cJSON *net = cJSON_GetObjectItemCaseSensitive(root, "net");
     const cJSON *item, *widths = cJSON_GetObjectItemCaseSensitive(root, "widths"),
@@ -108,7 +108,7 @@ static il_status parse_root(const cJSON *root, size_t max_values, il_run_spec *o
         if (!known_key(item->string, top_keys)) {
             il__set_error(err,
                           "unknown key \"%.64s\" (valid: depth, width, widths, batch, seed, "
-                          "arms, grad, theory, net)",
+                          "arms, grad, theory, corr, net)",
                           item->string);
             return IL_EFORMAT;
         }
@@ -139,7 +139,8 @@ static il_status parse_root(const cJSON *root, size_t max_values, il_run_spec *o
         (st = get_count(root, "batch", 1, 1e9, &batch, err)) != IL_OK ||
         (st = get_count(root, "seed", 0, 4294967295.0, &seed, err)) != IL_OK ||
         (st = get_flag(root, "grad", &grad, err)) != IL_OK ||
-        (st = get_flag(root, "theory", &out->theory, err)) != IL_OK)
+        (st = get_flag(root, "theory", &out->theory, err)) != IL_OK ||
+        (st = get_flag(root, "corr", &out->corr, err)) != IL_OK)
         return st;
     out->grad |= grad;
     out->batch = (size_t)batch;

@@ -416,6 +416,30 @@ il_status il_theory_layers(const il_act *act, const double *sigma_w2, const doub
     return IL_OK;
 }
 
+il_status il_theory_corr_layers(const il_act *act, const double *sigma_w2, const double *sigma_b2,
+                                double input_q, double input_c, size_t depth, double *corr)
+{
+    /* the inputs' mean square M and mean product K of two of them */
+    double m = input_q, k = input_c * input_q;
+
+    if (depth == 0 || !isfinite(input_q) || !(input_q >= 0) || !(fabs(input_c) <= 1))
+        return IL_EINVAL;
+    for (size_t l = 0; l < depth; l++)
+        if (!isfinite(sigma_w2[l]) || !(sigma_w2[l] >= 0) || !isfinite(sigma_b2[l]) ||
+            !(sigma_b2[l] >= 0))
+            return IL_EINVAL;
+    for (size_t l = 0; l < depth; l++) {
+        /* the pre-activations' length and their correlation, then what
+         * the activation makes of that pair */
+        double q = sigma_w2[l] * m + sigma_b2[l];
+        double c = q > 0 ? (sigma_w2[l] * k + sigma_b2[l]) / q : 1.0;
+        m = il_theory_second_moment(act, q);
+        k = pair_expectation(act, q, c, 0);
+        corr[l] = m > 0 ? k / m : (double)NAN;
+    }
+    return IL_OK;
+}
+
 /* Cells of the z grid for il_theory_hist: 18 / 24000 = 7.5e-4 wide, so a
  * bin edge is off by at most one cell's mass, phi(0) * 7.5e-4 = 3e-4. */
 #define HIST_CELLS 24000
